@@ -1,0 +1,15 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from kexie.api import views
+
+router = DefaultRouter()
+router.register("orgs", views.OrganisationViewSet, basename="org")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("memberships", views.MembershipViewSet, basename="membership")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("", include(router.urls)),
+]

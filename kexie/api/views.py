@@ -1,0 +1,36 @@
+"""Read endpoints, each scoped to the caller through ``for_user`` (out of scope = 404)."""
+
+from rest_framework import viewsets
+
+from kexie.api import serializers
+from kexie.members.filters import MembershipFilter
+from kexie.members.models import Membership
+from kexie.orgs.filters import OrganisationFilter
+from kexie.orgs.models import Organisation
+from kexie.people.filters import PersonFilter
+from kexie.people.models import Person
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.OrganisationSerializer
+    filterset_class = OrganisationFilter
+
+    def get_queryset(self):
+        return Organisation.objects.for_user(self.request.user).alive().select_related("kind", "region")
+
+
+class PersonViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.PersonSerializer
+    filterset_class = PersonFilter
+
+    def get_queryset(self):
+        return Person.objects.for_user(self.request.user).alive().select_related("org").order_by("-id")
+
+
+class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.MembershipSerializer
+    filterset_class = MembershipFilter
+
+    def get_queryset(self):
+        qs = Membership.objects.for_user(self.request.user).filter(deleted_at__isnull=True)
+        return qs.select_related("person", "society").order_by("-id")

@@ -1,0 +1,79 @@
+"""Cross-cutting records: the domain audit log and the log of full views of personal data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from kexie.core.scope import ScopedQuerySet
+
+
+class AuditEntry(models.Model):
+    """审计日志: who did what to which record, with masked before/after data."""
+
+    action = models.CharField("操作", max_length=80, db_index=True)  # e.g. "orgs.organisation.changed"
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人"
+    )
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField("对象", max_length=200)
+    scope_path = models.CharField(max_length=255, db_index=True, blank=True)
+    data = models.JSONField("变更内容", default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "审计日志"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        before = self.data.get("before") or {}
+        after = self.data.get("after") or {}
+        keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class PiiAccess(models.Model):
+    """个人信息查看日志: every view of a full ID or phone number."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="查看人")
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
+    object_id = models.BigIntegerField()
+    field = models.CharField("字段", max_length=40)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    scope_path = models.CharField(max_length=255, db_index=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "scope_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "个人信息查看日志"
+        ordering = ["-created_at"]
+
+
+class SoftDeleteQuerySet(ScopedQuerySet):
+    def alive(self) -> SoftDeleteQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+
+class SoftDeleteModel(models.Model):
+    """Business records are never hard-deleted: ``deleted_at`` marks them, restore clears it."""
+
+    deleted_at = models.DateTimeField("删除时间", null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None

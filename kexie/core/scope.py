@@ -1,0 +1,91 @@
+"""The one scope helper (SPEC §2.1): what a user may see and change is the subtree of the
+organisations where they hold a role, and nothing else.
+
+Each user's reachable scope is precomputed per action as a minimal list of materialised-path
+prefixes (``User.scope_cache``, rebuilt by ``kexie.accounts.services.rebuild_scope``), so a scope
+check is a byte-order range filter on an indexed path column: no walk of the tree per request.
+
+Usage::
+
+    Organisation.objects.for_user(request.user, "view")
+    get_in_scope(Person.objects, request.user, pk)          # 404 when missing *or* out of scope
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+ACTIONS = ("view", "change", "export", "view_pii", "manage")
+
+
+def minimal_prefixes(paths: Iterable[str]) -> list[str]:
+    """Drop every path that lies under another path in the set."""
+    kept: list[str] = []
+    for p in sorted(set(paths)):
+        if not kept or not p.startswith(kept[-1]):
+            kept.append(p)
+    return kept
+
+
+def scope_paths(user: Any, action: str = "view") -> list[str] | None:
+    """``None`` means unrestricted (superuser); ``[]`` means nothing."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    return list((user.scope_cache or {}).get(action, []))
+
+
+def path_upper(prefix: str) -> str:
+    """Smallest string greater than every string that starts with ``prefix`` (byte order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def prefix_q(field: str, paths: Iterable[str]) -> Q:
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{field}__gte": p, f"{field}__lt": path_upper(p)})
+    return q
+
+
+def path_in_scope(path: str, paths: list[str] | None) -> bool:
+    return paths is None or any(path.startswith(p) for p in paths)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Base queryset of every domain model. The model says how it maps to a path:
+    ``scope_path_field`` (a path column on the row), or a ``scope_q(paths)`` classmethod."""
+
+    def for_user(self, user: Any, action: str = "view") -> ScopedQuerySet:
+        paths = scope_paths(user, action)
+        if paths is None:
+            return self
+        if not paths:
+            return self.none()
+        model = self.model
+        if hasattr(model, "scope_q"):
+            return self.filter(model.scope_q(paths))
+        return self.filter(prefix_q(model.scope_path_field, paths))
+
+
+def get_in_scope(queryset: models.QuerySet, user: Any, pk: Any, action: str = "view") -> Any:
+    """Fetch one object the user may act on; missing and out-of-scope look the same (404)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404("记录不存在或您无权访问。") from None
+    obj = queryset.for_user(user, action).filter(pk=pk).first()
+    if obj is None:
+        raise Http404("记录不存在或您无权访问。")
+    return obj
+
+
+def user_can(user: Any, action: str, path: str) -> bool:
+    return path_in_scope(path, scope_paths(user, action))

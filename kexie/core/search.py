@@ -1,0 +1,119 @@
+"""Chinese full-text search: jieba segmentation (rjieba, the Rust port) into a space-separated
+token column, matched by PostgreSQL ``to_tsvector('simple', …)`` under a GIN index, or by an
+SQLite FTS5 external-content table. Both backends see the same tokens, so results agree.
+
+``index_text`` builds the stored column; ``TokenMatch`` (lookup ``__tokens``) filters by a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import rjieba
+from django.db import models
+from django.db.models import Lookup
+
+# Tokens that carry no meaning on their own in a query.
+STOPWORDS = frozenset("的 了 和 与 及 在 中 对 等 是 或 之 其 为 把 被 上 下 有 研究 方面 相关".split())
+
+
+def segment(text: str) -> list[str]:
+    """Fine-grained tokens for indexing (search mode: words and their meaningful sub-words)."""
+    return [t for t in rjieba.cut_for_search(text) if t.strip()]
+
+
+def index_text(*, whole: Iterable[str] = (), segmented: Iterable[str] = ()) -> str:
+    """``whole`` values are indexed as they are (names, keywords) *and* segmented;
+    ``segmented`` values (employer, bio) are segmented only."""
+    tokens: list[str] = []
+    for value in whole:
+        value = (value or "").strip()
+        if value:
+            tokens.append(value.replace(" ", ""))
+            tokens.extend(segment(value))
+    for value in segmented:
+        if value:
+            tokens.extend(segment(value))
+    return " ".join(dict.fromkeys(t.lower() for t in tokens if t.strip()))
+
+
+def query_tokens(query: str) -> list[str]:
+    query = (query or "").strip()[:100]
+    toks: list[str] = []
+    for part in query.split():
+        cut = [t for t in rjieba.cut(part) if t.strip() and t not in STOPWORDS]
+        toks.extend(cut or [part])
+    return list(dict.fromkeys(t.lower() for t in toks if t.strip()))
+
+
+@models.TextField.register_lookup
+class TokenMatch(Lookup):
+    """``search_text__tokens="机器学习 医疗"`` — every query token must be present."""
+
+    lookup_name = "tokens"
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        tokens = query_tokens(self.rhs)
+        return (
+            f"to_tsvector('simple'::regconfig, {lhs}) @@ plainto_tsquery('simple'::regconfig, %s)",
+            [*lhs_params, " ".join(tokens) or "\u0000"],
+        )
+
+    def as_sqlite(self, compiler, connection):
+        qn = compiler.quote_name_unless_alias
+        table = self.lhs.target.model._meta.db_table
+        alias = self.lhs.alias
+        tokens = query_tokens(self.rhs)
+        match = " ".join('"' + t.replace('"', '""') + '"' for t in tokens) or '""'
+        fts = f"{table}_fts"
+        return f"{qn(alias)}.\"id\" IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [match]
+
+    def as_sql(self, compiler, connection):  # other vendors: substring match of each token
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        tokens = query_tokens(self.rhs) or [""]
+        sql = " AND ".join(f"{lhs} LIKE %s" for _ in tokens)
+        return sql, [p for t in tokens for p in (*lhs_params, f"%{t}%")]
+
+
+def fts_sqlite_sql(table: str, column: str = "search_text") -> list[str]:
+    fts = f"{table}_fts"
+    return [
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {fts} USING fts5({column}, content='{table}', content_rowid='id')",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ai AFTER INSERT ON {table} BEGIN "
+        f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_ad AFTER DELETE ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES('delete', old.id, old.{column}); END",
+        f"CREATE TRIGGER IF NOT EXISTS {fts}_au AFTER UPDATE OF {column} ON {table} BEGIN "
+        f"INSERT INTO {fts}({fts}, rowid, {column}) VALUES('delete', old.id, old.{column}); "
+        f"INSERT INTO {fts}(rowid, {column}) VALUES (new.id, new.{column}); END",
+    ]
+
+
+def install_search_index(schema_editor, table: str, column: str = "search_text") -> None:
+    """Migration helper: FTS5 table and triggers on SQLite, a GIN expression index on PostgreSQL."""
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        for sql in fts_sqlite_sql(table, column):
+            schema_editor.execute(sql)
+    elif vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {table}_{column}_gin ON {table} "
+            f"USING gin (to_tsvector('simple'::regconfig, {column}))"
+        )
+
+
+def rebuild_sqlite_fts(connection, table: str) -> None:
+    """After bulk loads that bypassed the triggers."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES('rebuild')")
+
+
+def c_collate_paths(schema_editor, table: str, columns: Iterable[str]) -> None:
+    """Migration helper: byte-order collation for materialised-path columns on PostgreSQL, so
+    range filters for subtrees are exact whatever the database's default collation."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    for col in columns:
+        schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {col} TYPE varchar(255) COLLATE "C"')

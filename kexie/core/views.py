@@ -1,0 +1,57 @@
+"""Home page and the person's own data (我的资料)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from kexie.core.export import xlsx_response
+from kexie.core.scope import scope_paths
+from kexie.orgs.models import Organisation
+from kexie.people.models import Person
+
+
+@login_required
+def home(request):
+    orgs = Organisation.objects.for_user(request.user).alive()
+    roots = orgs.filter(path__in=scope_paths(request.user) or []) if scope_paths(request.user) is not None \
+        else orgs.filter(depth=1)
+    context = {
+        "roots": roots.select_related("kind"),
+        "org_count": orgs.count(),
+        "people_count": Person.objects.for_user(request.user).alive().count(),
+        "person": Person.objects.filter(user=request.user, deleted_at__isnull=True).first(),
+    }
+    return render(request, "core/home.html", context)
+
+
+def _own_person(request) -> Person:
+    person = Person.objects.filter(user=request.user, deleted_at__isnull=True).select_related("org").first()
+    if person is None:
+        raise Http404("您的账号尚未关联科技工作者档案。")
+    return person
+
+
+@login_required
+def me(request):
+    person = _own_person(request)
+    return render(request, "core/me.html", {"person": person,
+                                             "memberships": person.memberships.select_related("society")})
+
+
+@login_required
+def me_export(request):
+    """个人信息导出 (PIPL): everything the platform holds on the person, in full, to themselves."""
+    p = _own_person(request)
+    rows = [
+        ("姓名", p.name), ("性别", p.get_gender_display()), ("出生日期", p.birth_date), ("民族", p.ethnicity),
+        ("身份证号", p.id_number), ("手机号", p.phone), ("电子邮箱", p.email), ("所属组织", p.org.name),
+        ("工作单位", p.employer_name), ("职务", p.position), ("职称", p.title),
+        ("职称级别", p.get_title_level_display()), ("学历", p.get_education_display()),
+        ("学科", "、".join(str(d) for d in p.disciplines.all())), ("专业特长", "、".join(p.expertise)),
+        ("个人简介", p.bio), ("荣誉", "；".join(p.honours)), ("同意公开专家信息", p.public_profile),
+    ]
+    for m in p.memberships.select_related("society"):
+        rows.append(("会员", f"{m.society.name} {m.get_category_display()} {m.number} {m.get_status_display()}"))
+    return xlsx_response("我的资料", "我的资料", ["项目", "内容"], rows)

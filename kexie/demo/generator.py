@@ -1,0 +1,383 @@
+"""``kexie seed``: a fictional province generated deterministically from a seed (SPEC §4).
+
+Organisations go through the ORM (thousands); people, disciplines and memberships (up to
+millions) go through ``loader.copy_rows`` with ids assigned here. The same seed and scale give
+the same province, names and identifiers (ciphertexts differ: AES-GCM nonces are random).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.db import transaction
+from django.utils import timezone
+
+from kexie.core.crypto import blind_index, encrypt
+from kexie.core.search import index_text
+from kexie.core.validators import id_check_char, uscc_check_char
+from kexie.demo import loader
+from kexie.demo.data import expertise as EX
+from kexie.demo.data import names as NM
+from kexie.demo.data import orgs as OD
+from kexie.demo.data import province as PV
+from kexie.demo.scales import SCALES, Scale
+from kexie.members.models import Category
+from kexie.members.status import status_for
+from kexie.orgs.models import Level, Organisation, OrgKind, Region, Sector
+from kexie.people.models import Discipline
+
+SECTOR_OF = {"理科": Sector.SCIENCE, "工科": Sector.ENGINEERING, "农科": Sector.AGRICULTURE,
+             "医科": Sector.MEDICINE, "社科": Sector.CROSS}
+TITLE_LEVEL = {"正高级": "senior", "副高级": "vice_senior", "中级": "middle", "初级": "junior"}
+EDU_BY_SECTOR = {
+    "高校": [("doctor", 55), ("master", 35), ("bachelor", 10)],
+    "科研院所": [("doctor", 45), ("master", 40), ("bachelor", 15)],
+    "医院": [("doctor", 25), ("master", 40), ("bachelor", 30), ("college", 5)],
+    "企业": [("doctor", 8), ("master", 30), ("bachelor", 50), ("college", 12)],
+    "农技": [("master", 10), ("bachelor", 50), ("college", 35), ("other", 5)],
+    "中小学": [("master", 25), ("bachelor", 70), ("college", 5)],
+    "其他": [("master", 20), ("bachelor", 55), ("college", 25)],
+}
+MEDICAL = ["310", "320", "330", "350", "360"]
+AGRI = ["210", "220", "230", "240"]
+SCHOOL = ["880", "110", "140", "150", "180", "740", "750", "770"]
+
+
+@dataclass
+class Holder:
+    """An organisation that holds people's records, with what its people look like."""
+
+    org: Organisation
+    sector: str  # key of EDU_BY_SECTOR / TITLES
+    employers: list[tuple[str, str]]  # (employer name, discipline code)
+    weight: int
+    people: list[int] = field(default_factory=list)
+
+
+def _weighted(rng: random.Random, pairs):
+    values, weights = zip(*pairs, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def uscc_for(rng: random.Random, region_code: str, kind: str) -> str:
+    head = {"society": "51", "kx": "12"}.get(kind, "91")
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    body = head + region_code[:6] + "".join(rng.choice(alphabet) for _ in range(9))
+    return body + uscc_check_char(body)
+
+
+class ProvinceGenerator:
+    def __init__(self, scale: str, seed: int, people: int | None = None, log=print):
+        self.scale: Scale = SCALES[scale]
+        self.scale_name = scale
+        self.rng = random.Random(seed)
+        self.n_people = people if people is not None else self.scale.people
+        self.log = log
+        self.kinds = {k.code: k for k in OrgKind.objects.all()}
+        self.disciplines = {d.code: d.pk for d in Discipline.objects.all()}
+        self.first_level = sorted(c for c in self.disciplines if len(c) == 3 and c in EX.EXPERTISE)
+        self.holders: list[Holder] = []
+        self.societies: list[tuple[Organisation, str]] = []
+        self.cities: list[Organisation] = []
+        self.code_seq = 0
+        self.today = timezone.localdate()
+
+    # ---- organisations -------------------------------------------------------------------
+    def _code(self, prefix: str) -> str:
+        self.code_seq += 1
+        return f"{prefix}{self.code_seq:06d}"
+
+    def _org(self, parent: Organisation | None, name: str, kind: str, level: str, region: Region | None,
+             **extra) -> Organisation:
+        rng = self.rng
+        data = dict(
+            name=name, code=self._code(kind[:2].upper()), kind=self.kinds[kind], level=level, region=region,
+            founded_on=dt.date(rng.randint(1958, 2022), rng.randint(1, 12), rng.randint(1, 28)),
+            contact_name=self._person_name()[0], contact_phone=f"0{rng.randint(510, 599)}-{rng.randint(2000000, 8999999)}",
+            address=f"{region.name if region else ''}{rng.choice(PV.TOWNSHIP_ROOTS)}路{rng.randint(1, 999)}号",
+            party_org_type=rng.choice(["branch", "branch", "general_branch", "committee", "joint_branch", ""]),
+        )
+        if kind in {"society", "kx", "university_kx", "enterprise_kx", "hospital_kx"} and rng.random() < 0.8:
+            data["uscc"] = uscc_for(rng, region.code if region else PV.PROVINCE[0], kind)
+        data.update(extra)
+        if parent is None:
+            return Organisation.add_root(**data)
+        return parent.add_child(**data)
+
+    def _region(self, code: str, name: str, level: str, parent: Region | None) -> Region:
+        return Region.objects.create(code=code, name=name, level=level, parent=parent)
+
+    def build_orgs(self) -> None:
+        rng, sc = self.rng, self.scale
+        prov_region = self._region(PV.PROVINCE[0], PV.PROVINCE[1], Level.PROVINCE, None)
+        pname = PV.PROVINCE[1]
+        root = self._org(None, f"{pname}科学技术协会", "kx", Level.PROVINCE, prov_region, grade="",
+                         supervisor=f"{pname}委员会")
+        self.root = root
+        # Provincial societies, each bound to a discipline; branches below.
+        for name, disc in OD.SOCIETIES[: sc.societies]:
+            sector = SECTOR_OF.get(self._sector(disc), Sector.CROSS)
+            soc = self._org(root, f"{pname}{name}", "society", Level.PROVINCE, prov_region, sector=sector,
+                            grade=_weighted(rng, [("5A", 10), ("4A", 25), ("3A", 30), ("", 35)]),
+                            supervisor=f"{pname}科学技术协会")
+            self.societies.append((soc, disc))
+            for bname in rng.sample(OD.SOCIETY_BRANCHES, sc.branches_per_society):
+                self._org(soc, f"{soc.name}{bname}", "society_branch", Level.PROVINCE, prov_region)
+            self.holders.append(Holder(soc, "其他", [(soc.name, disc)], 1))
+        # University associations under the province.
+        for uname, disc in OD.UNIVERSITIES[: sc.universities]:
+            org = self._org(root, f"{uname}科学技术协会", "university_kx", Level.PROVINCE, prov_region)
+            self.holders.append(Holder(org, "高校", [(uname, disc)], 30))
+        institutes = list(OD.INSTITUTES)
+        for i, (ccode, cname) in enumerate(PV.CITIES):
+            self._build_city(root, prov_region, ccode, cname, institutes[i * 3 : i * 3 + 3])
+        self.log(f"  组织 {Organisation.objects.count()} 个，其中学会 {len(self.societies)} 个")
+
+    def _sector(self, disc: str) -> str:
+        from kexie.people.data.disciplines import SECTOR
+
+        return SECTOR.get(disc, "社科")
+
+    def _fill(self, template: str, **names: str) -> str:
+        for k, v in names.items():
+            template = template.replace("{" + k + "}", v)
+        return template
+
+    def _build_city(self, root, prov_region, ccode, cname, institutes) -> None:
+        rng, sc = self.rng, self.scale
+        region = self._region(ccode, cname, Level.CITY, prov_region)
+        city = self._org(root, f"{cname}科学技术协会", "kx", Level.CITY, region)
+        self.cities.append(city)
+        short = cname.removesuffix("市")
+        for tpl in rng.sample(OD.HOSPITALS, 2):
+            hname = self._fill(tpl, city=short)
+            org = self._org(city, f"{hname}科学技术协会", "hospital_kx", Level.CITY, region)
+            self.holders.append(Holder(org, "医院", [(hname, rng.choice(MEDICAL))], 12))
+        for ename, disc in rng.sample(OD.ENTERPRISES, 4):
+            ename = self._fill(ename, city=short)
+            org = self._org(city, f"{ename}科学技术协会", "enterprise_kx", Level.CITY, region)
+            self.holders.append(Holder(org, "企业", [(ename, disc)], 8))
+        park = self._fill(rng.choice(OD.PARKS), city=short)
+        porg = self._org(city, f"{park}科学技术协会", "park_kx", Level.CITY, region)
+        self.holders.append(Holder(porg, "企业", [(park + "管理委员会", "630")], 2))
+        self.holders.append(Holder(city, "科研院所", [(n, d) for n, d in institutes] or [(f"{cname}科学技术研究院", "410")], 6))
+        for kind, label in (("academician_ws", "院士工作站"), ("expert_ws", "专家工作站"), ("popsci_base", "科普教育基地")):
+            self._org(city, f"{rng.choice(OD.ENTERPRISES)[0].replace('{city}', short)}{label}", kind, Level.CITY, region)
+        counties = PV.COUNTIES[ccode]
+        if sc.counties_per_city:
+            counties = counties[: sc.counties_per_city]
+        for j, coname in enumerate(counties, start=1):
+            self._build_county(city, region, f"{ccode[:4]}{j:02d}", coname)
+
+    def _build_county(self, city, city_region, code, coname) -> None:
+        rng, sc = self.rng, self.scale
+        region = self._region(code, coname, Level.COUNTY, city_region)
+        county = self._org(city, f"{coname}科学技术协会", "kx", Level.COUNTY, region)
+        cshort = coname[:-1] if len(coname) > 2 else coname
+        self.holders.append(Holder(county, "中小学", [(f"{coname}第一中学", rng.choice(SCHOOL)),
+                                                      (f"{coname}实验小学", rng.choice(SCHOOL))], 3))
+        self.holders.append(Holder(county, "其他", [(f"{coname}农业农村局", "210"), (f"{coname}卫生健康委员会", "330"),
+                                                    (f"{coname}工业和信息化局", "630")], 2))
+        ename, disc = rng.choice(OD.ENTERPRISES)
+        ename = self._fill(ename, city=cshort)
+        org = self._org(county, f"{cshort}{ename.split('市')[-1]}科学技术协会", "enterprise_kx", Level.COUNTY, region)
+        self.holders.append(Holder(org, "企业", [(ename, disc)], 3))
+        agri = self._org(county, self._fill(rng.choice(OD.AGRI_ASSOCIATIONS), county=coname,
+                                            township=rng.choice(PV.TOWNSHIP_ROOTS) + "镇"),
+                         "agri_assoc", Level.COUNTY, region)
+        self.holders.append(Holder(agri, "农技", [(agri.name, rng.choice(AGRI))], 2))
+        roots = rng.sample(PV.TOWNSHIP_ROOTS, sc.townships_per_county)
+        for k, troot in enumerate(roots, start=1):
+            tname = troot + rng.choice(["镇", "镇", "乡", "街道"])
+            treg = self._region(f"{code}{k:03d}", tname, Level.TOWNSHIP, region)
+            town = self._org(county, f"{coname}{tname}科学技术协会", "kx", Level.TOWNSHIP, treg)
+            self.holders.append(Holder(town, "农技", [(f"{tname}农业技术推广站", rng.choice(AGRI)),
+                                                      (f"{tname}卫生院", "320")], 1))
+
+    # ---- people --------------------------------------------------------------------------
+    def _person_name(self) -> tuple[str, str]:
+        rng = self.rng
+        surname = _surname(rng)
+        gender = "M" if rng.random() < 0.58 else "F"
+        pool = NM.GIVEN_MALE if gender == "M" else NM.GIVEN_FEMALE
+        chars = [rng.choice(pool if rng.random() < 0.8 else NM.GIVEN_NEUTRAL) for _ in range(rng.choice((1, 2, 2, 2)))]
+        return surname + "".join(chars), gender
+
+    def build_people(self) -> dict[str, int]:
+        rng = self.rng
+        weights = [h.weight for h in self.holders]
+        person_id = loader.next_id("people_person")
+        pd_id = loader.next_id("people_persondiscipline")
+        m_id = loader.next_id("members_membership")
+        first = person_id
+        societies_by_disc: dict[str, list[Organisation]] = {}
+        for soc, disc in self.societies:
+            societies_by_disc.setdefault(disc, []).append(soc)
+        all_societies = [s for s, _ in self.societies]
+        now = timezone.now()
+        seen_ids: set[str] = set()
+        person_rows, pd_rows, m_rows = [], [], []
+        counts = {"people": 0, "memberships": 0}
+        region_codes = [c for c, _ in PV.CITIES]
+
+        def flush():
+            counts["people"] += loader.copy_rows("people_person", PERSON_COLUMNS, person_rows)
+            loader.copy_rows("people_persondiscipline", ["id", "person_id", "discipline_id", "is_primary"], pd_rows)
+            counts["memberships"] += loader.copy_rows("members_membership", MEMBERSHIP_COLUMNS, m_rows)
+            person_rows.clear(), pd_rows.clear(), m_rows.clear()
+
+        for _ in range(self.n_people):
+            h = rng.choices(self.holders, weights=weights)[0]
+            employer, disc = rng.choice(h.employers)
+            if disc not in EX.EXPERTISE or rng.random() < 0.15:
+                disc = rng.choice(self.first_level)
+            name, gender = self._person_name()
+            age = int(min(75, max(22, rng.gauss(44, 11))))
+            birth = self.today.replace(year=self.today.year - age) - dt.timedelta(days=rng.randint(0, 364))
+            title_name, level = _weighted(rng, _title_weights(h.sector, age))
+            education = _weighted(rng, EDU_BY_SECTOR[h.sector])
+            keywords = rng.sample(EX.EXPERTISE[disc], rng.randint(2, 5))
+            id_number = ""
+            if rng.random() < 0.85:
+                id_number = _make_id(rng, rng.choice(region_codes), birth, gender, seen_ids)
+            phone = f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}" if rng.random() < 0.9 else ""
+            search = _search_text(name, tuple(keywords), title_name, employer)
+            person_rows.append((
+                person_id, name, gender, birth, "汉族" if rng.random() < 0.93 else rng.choice(NATIONALITIES),
+                encrypt(id_number) if id_number else "", blind_index(id_number) if id_number else "",
+                encrypt(phone) if phone else "", blind_index(phone) if phone else "", "",
+                h.org.pk, h.org.path, None, employer, "", title_name, level, education,
+                json.dumps(keywords, ensure_ascii=False), "", "[]", rng.random() < 0.2, None, search,
+                now, now, None,
+            ))
+            main = self.disciplines[disc]
+            pd_rows.append((pd_id, person_id, main, True))
+            pd_id += 1
+            if rng.random() < 0.3:
+                other = self.disciplines[rng.choice(self.first_level)]
+                if other != main:
+                    pd_rows.append((pd_id, person_id, other, False))
+                    pd_id += 1
+            if rng.random() < self.scale.member_share:
+                soc = rng.choice(societies_by_disc.get(disc) or all_societies)
+                m_rows.append(self._membership_row(m_id, person_id, soc, age, now))
+                m_id += 1
+            person_id += 1
+            if len(person_rows) >= 20_000:
+                flush()
+        flush()
+        for table in ("people_person", "people_persondiscipline", "members_membership"):
+            loader.reset_sequence(table)
+        counts["first_person_id"] = first
+        return counts
+
+    def _membership_row(self, m_id: int, person_id: int, soc: Organisation, age: int, now) -> tuple:
+        rng = self.rng
+        category = _weighted(rng, [("student", 4 if age < 30 else 0), ("member", 70), ("senior", 18 if age > 35 else 2),
+                                   ("fellow", 5 if age > 50 else 0), ("honorary", 1 if age > 60 else 0)])
+        r = rng.random()
+        joined = self.today - dt.timedelta(days=rng.randint(10, 365 * 15))
+        status_override = ""
+        if r < 0.03:  # pending application
+            joined = None
+        elif r < 0.05:
+            status_override = "withdrawn"
+        if joined is None:
+            dues = None
+        elif category == Category.HONORARY:
+            dues = None
+        else:
+            dues = _weighted(rng, [(dt.date(self.today.year, 12, 31), 70), (dt.date(self.today.year - 1, 12, 31), 20),
+                                   (dt.date(self.today.year - 3, 12, 31), 10)])
+        status = status_override or status_for(joined_on=joined, dues_paid_through=dues, category=category,
+                                               current="pending", today=self.today)
+        number = f"{soc.code}-{m_id:07d}" if joined else ""
+        applied = (joined or self.today) - dt.timedelta(days=rng.randint(3, 40))
+        ended = self.today - dt.timedelta(days=rng.randint(1, 300)) if status == "withdrawn" else None
+        return (m_id, person_id, soc.pk, soc.path, category, number, status, applied, joined, dues, ended, "",
+                now, now, None)
+
+
+PERSON_COLUMNS = [
+    "id", "name", "gender", "birth_date", "ethnicity", "id_number", "id_hash", "phone", "phone_hash", "email",
+    "org_id", "org_path", "employer_id", "employer_name", "position", "title", "title_level", "education",
+    "expertise", "bio", "honours", "public_profile", "user_id", "search_text", "created_at", "updated_at",
+    "deleted_at",
+]
+MEMBERSHIP_COLUMNS = [
+    "id", "person_id", "society_id", "org_path", "category", "number", "status", "applied_on", "joined_on",
+    "dues_paid_through", "ended_on", "note", "created_at", "updated_at", "deleted_at",
+]
+NATIONALITIES = ["回族", "满族", "蒙古族", "壮族", "土家族", "苗族", "朝鲜族"]
+
+_SURNAMES, _SURNAME_WEIGHTS = zip(*NM.SURNAMES, strict=True)
+_SURNAME_CUM: list[float] = []
+_acc = 0.0
+for _w in _SURNAME_WEIGHTS:
+    _acc += _w
+    _SURNAME_CUM.append(_acc)
+
+
+def _surname(rng: random.Random) -> str:
+    return rng.choices(_SURNAMES, cum_weights=_SURNAME_CUM)[0]
+
+
+@lru_cache(maxsize=64)
+def _title_weights(sector: str, age: int) -> list[tuple[tuple[str, str], int]]:
+    titles = EX.TITLES[sector if sector in EX.TITLES else "其他"]
+    by_level = {lvl: (name, TITLE_LEVEL[lvl]) for name, lvl in titles}
+    if age < 30:
+        w = {"初级": 60, "中级": 40}
+    elif age < 40:
+        w = {"初级": 15, "中级": 55, "副高级": 27, "正高级": 3}
+    elif age < 50:
+        w = {"中级": 35, "副高级": 45, "正高级": 20}
+    else:
+        w = {"中级": 20, "副高级": 45, "正高级": 35}
+    return [(by_level[lvl], wt) for lvl, wt in w.items() if lvl in by_level]
+
+
+@lru_cache(maxsize=200_000)
+def _cached_segments(text: str) -> str:
+    return index_text(whole=[text])
+
+
+def _search_text(name: str, keywords: tuple[str, ...], title: str, employer: str) -> str:
+    parts = [_cached_segments(name), _cached_segments(title), _cached_employer(employer),
+             *(_cached_segments(k) for k in keywords)]
+    return " ".join(dict.fromkeys(" ".join(parts).split()))
+
+
+@lru_cache(maxsize=50_000)
+def _cached_employer(employer: str) -> str:
+    return index_text(segmented=[employer])
+
+
+def _make_id(rng: random.Random, region: str, birth: dt.date, gender: str, seen: set[str]) -> str:
+    while True:
+        seq = rng.randint(0, 99) * 10 + (rng.choice((1, 3, 5, 7, 9)) if gender == "M" else rng.choice((0, 2, 4, 6, 8)))
+        body = f"{region}{birth:%Y%m%d}{seq:03d}"
+        if body not in seen:
+            seen.add(body)
+            return body + id_check_char(body)
+
+
+def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=print) -> dict[str, int]:
+    """Generate the province into an empty database. Returns counts."""
+    if Organisation.objects.exists():
+        raise RuntimeError("数据库中已有组织数据；演示数据只能生成到空数据库。")
+    gen = ProvinceGenerator(scale, seed, people, log)
+    with transaction.atomic():
+        gen.build_orgs()
+    with transaction.atomic():
+        counts = gen.build_people()
+    from kexie.demo.accounts import create_accounts
+
+    with transaction.atomic():
+        create_accounts(gen)
+    counts["orgs"] = Organisation.objects.count()
+    return counts

@@ -1,0 +1,225 @@
+"""Memberships (个人会员, 单位会员) with status from dates, and leadership bodies with terms and posts."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from kexie.core.models import SoftDeleteModel
+from kexie.core.scope import ScopedQuerySet
+
+
+class Category(models.TextChoices):
+    STUDENT = "student", "学生会员"
+    MEMBER = "member", "会员"
+    SENIOR = "senior", "高级会员"
+    FELLOW = "fellow", "资深会员"
+    HONORARY = "honorary", "荣誉会员"
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "待审批"
+    NEW = "new", "新入会"
+    CURRENT = "current", "有效"
+    GRACE = "grace", "宽限期"
+    EXPIRED = "expired", "已过期"
+    WITHDRAWN = "withdrawn", "已退会"
+    EXPELLED = "expelled", "已除名"
+    REJECTED = "rejected", "未通过"
+
+
+ENDED = (Status.WITHDRAWN, Status.EXPELLED, Status.REJECTED)
+LIVE = (Status.PENDING, Status.NEW, Status.CURRENT, Status.GRACE, Status.EXPIRED)
+
+
+class Membership(SoftDeleteModel):
+    """个人会员: a person in a society. Status follows from the dates (see ``status.py``)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="memberships",
+                               verbose_name="会员")
+    society = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="memberships",
+                                verbose_name="学会")
+    org_path = models.CharField(max_length=255, editable=False)
+    category = models.CharField("会员类别", max_length=10, choices=Category.choices, default=Category.MEMBER)
+    number = models.CharField("会员号", max_length=40, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    applied_on = models.DateField("申请日期", null=True, blank=True)
+    joined_on = models.DateField("入会日期", null=True, blank=True)
+    dues_paid_through = models.DateField("会费缴至", null=True, blank=True)
+    ended_on = models.DateField("终止日期", null=True, blank=True)
+    note = models.CharField("备注", max_length=200, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+    AUDIT_FIELDS = ("person", "society", "category", "number", "status", "applied_on", "joined_on",
+                    "dues_paid_through", "ended_on", "note")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "个人会员"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "society"],
+                condition=Q(deleted_at__isnull=True) & ~Q(status__in=["withdrawn", "expelled", "rejected"]),
+                name="membership_one_live_per_society",
+            ),
+            models.UniqueConstraint(
+                fields=["society", "number"], condition=~Q(number=""), name="membership_number_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["org_path", "person"], name="membership_path_person"),
+            models.Index(fields=["person"], name="membership_person"),
+            models.Index(fields=["status"], name="membership_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.society}"
+
+
+class EventKind(models.TextChoices):
+    APPLIED = "applied", "申请入会"
+    APPROVED = "approved", "批准入会"
+    REJECTED = "rejected", "不予批准"
+    CATEGORY = "category", "变更会员类别"
+    DUES = "dues", "缴纳会费"
+    WITHDRAWN = "withdrawn", "退会"
+    EXPELLED = "expelled", "除名"
+    RESTORED = "restored", "恢复"
+
+
+class MembershipEvent(models.Model):
+    """会员履历: every category change, approval, dues payment and ending, kept forever."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("事项", max_length=12, choices=EventKind.choices)
+    category = models.CharField("会员类别", max_length=10, choices=Category.choices, blank=True)
+    on = models.DateField("日期")
+    note = models.CharField("说明", max_length=200, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "会员履历"
+        ordering = ["on", "id"]
+
+
+class GroupMembership(SoftDeleteModel):
+    """单位会员: an organisation (enterprise, university, institute) as member of a society."""
+
+    member = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="group_memberships",
+                               verbose_name="会员单位")
+    society = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="group_members",
+                                verbose_name="学会")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    number = models.CharField("会员号", max_length=40, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    joined_on = models.DateField("入会日期", null=True, blank=True)
+    dues_paid_through = models.DateField("会费缴至", null=True, blank=True)
+    ended_on = models.DateField("终止日期", null=True, blank=True)
+    representative = models.CharField("单位代表", max_length=40, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单位会员"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "society"],
+                condition=Q(deleted_at__isnull=True) & ~Q(status__in=["withdrawn", "expelled", "rejected"]),
+                name="group_membership_one_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.society}"
+
+
+class BodyKind(models.TextChoices):
+    CONGRESS = "congress", "会员（代表）大会"
+    COUNCIL = "council", "理事会"
+    STANDING = "standing", "常务理事会"
+    SUPERVISORY = "supervisory", "监事会"
+    SECRETARIAT = "secretariat", "秘书处"
+
+
+class LeadershipBody(models.Model):
+    """领导机构: one per kind per organisation; its terms (届) carry the posts."""
+
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="bodies",
+                                      verbose_name="组织")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    kind = models.CharField("机构", max_length=12, choices=BodyKind.choices)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = "领导机构"
+        constraints = [models.UniqueConstraint(fields=["organisation", "kind"], name="body_kind_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.get_kind_display()}"
+
+
+class Term(models.Model):
+    """届: e.g. 第九届理事会, with its start and due end (换届)."""
+
+    body = models.ForeignKey(LeadershipBody, on_delete=models.CASCADE, related_name="terms", verbose_name="机构")
+    number = models.PositiveSmallIntegerField("届次")
+    starts_on = models.DateField("起始日期")
+    ends_on = models.DateField("届满日期")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "届次"
+        ordering = ["body", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["body", "number"], name="term_number_unique"),
+            models.CheckConstraint(condition=Q(ends_on__gt=models.F("starts_on")), name="term_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"第{self.number}届"
+
+
+class Position(models.TextChoices):
+    CHAIR = "chair", "理事长（会长）"
+    VICE_CHAIR = "vice_chair", "副理事长（副会长）"
+    SECRETARY_GENERAL = "secretary_general", "秘书长"
+    DEPUTY_SECRETARY = "deputy_secretary", "副秘书长"
+    STANDING_MEMBER = "standing_member", "常务理事"
+    COUNCIL_MEMBER = "council_member", "理事"
+    SUPERVISOR_CHAIR = "supervisor_chair", "监事长"
+    SUPERVISOR = "supervisor", "监事"
+    DELEGATE = "delegate", "代表"
+    STAFF = "staff", "工作人员"
+
+
+class OfficialStatus(models.TextChoices):
+    NONE = "", "否"
+    SERVING = "serving", "在职公职人员"
+    RETIRED = "retired", "退（离）休公职人员"
+
+
+class Post(models.Model):
+    """职务: a person's seat in a term of a body."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="posts", verbose_name="届次")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="posts", verbose_name="人员")
+    position = models.CharField("职务", max_length=20, choices=Position.choices)
+    frontline = models.BooleanField("一线科技工作者", default=False)
+    official = models.CharField("公职人员", max_length=10, choices=OfficialStatus.choices, blank=True, default="")
+    starts_on = models.DateField("任职日期", null=True, blank=True)
+    ends_on = models.DateField("离任日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "职务"
+        constraints = [
+            models.UniqueConstraint(fields=["term", "person", "position"], name="post_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.get_position_display()}"

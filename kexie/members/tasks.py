@@ -1,0 +1,11 @@
+"""Background work for memberships (django-tasks)."""
+
+from django_tasks import task
+
+from kexie.members.services import refresh_statuses
+
+
+@task()
+def refresh_membership_statuses() -> dict[str, int]:
+    """Daily: bring every membership's status in line with its dates (宽限期, 已过期, …)."""
+    return refresh_statuses()

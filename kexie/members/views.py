@@ -1,0 +1,102 @@
+"""Membership list, page and the actions on it (审批、缴费、变更类别、退会/除名)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from kexie.core.audit import history_for
+from kexie.core.export import xlsx_response
+from kexie.core.http import error_messages, paginate
+from kexie.core.scope import get_in_scope, user_can
+from kexie.members import forms, services
+from kexie.members.filters import MembershipFilter
+from kexie.members.models import GroupMembership, LeadershipBody, Membership
+
+
+def _filtered(request, action: str) -> MembershipFilter:
+    qs = Membership.objects.for_user(request.user, action).filter(deleted_at__isnull=True)
+    return MembershipFilter(request.GET, queryset=qs.select_related("person", "society").order_by("-id"),
+                            request=request)
+
+
+@login_required
+def membership_list(request):
+    f = _filtered(request, "view")
+    if not f.is_valid():
+        return render(request, "members/list.html", {"filter": f, "page": None}, status=400)
+    return render(request, "members/list.html", {"filter": f, "page": paginate(request, f.qs)})
+
+
+@login_required
+def export(request):
+    f = _filtered(request, "export")
+    if not f.is_valid():
+        return HttpResponse("筛选条件有误，无法导出。", status=400)
+    headers = ["学会", "会员号", "姓名", "会员类别", "状态", "申请日期", "入会日期", "会费缴至", "终止日期"]
+    rows = ((m.society.name, m.number, m.person.name, m.get_category_display(), m.get_status_display(),
+             m.applied_on, m.joined_on, m.dues_paid_through, m.ended_on) for m in f.qs.iterator(chunk_size=2000))
+    return xlsx_response("个人会员", "个人会员", headers, rows)
+
+
+ACTIONS = {
+    "approve": (forms.ApproveForm, lambda u, m, d: services.approve(u, m, **d), "已批准入会。"),
+    "reject": (forms.RejectForm, lambda u, m, d: services.reject(u, m, d["reason"]), "已不予批准。"),
+    "dues": (forms.DuesForm, lambda u, m, d: services.pay_dues(u, m, d["through"]), "已登记缴费。"),
+    "category": (forms.CategoryForm, lambda u, m, d: services.change_category(u, m, d["category"], d["on"]),
+                 "会员类别已变更。"),
+    "end": (forms.EndForm, lambda u, m, d: services.end(u, m, d["kind"], d["on"], d["reason"]), "会籍已终止。"),
+}
+
+
+@login_required
+def detail(request, pk: int):
+    m = get_in_scope(Membership.objects.select_related("person", "society"), request.user, pk)
+    context = {
+        "m": m,
+        "events": m.events.select_related("actor"),
+        "history": history_for(m)[:50],
+        "can_change": user_can(request.user, "change", m.org_path),
+        "forms": {name: spec[0](prefix=name) for name, spec in ACTIONS.items()},
+    }
+    return render(request, "members/detail.html", context)
+
+
+@login_required
+@require_POST
+def act(request, pk: int, action: str):
+    if action not in ACTIONS:
+        return HttpResponse("未知操作。", status=404)
+    m = get_in_scope(Membership.objects.all(), request.user, pk, "change")
+    form_class, run, done = ACTIONS[action]
+    form = form_class(request.POST, prefix=action)
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, e)
+        return redirect("members:detail", pk=m.pk)
+    try:
+        run(request.user, m, form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, "；".join(error_messages(exc)))
+    else:
+        messages.success(request, done)
+    return redirect("members:detail", pk=m.pk)
+
+
+@login_required
+def group_list(request):
+    qs = GroupMembership.objects.for_user(request.user).filter(deleted_at__isnull=True)
+    qs = qs.select_related("member", "society").order_by("-id")
+    return render(request, "members/groups.html", {"page": paginate(request, qs)})
+
+
+@login_required
+def body_detail(request, pk: int):
+    body = get_in_scope(LeadershipBody.objects.select_related("organisation"), request.user, pk)
+    terms = body.terms.prefetch_related("posts__person")
+    return render(request, "members/body.html", {"body": body, "terms": terms})

@@ -1,0 +1,18 @@
+import django_filters as filters
+
+from kexie.orgs.models import Level, Organisation, OrgKind, OrgStatus
+
+
+class OrganisationFilter(filters.FilterSet):
+    q = filters.CharFilter(label="名称", method="filter_q")
+    kind = filters.ModelChoiceFilter(label="类型", queryset=OrgKind.objects.all(), field_name="kind")
+    level = filters.ChoiceFilter(label="层级", choices=Level.choices)
+    status = filters.ChoiceFilter(label="状态", choices=OrgStatus.choices)
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "kind", "level", "status"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()[:60]
+        return queryset.filter(name__contains=value) if value else queryset

@@ -1,0 +1,26 @@
+from django import forms
+
+from kexie.orgs.models import Organisation
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "name", "short_name", "code", "kind", "level", "region", "uscc", "status", "grade", "sector",
+            "founded_on", "supervisor", "party_org_type", "party_org_name", "party_members",
+            "contact_name", "contact_phone", "email", "address", "website", "note",
+        ]
+        widgets = {"founded_on": forms.DateInput(attrs={"type": "date"}), "note": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_uscc(self) -> str:
+        return (self.cleaned_data.get("uscc") or "").replace(" ", "").upper()
+
+    def clean_code(self) -> str:
+        code = (self.cleaned_data.get("code") or "").strip()
+        qs = Organisation.objects.filter(code=code)
+        if self.instance.pk:
+            qs = qs.exclude(pk=self.instance.pk)
+        if qs.exists():
+            raise forms.ValidationError("组织编码已被使用。")
+        return code

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from kexie.orgs import views
+
+app_name = "orgs"
+urlpatterns = [
+    path("", views.tree, name="tree"),
+    path("list/", views.org_list, name="list"),
+    path("export/", views.export, name="export"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/children/", views.children, name="children"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/new/", views.create_child, name="create-child"),
+    path("<int:pk>/delete/", views.delete, name="delete"),
+    path("<int:pk>/restore/", views.restore, name="restore"),
+]

@@ -1,0 +1,76 @@
+from django import forms
+
+from kexie.core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
+from kexie.orgs.models import Organisation
+from kexie.people.models import Discipline, Person
+
+MAX_KEYWORDS = 30
+
+
+class PersonForm(forms.ModelForm):
+    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
+    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    expertise_text = forms.CharField(
+        label="专业特长", required=False, max_length=600, help_text="多个关键词用逗号或顿号分隔",
+    )
+    honours_text = forms.CharField(label="荣誉", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                                   help_text="每行一项")
+    discipline_codes = forms.ModelMultipleChoiceField(
+        label="学科（第一项为主学科）", queryset=Discipline.objects.all(), required=False, to_field_name="code",
+    )
+
+    class Meta:
+        model = Person
+        fields = ["name", "gender", "birth_date", "ethnicity", "email", "org", "employer_name", "position",
+                  "title", "title_level", "education", "bio", "public_profile"]
+        widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}), "bio": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = Organisation.objects.for_user(user, "change").alive()
+        if self.instance.pk:
+            self.fields["id_number"].initial = self.instance.id_number
+            self.fields["phone"].initial = self.instance.phone
+            self.fields["expertise_text"].initial = "、".join(self.instance.expertise)
+            self.fields["honours_text"].initial = "\n".join(self.instance.honours)
+            self.fields["discipline_codes"].initial = [d.code for d in self.instance.disciplines.all()]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if any(c in name for c in "<>\"'&;"):
+            raise forms.ValidationError("姓名中包含不允许的字符。")
+        return name
+
+    def clean_id_number(self) -> str:
+        value = normalize_id_number(self.cleaned_data.get("id_number", ""))
+        if value:
+            validate_id_number(value)
+        return value
+
+    def clean_phone(self) -> str:
+        value = normalize_phone(self.cleaned_data.get("phone", ""))
+        if value:
+            validate_phone(value)
+        return value
+
+    def clean_expertise_text(self) -> list[str]:
+        raw = self.cleaned_data.get("expertise_text", "")
+        for sep in "，,；;、\n":
+            raw = raw.replace(sep, "|")
+        words = list(dict.fromkeys(w.strip() for w in raw.split("|") if w.strip()))
+        if len(words) > MAX_KEYWORDS:
+            raise forms.ValidationError(f"专业特长最多填写{MAX_KEYWORDS}个关键词。")
+        if any(len(w) > 30 for w in words):
+            raise forms.ValidationError("每个专业特长关键词不超过30个字。")
+        return words
+
+    def clean_honours_text(self) -> list[str]:
+        return [line.strip()[:100] for line in self.cleaned_data.get("honours_text", "").splitlines() if line.strip()]
+
+    def service_data(self) -> dict:
+        data = {f: self.cleaned_data[f] for f in self.Meta.fields}
+        data["id_number"] = self.cleaned_data["id_number"]
+        data["phone"] = self.cleaned_data["phone"]
+        data["expertise"] = self.cleaned_data["expertise_text"]
+        data["honours"] = self.cleaned_data["honours_text"]
+        return data

@@ -1,0 +1,154 @@
+"""People (科技工作者, SPEC §2.2): profile, disciplines (GB/T 13745), encrypted identifiers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from kexie.core.crypto import EncryptedTextField, mask_id_number, mask_phone
+from kexie.core.models import SoftDeleteModel
+from kexie.core.scope import ScopedQuerySet, prefix_q
+
+
+class Discipline(models.Model):
+    """学科 (GB/T 13745-2009): 3-digit first level, 5-digit second level."""
+
+    code = models.CharField("学科代码", max_length=7, unique=True)
+    name = models.CharField("学科名称", max_length=60)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    sector = models.CharField("门类", max_length=4, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "学科"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Gender(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class TitleLevel(models.TextChoices):
+    NONE = "", "无"
+    SENIOR = "senior", "正高级"
+    VICE_SENIOR = "vice_senior", "副高级"
+    MIDDLE = "middle", "中级"
+    JUNIOR = "junior", "初级"
+
+
+class Education(models.TextChoices):
+    NONE = "", "未填"
+    DOCTOR = "doctor", "博士研究生"
+    MASTER = "master", "硕士研究生"
+    BACHELOR = "bachelor", "大学本科"
+    COLLEGE = "college", "大学专科"
+    OTHER = "other", "其他"
+
+
+class PersonQuerySet(ScopedQuerySet):
+    def alive(self) -> PersonQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+
+class Person(SoftDeleteModel):
+    """科技工作者. Scope: the organisation holding the record (``org``) and every society where
+    the person holds a membership."""
+
+    name = models.CharField("姓名", max_length=40, db_index=True)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    ethnicity = models.CharField("民族", max_length=20, blank=True)
+    id_number = EncryptedTextField("身份证号", blank=True)
+    id_hash = models.CharField(max_length=32, blank=True, editable=False)
+    phone = EncryptedTextField("手机号", blank=True)
+    phone_hash = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+    email = models.EmailField("电子邮箱", blank=True)
+    org = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="people", verbose_name="所属组织"
+    )
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    employer = models.ForeignKey(
+        "orgs.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="employees", verbose_name="工作单位（平台内）",
+    )
+    employer_name = models.CharField("工作单位", max_length=120, blank=True)
+    position = models.CharField("职务", max_length=60, blank=True)
+    title = models.CharField("职称", max_length=40, blank=True)
+    title_level = models.CharField("职称级别", max_length=12, choices=TitleLevel.choices, blank=True)
+    education = models.CharField("学历", max_length=10, choices=Education.choices, blank=True)
+    disciplines = models.ManyToManyField(Discipline, through="PersonDiscipline", verbose_name="学科", blank=True)
+    expertise = models.JSONField("专业特长", default=list, blank=True)
+    bio = models.TextField("个人简介", blank=True, max_length=5000)
+    honours = models.JSONField("荣誉", default=list, blank=True)
+    public_profile = models.BooleanField("同意公开专家信息", default=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="person", verbose_name="平台账号",
+    )
+    search_text = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    AUDIT_FIELDS = (
+        "name", "gender", "birth_date", "ethnicity", "id_number", "phone", "email", "org", "employer",
+        "employer_name", "position", "title", "title_level", "education", "expertise", "bio", "honours",
+        "public_profile",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "科技工作者"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_hash"], condition=~Q(id_hash="") & Q(deleted_at__isnull=True),
+                name="person_id_number_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["org_path", "id"], name="person_org_path_id"),
+            models.Index(fields=["id_hash"], name="person_id_hash"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        from kexie.members.models import Membership
+
+        members = Membership.objects.filter(prefix_q("org_path", paths), person=OuterRef("pk"))
+        return prefix_q("org_path", paths) | Q(Exists(members))
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def age(self) -> int | None:
+        if not self.birth_date:
+            return None
+        today = dt.date.today()
+        b = self.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+
+class PersonDiscipline(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE)
+    discipline = models.ForeignKey(Discipline, on_delete=models.PROTECT)
+    is_primary = models.BooleanField("主学科", default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "discipline"], name="person_discipline_unique"),
+        ]

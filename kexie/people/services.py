@@ -1,0 +1,130 @@
+"""Writes to people: normalise and validate identifiers, encrypt, index for search, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kexie.core.audit import log_action, snapshot
+from kexie.core.crypto import blind_index
+from kexie.core.models import PiiAccess
+from kexie.core.search import index_text
+from kexie.core.services import require
+from kexie.core.validators import id_birth_date, id_gender, normalize_id_number, normalize_phone
+from kexie.people.models import Person, PersonDiscipline
+
+PII_FIELDS = ("id_number", "phone")
+
+
+def person_search_text(person: Person) -> str:
+    return index_text(
+        whole=[person.name, *person.expertise, person.title],
+        segmented=[person.employer_name, person.position],
+    )
+
+
+def _prepare(person: Person) -> None:
+    """Derived columns: hashes of identifiers, the scope path, the search tokens."""
+    errors: dict[str, list[str]] = {}
+    person.id_number = normalize_id_number(person.id_number)
+    person.phone = normalize_phone(person.phone)
+    if person.id_number:
+        birth = id_birth_date(person.id_number)
+        if person.birth_date and birth and person.birth_date != birth:
+            errors.setdefault("birth_date", []).append("出生日期与身份证号码中的出生日期不一致。")
+        if person.gender and person.gender != id_gender(person.id_number):
+            errors.setdefault("gender", []).append("性别与身份证号码不一致。")
+        person.birth_date = person.birth_date or birth
+        person.gender = person.gender or id_gender(person.id_number)
+    if errors:
+        raise ValidationError(errors)
+    person.id_hash = blind_index(person.id_number) if person.id_number else ""
+    person.phone_hash = blind_index(person.phone) if person.phone else ""
+    person.org_path = person.org.path
+    person.search_text = person_search_text(person)
+    if person.id_hash and Person.objects.filter(id_hash=person.id_hash, deleted_at__isnull=True).exclude(
+        pk=person.pk
+    ).exists():
+        raise ValidationError({"id_number": ["该身份证号码已登记在平台中，请勿重复录入。"]})
+
+
+def _set_disciplines(person: Person, disciplines: list | None) -> None:
+    if disciplines is None:
+        return
+    PersonDiscipline.objects.filter(person=person).delete()
+    PersonDiscipline.objects.bulk_create(
+        [PersonDiscipline(person=person, discipline=d, is_primary=(i == 0)) for i, d in enumerate(disciplines)]
+    )
+
+
+@transaction.atomic
+def create_person(actor: Any, data: dict[str, Any], disciplines: list | None = None) -> Person:
+    person = Person(**data)
+    require(actor, "change", person.org.path)
+    _prepare(person)
+    person.full_clean(exclude=["org_path", "search_text", "id_hash", "phone_hash"])
+    person.save()
+    _set_disciplines(person, disciplines)
+    log_action(actor, "people.person.created", person, scope_path=person.org_path,
+               after=snapshot(person, Person.AUDIT_FIELDS))
+    return person
+
+
+@transaction.atomic
+def update_person(actor: Any, person: Person, data: dict[str, Any], disciplines: list | None = None) -> Person:
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    if not Person.objects.for_user(actor, "change").filter(pk=current.pk).exists():
+        raise PermissionDenied("您无权编辑该人员。")
+    before = snapshot(current, Person.AUDIT_FIELDS)
+    for key, value in data.items():
+        setattr(current, key, value)
+    if "org" in data:
+        require(actor, "change", current.org.path)
+    _prepare(current)
+    current.full_clean(exclude=["org_path", "search_text", "id_hash", "phone_hash"])
+    current.save()
+    _set_disciplines(current, disciplines)
+    after = snapshot(current, Person.AUDIT_FIELDS)
+    if before != after:
+        log_action(actor, "people.person.changed", current, scope_path=current.org_path, before=before, after=after)
+    return current
+
+
+@transaction.atomic
+def delete_person(actor: Any, person: Person) -> Person:
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    require(actor, "change", current.org_path)
+    current.deleted_at = timezone.now()
+    current.save(update_fields=["deleted_at"])
+    log_action(actor, "people.person.deleted", current, scope_path=current.org_path)
+    return current
+
+
+@transaction.atomic
+def restore_person(actor: Any, person: Person) -> Person:
+    current = Person.objects.select_for_update().get(pk=person.pk)
+    require(actor, "change", current.org_path)
+    if current.id_hash and Person.objects.filter(id_hash=current.id_hash, deleted_at__isnull=True).exists():
+        raise ValidationError("已有相同身份证号码的人员在册，不能恢复。")
+    current.deleted_at = None
+    current.save(update_fields=["deleted_at"])
+    log_action(actor, "people.person.restored", current, scope_path=current.org_path)
+    return current
+
+
+def reveal(actor: Any, person: Person, field: str, ip: str | None = None) -> str:
+    """The full value of an encrypted field, for a user allowed to see it; every view is logged."""
+    if field not in PII_FIELDS:
+        raise ValidationError("不支持查看该字段。")
+    own = person.user_id is not None and person.user_id == getattr(actor, "pk", None)
+    if not own and not Person.objects.for_user(actor, "view_pii").filter(pk=person.pk).exists():
+        raise PermissionDenied("您的角色无权查看完整个人信息。")
+    PiiAccess.objects.create(
+        user=actor, content_type=ContentType.objects.get_for_model(Person), object_id=person.pk,
+        field=field, ip=ip, scope_path=person.org_path,
+    )
+    return getattr(person, field)

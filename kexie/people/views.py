@@ -1,0 +1,153 @@
+"""People list with search and filters, person page, edit, PII reveal, export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from kexie.core.audit import history_for
+from kexie.core.export import xlsx_response
+from kexie.core.http import client_ip, error_messages, paginate
+from kexie.core.scope import get_in_scope, user_can
+from kexie.people import services
+from kexie.people.filters import PersonFilter
+from kexie.people.forms import PersonForm
+from kexie.people.models import Person
+
+PAGE_SIZE = 50
+
+
+def _filtered(request, action: str) -> PersonFilter:
+    qs = Person.objects.for_user(request.user, action).alive().select_related("org")
+    return PersonFilter(request.GET, queryset=qs.order_by("-id"), request=request)
+
+
+@login_required
+def person_list(request):
+    f = _filtered(request, "view")
+    if not f.is_valid():
+        return render(request, "people/list.html", {"filter": f, "page": None}, status=400)
+    page = paginate(request, f.qs, PAGE_SIZE)
+    template = "people/list.html#results" if request.htmx else "people/list.html"
+    return render(request, template, {"filter": f, "page": page})
+
+
+@login_required
+def export(request):
+    f = _filtered(request, "export")
+    if not f.is_valid():
+        return HttpResponse("筛选条件有误，无法导出。", status=400)
+    full_pii = request.user.is_superuser  # lists and exports are masked for every role
+    headers = ["姓名", "性别", "出生日期", "身份证号", "手机号", "所属组织", "工作单位", "职务", "职称", "职称级别",
+               "学历", "专业特长", "电子邮箱"]
+
+    def rows():
+        for p in f.qs.iterator(chunk_size=2000):
+            yield (p.name, p.get_gender_display(), p.birth_date,
+                   p.id_number if full_pii else p.id_number_masked, p.phone if full_pii else p.phone_masked,
+                   p.org.name, p.employer_name, p.position, p.title, p.get_title_level_display(),
+                   p.get_education_display(), "、".join(p.expertise), p.email)
+
+    return xlsx_response("科技工作者", "科技工作者", headers, rows())
+
+
+@login_required
+def detail(request, pk: int):
+    person = get_in_scope(Person.objects.select_related("org", "employer"), request.user, pk)
+    context = {
+        "person": person,
+        "disciplines": person.persondiscipline_set.select_related("discipline").order_by("-is_primary"),
+        "memberships": person.memberships.filter(deleted_at__isnull=True).select_related("society"),
+        "posts": person.posts.select_related("term__body__organisation"),
+        "history": history_for(person)[:50],
+        "can_change": user_can(request.user, "change", person.org_path),
+        "can_view_pii": user_can(request.user, "view_pii", person.org_path),
+    }
+    return render(request, "people/detail.html", context)
+
+
+@login_required
+@require_POST
+def reveal(request, pk: int, field: str):
+    person = get_in_scope(Person.objects.alive(), request.user, pk)
+    try:
+        value = services.reveal(request.user, person, field, client_ip(request))
+    except (PermissionDenied, ValidationError) as exc:
+        return HttpResponse(f"<span class='error'>{'；'.join(getattr(exc, 'messages', [str(exc)]))}</span>",
+                            status=403)
+    return render(request, "people/detail.html#pii-value", {"value": value or "—"})
+
+
+def _save(request, form, person=None):
+    data = form.service_data()
+    disciplines = list(form.cleaned_data["discipline_codes"])
+    if person is None:
+        return services.create_person(request.user, data, disciplines)
+    return services.update_person(request.user, person, data, disciplines)
+
+
+@login_required
+def edit(request, pk: int):
+    person = get_in_scope(Person.objects.alive(), request.user, pk, "change")
+    form = PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _save(request, form, person)
+        except ValidationError as exc:
+            _attach(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "人员信息已保存。")
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/form.html", {"form": form, "title": f"编辑：{person.name}", "person": person})
+
+
+@login_required
+def create(request):
+    form = PersonForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = _save(request, form)
+        except ValidationError as exc:
+            _attach(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"已登记“{person.name}”。")
+            return redirect("people:detail", pk=person.pk)
+    return render(request, "people/form.html", {"form": form, "title": "登记科技工作者"})
+
+
+def _attach(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errs in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errs)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+@require_POST
+def delete(request, pk: int):
+    person = get_in_scope(Person.objects.alive(), request.user, pk, "change")
+    services.delete_person(request.user, person)
+    messages.success(request, f"已删除“{person.name}”，可恢复。")
+    return redirect("people:detail", pk=person.pk)
+
+
+@login_required
+@require_POST
+def restore(request, pk: int):
+    person = get_in_scope(Person.objects.all(), request.user, pk, "change")
+    try:
+        services.restore_person(request.user, person)
+    except ValidationError as exc:
+        messages.error(request, "；".join(error_messages(exc)))
+    else:
+        messages.success(request, f"已恢复“{person.name}”。")
+    return redirect("people:detail", pk=person.pk)
