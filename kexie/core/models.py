@@ -60,6 +60,9 @@ class PiiAccess(models.Model):
         verbose_name = verbose_name_plural = "个人信息查看日志"
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.user} {self.field} {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class SoftDeleteQuerySet(ScopedQuerySet):
     def alive(self) -> SoftDeleteQuerySet:

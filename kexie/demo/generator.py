@@ -105,8 +105,8 @@ class ProvinceGenerator:
             data["uscc"] = uscc_for(rng, region.code if region else PV.PROVINCE[0], kind)
         data.update(extra)
         if parent is None:
-            return Organisation.add_root(**data)
-        return parent.add_child(**data)
+            return Organisation.objects.add_root(data)
+        return Organisation.objects.add_child(parent, data)
 
     def _region(self, code: str, name: str, level: str, parent: Region | None) -> Region:
         return Region.objects.create(code=code, name=name, level=level, parent=parent)
@@ -275,6 +275,38 @@ class ProvinceGenerator:
         counts["first_person_id"] = first
         return counts
 
+    def build_bodies(self) -> int:
+        """Council, standing council and supervisory board of each society, with a current term
+        (a few overdue for 换届) and posts held by its members."""
+        from kexie.members.models import BodyKind, LeadershipBody, Membership, Post, Term
+
+        rng, posts = self.rng, []
+        for soc, _ in self.societies:
+            members = list(Membership.objects.filter(society=soc, joined_on__isnull=False)
+                           .order_by("id").values_list("person_id", flat=True)[:24])
+            if len(members) < 4:
+                continue
+            number = rng.randint(4, 11)
+            start = self.today.replace(year=self.today.year - rng.randint(0, 5 if rng.random() < 0.85 else 7),
+                                       month=rng.randint(1, 12), day=1)
+            end = start.replace(year=start.year + 5)
+            seats = {
+                BodyKind.COUNCIL: ["chair", "vice_chair", "vice_chair", "secretary_general"]
+                + ["council_member"] * (len(members) - 8),
+                BodyKind.STANDING: ["chair", "vice_chair", "vice_chair", "secretary_general", "standing_member"],
+                BodyKind.SUPERVISORY: ["supervisor_chair", "supervisor"],
+            }
+            for kind, positions in seats.items():
+                body = LeadershipBody.objects.create(organisation=soc, org_path=soc.path, kind=kind)
+                term = Term.objects.create(body=body, number=number, starts_on=start, ends_on=end)
+                pool = members[-2:] if kind == BodyKind.SUPERVISORY else members[:-2]
+                for pos, pid in zip(positions, pool, strict=False):
+                    posts.append(Post(term=term, person_id=pid, position=pos, starts_on=start,
+                                      frontline=rng.random() < 0.8,
+                                      official=_weighted(rng, [("", 85), ("serving", 8), ("retired", 7)])))
+        Post.objects.bulk_create(posts)
+        return len(posts)
+
     def _membership_row(self, m_id: int, person_id: int, soc: Organisation, age: int, now) -> tuple:
         rng = self.rng
         category = _weighted(rng, [("student", 4 if age < 30 else 0), ("member", 70), ("senior", 18 if age > 35 else 2),
@@ -375,6 +407,8 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
         gen.build_orgs()
     with transaction.atomic():
         counts = gen.build_people()
+    with transaction.atomic():
+        counts["posts"] = gen.build_bodies()
     from kexie.demo.accounts import create_accounts
 
     with transaction.atomic():

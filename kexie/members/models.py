@@ -105,6 +105,9 @@ class MembershipEvent(models.Model):
         verbose_name = verbose_name_plural = "会员履历"
         ordering = ["on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.on} {self.get_kind_display()}"
+
 
 class GroupMembership(SoftDeleteModel):
     """单位会员: an organisation (enterprise, university, institute) as member of a society."""

@@ -22,13 +22,13 @@ def create_organisation(actor: Any, parent: Organisation | None, data: dict[str,
     if parent is None:
         if not getattr(actor, "is_superuser", False):
             raise ValidationError("只有系统管理员可以创建顶级组织。")
-        org = Organisation.add_root(**data)
+        org = Organisation.objects.add_root(data)
     else:
         parent = _fresh(parent)
         require(actor, "change", parent.path)
         if parent.deleted_at:
             raise ValidationError("上级组织已删除，不能在其下新建组织。")
-        org = parent.add_child(**data)
+        org = Organisation.objects.add_child(parent, data)
     log_action(actor, "orgs.organisation.created", org, scope_path=org.path,
                after=snapshot(org, Organisation.AUDIT_FIELDS))
     return org

@@ -39,9 +39,9 @@ def _children_with_counts(user, org: Organisation | None):
     orgs_under = Organisation.objects.alive().filter(prefix_q("path", [n.path for n in nodes]))
     people_under = Person.objects.alive().filter(prefix_q("org_path", [n.path for n in nodes]))
     if same_depth:
-        org_counts = dict(orgs_under.annotate(p=Substr("path", 1, depth_len)).values("p")
+        org_counts = dict(orgs_under.order_by().annotate(p=Substr("path", 1, depth_len)).values("p")
                           .annotate(n=Count("id")).values_list("p", "n"))
-        people_counts = dict(people_under.annotate(p=Substr("org_path", 1, depth_len)).values("p")
+        people_counts = dict(people_under.order_by().annotate(p=Substr("org_path", 1, depth_len)).values("p")
                              .annotate(n=Count("id")).values_list("p", "n"))
     else:  # top nodes at different depths: count each
         org_counts = {n.path: orgs_under.filter(prefix_q("path", [n.path])).count() for n in nodes}

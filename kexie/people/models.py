@@ -152,3 +152,6 @@ class PersonDiscipline(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person", "discipline"], name="person_discipline_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}:{self.discipline_id}"
