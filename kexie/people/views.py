@@ -61,7 +61,10 @@ def detail(request, pk: int):
     context = {
         "person": person,
         "disciplines": person.persondiscipline_set.select_related("discipline").order_by("-is_primary"),
-        "memberships": person.memberships.filter(deleted_at__isnull=True).select_related("society"),
+        "memberships": [
+            (m, user_can(request.user, "view", m.org_path))
+            for m in person.memberships.filter(deleted_at__isnull=True).select_related("society")
+        ],
         "posts": person.posts.select_related("term__body__organisation"),
         "history": history_for(person)[:50],
         "can_change": user_can(request.user, "change", person.org_path),

@@ -1,0 +1,20 @@
+"""``kexie daily``: enqueue the daily jobs (run it from cron or a systemd timer once a day)."""
+
+from django.core.management.base import BaseCommand
+
+from kexie.members.tasks import refresh_membership_statuses
+
+
+class Command(BaseCommand):
+    help = "提交每日任务：按日期刷新会员状态（宽限期、已过期等）。建议由 cron 每天运行一次。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--now", action="store_true", help="在当前进程中立即执行，而不是提交到任务队列")
+
+    def handle(self, now: bool, **options):
+        if now:
+            counts = refresh_membership_statuses.call()
+            self.stdout.write("会员状态已刷新：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+            return
+        result = refresh_membership_statuses.enqueue()
+        self.stdout.write(f"已提交任务 {result.id}（由 `kexie db_worker` 执行）")
