@@ -50,7 +50,7 @@ def test_bad_phone_and_oversize_name(client_a, province):
 
 def _person_form(org, **overrides):
     data = {"name": "测试戊", "gender": "", "birth_date": "", "ethnicity": "", "email": "", "org": org.pk,
-            "employer_name": "", "position": "", "title": "", "title_level": "", "education": "", "bio": "",
+            "employer": "", "employer_name": "", "position": "", "title": "", "title_level": "", "education": "", "bio": "",
             "id_number": "", "phone": "", "expertise_text": "", "honours_text": ""}
     data.update(overrides)
     return data

@@ -1,4 +1,4 @@
-"""Encryption at rest for personal information (PIPL): AES-GCM for the value, HMAC-SHA256 as a
+"""Encryption at rest for personal information (PIPL): AES-GCM for the value, keyed BLAKE2b as a
 blind index for exact look-ups and de-duplication, and masks for display.
 
 The key comes from ``settings.PII_KEY`` (any string; it is stretched with SHA-256) or, when that is
@@ -15,7 +15,9 @@ from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 _PREFIX = "v1:"
 
@@ -28,12 +30,24 @@ def _keys(secret: str) -> tuple[AESGCM, bytes]:
     return AESGCM(enc), idx
 
 
-def _secret() -> str:
-    return settings.PII_KEY or settings.SECRET_KEY
+_current: list = []  # [secret, (aes, index_key)] cached; cleared when settings change in tests
+
+
+def _active_keys() -> tuple[AESGCM, bytes]:
+    if not _current:
+        secret = settings.PII_KEY or settings.SECRET_KEY
+        _current.extend([secret, _keys(secret)])
+    return _current[1]
+
+
+@receiver(setting_changed)
+def _reset_keys(setting: str, **kwargs) -> None:
+    if setting in {"PII_KEY", "SECRET_KEY"}:
+        _current.clear()
 
 
 def encrypt(value: str) -> str:
-    aes, _ = _keys(_secret())
+    aes, _ = _active_keys()
     nonce = os.urandom(12)
     return _PREFIX + base64.b64encode(nonce + aes.encrypt(nonce, value.encode(), None)).decode()
 
@@ -42,13 +56,14 @@ def decrypt(token: str) -> str:
     if not token.startswith(_PREFIX):
         raise ValueError("not an encrypted value")
     raw = base64.b64decode(token[len(_PREFIX) :])
-    aes, _ = _keys(_secret())
+    aes, _ = _active_keys()
     return aes.decrypt(raw[:12], raw[12:], None).decode()
 
 
 def blind_index(value: str) -> str:
-    _, idx = _keys(_secret())
-    return hmac.new(idx, value.encode(), hashlib.sha256).hexdigest()[:32]
+    """Keyed BLAKE2b (a MAC by construction), 128 bits as 32 hex characters."""
+    _, idx = _active_keys()
+    return hashlib.blake2b(value.encode(), key=idx, digest_size=16).hexdigest()
 
 
 class EncryptedTextField(models.TextField):

@@ -40,7 +40,20 @@ def scope_paths(user: Any, action: str = "view") -> list[str] | None:
         return []
     if user.is_superuser:
         return None
-    return list((user.scope_cache or {}).get(action, []))
+    paths = list((user.scope_cache or {}).get(action, []))
+    if paths and _covers_every_root(paths):
+        return None  # a role at the top of every tree reaches every record: no filter at all
+    return paths
+
+
+def _covers_every_root(paths: list[str]) -> bool:
+    from kexie.orgs.models import Organisation
+
+    roots = [p for p in paths if len(p) == Organisation.steplen]
+    if not roots:
+        return False
+    all_roots = set(Organisation.objects.filter(depth=1).values_list("path", flat=True))
+    return all_roots <= set(roots)
 
 
 def path_upper(prefix: str) -> str:

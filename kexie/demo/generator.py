@@ -7,17 +7,19 @@ the same province, names and identifiers (ciphertexts differ: AES-GCM nonces are
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import json
 import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kexie.core.crypto import blind_index, encrypt
-from kexie.core.search import index_text
+from kexie.core.search import index_text, sqlite_fts_paused
 from kexie.core.validators import id_check_char, uscc_check_char
 from kexie.demo import loader
 from kexie.demo.data import expertise as EX
@@ -58,9 +60,15 @@ class Holder:
     people: list[int] = field(default_factory=list)
 
 
-def _weighted(rng: random.Random, pairs):
+@lru_cache(maxsize=256)
+def _cumulative(pairs: tuple) -> tuple[tuple, list[float]]:
     values, weights = zip(*pairs, strict=True)
-    return rng.choices(values, weights=weights)[0]
+    return values, list(itertools.accumulate(weights))
+
+
+def _weighted(rng: random.Random, pairs):
+    values, cum = _cumulative(tuple(pairs))
+    return values[bisect.bisect_right(cum, rng.random() * cum[-1])]
 
 
 def uscc_for(rng: random.Random, region_code: str, kind: str) -> str:
@@ -209,7 +217,7 @@ class ProvinceGenerator:
 
     def build_people(self) -> dict[str, int]:
         rng = self.rng
-        weights = [h.weight for h in self.holders]
+        holder_cum = list(itertools.accumulate(h.weight for h in self.holders))
         person_id = loader.next_id("people_person")
         pd_id = loader.next_id("people_persondiscipline")
         m_id = loader.next_id("members_membership")
@@ -231,7 +239,7 @@ class ProvinceGenerator:
             person_rows.clear(), pd_rows.clear(), m_rows.clear()
 
         for _ in range(self.n_people):
-            h = rng.choices(self.holders, weights=weights)[0]
+            h = self.holders[bisect.bisect_right(holder_cum, rng.random() * holder_cum[-1])]
             employer, disc = rng.choice(h.employers)
             if disc not in EX.EXPERTISE or rng.random() < 0.15:
                 disc = rng.choice(self.first_level)
@@ -405,7 +413,7 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
     gen = ProvinceGenerator(scale, seed, people, log)
     with transaction.atomic():
         gen.build_orgs()
-    with transaction.atomic():
+    with transaction.atomic(), sqlite_fts_paused(connection, "people_person"):
         counts = gen.build_people()
     with transaction.atomic():
         counts["posts"] = gen.build_bodies()

@@ -21,13 +21,15 @@ class PersonForm(forms.ModelForm):
 
     class Meta:
         model = Person
-        fields = ["name", "gender", "birth_date", "ethnicity", "email", "org", "employer_name", "position",
+        fields = ["name", "gender", "birth_date", "ethnicity", "email", "org", "employer", "employer_name", "position",
                   "title", "title_level", "education", "bio", "public_profile"]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}), "bio": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = Organisation.objects.for_user(user, "change").alive()
+        self.fields["employer"].queryset = Organisation.objects.for_user(user, "view").alive()
+        self.fields["employer"].help_text = "工作单位已在平台登记时选择；否则填写下方的工作单位名称"
         if self.instance.pk:
             self.fields["id_number"].initial = self.instance.id_number
             self.fields["phone"].initial = self.instance.phone
