@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
@@ -28,12 +29,16 @@ def _filtered(request, action: str) -> PersonFilter:
 
 @login_required
 def person_list(request):
+    """The people page; htmx searches get only the results partial (same URL, hence Vary)."""
     f = _filtered(request, "view")
-    if not f.is_valid():
-        return render(request, "people/list.html", {"filter": f, "page": None}, status=400)
-    page = paginate(request, f.qs, PAGE_SIZE)
     template = "people/list.html#results" if request.htmx else "people/list.html"
-    return render(request, template, {"filter": f, "page": page})
+    if not f.is_valid():
+        # htmx swaps only 2xx answers: a partial with the message; a full page answers 400.
+        response = render(request, template, {"filter": f, "page": None}, status=200 if request.htmx else 400)
+    else:
+        response = render(request, template, {"filter": f, "page": paginate(request, f.qs, PAGE_SIZE)})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
