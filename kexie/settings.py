@@ -212,7 +212,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-FORMS_URLFIELD_ASSUME_HTTPS = True
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 
 # Membership status rules (days).

@@ -45,3 +45,13 @@ def test_token_command_unknown_user(db):
 
     with pytest.raises(CommandError, match="不存在"):
         call_command("token", "create", "nobody")
+
+
+@pytest.mark.django_db
+def test_org_parent_is_an_id(client_a, province):
+    city = province["city_a"]
+    rows = client_a.get("/api/v1/orgs/?page_size=500").json()["results"]
+    by_id = {r["id"]: r for r in rows}
+    assert by_id[city.pk]["parent"] == province["root"].pk
+    children = [r for r in rows if r["parent"] == city.pk]
+    assert len(children) == city.numchild

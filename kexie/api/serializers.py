@@ -8,15 +8,13 @@ from kexie.people.models import Person
 class OrganisationSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="kind.name")
     region = serializers.CharField(source="region.code", allow_null=True, default=None)
-    parent = serializers.SerializerMethodField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True, read_only=True,
+                                      help_text="上级组织 id（顶级组织为 null）")
 
     class Meta:
         model = Organisation
         fields = ["id", "code", "name", "short_name", "kind", "level", "region", "uscc", "status", "grade",
                   "sector", "founded_on", "depth", "parent", "contact_name", "address"]
-
-    def get_parent(self, obj) -> str | None:
-        return obj.path[: -obj.steplen] or None if obj.depth > 1 else None
 
 
 class PersonSerializer(serializers.ModelSerializer):

@@ -1,5 +1,7 @@
 """Read endpoints, each scoped to the caller through ``for_user`` (out of scope = 404)."""
 
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Substr
 from rest_framework import viewsets
 
 from kexie.api import serializers
@@ -16,7 +18,11 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = OrganisationFilter
 
     def get_queryset(self):
-        return Organisation.objects.for_user(self.request.user).alive().select_related("kind", "region")
+        parent = Organisation.objects.filter(
+            path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Organisation.steplen)
+        ).values("id")[:1]
+        qs = Organisation.objects.for_user(self.request.user).alive().select_related("kind", "region")
+        return qs.annotate(parent_id=Subquery(parent))
 
 
 class PersonViewSet(viewsets.ReadOnlyModelViewSet):

@@ -4,6 +4,8 @@ from kexie.orgs.models import Organisation
 
 
 class OrganisationForm(forms.ModelForm):
+    website = forms.URLField(label="网站", required=False, assume_scheme="https", max_length=200)
+
     class Meta:
         model = Organisation
         fields = [

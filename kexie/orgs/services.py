@@ -68,7 +68,7 @@ def delete_organisation(actor: Any, org: Organisation) -> Organisation:
 def restore_organisation(actor: Any, org: Organisation) -> Organisation:
     current = _fresh(org)
     require(actor, "change", current.path)
-    parent = current.get_parent()
+    parent = Organisation.objects.get_parent(current)
     if parent is not None and parent.deleted_at:
         raise ValidationError("上级组织已删除，请先恢复上级组织。")
     current.deleted_at = None

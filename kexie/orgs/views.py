@@ -67,7 +67,7 @@ def children(request, pk: int):
 @login_required
 def detail(request, pk: int):
     org = get_in_scope(Organisation.objects.select_related("kind", "region"), request.user, pk)
-    ancestors = [a for a in org.get_ancestors() if user_can(request.user, "view", a.path)]
+    ancestors = [a for a in Organisation.objects.get_ancestors(org) if user_can(request.user, "view", a.path)]
     context = {
         "org": org,
         "ancestors": ancestors,
