@@ -214,6 +214,9 @@ SPECTACULAR_SETTINGS = {
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 
+# List pages count exactly up to this many rows, then say "超过 N 条".
+KEXIE_LIST_COUNT_CAP = int(os.environ.get("KEXIE_LIST_COUNT_CAP", "10000"))
+
 # Membership status rules (days).
 KEXIE_MEMBERSHIP_NEW_DAYS = 90
 KEXIE_MEMBERSHIP_GRACE_DAYS = 90

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.utils.functional import cached_property
 
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` rows (``COUNT(*)`` over a ``LIMIT cap+1`` subquery), so a list page
+    over millions of rows costs what its first pages cost; the page says "超过 N 条" past the cap
+    and filters narrow the list. Exports are not capped."""
+
+    def __init__(self, *args, cap: int = 10_000, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        n = self.object_list[: self.cap + 1].count()
+        self.capped = n > self.cap
+        return min(n, self.cap)
+
+
 def paginate(request, queryset, per_page: int = 50):
-    paginator = Paginator(queryset, per_page)
+    paginator = CappedPaginator(queryset, per_page, cap=settings.KEXIE_LIST_COUNT_CAP)
     return paginator.get_page(request.GET.get("page"))
 
 

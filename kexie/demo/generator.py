@@ -29,6 +29,7 @@ from kexie.demo.data import province as PV
 from kexie.demo.scales import SCALES, Scale
 from kexie.members.models import Category
 from kexie.members.status import status_for
+from kexie.orgs.counts import refresh_people_counts
 from kexie.orgs.models import Level, Organisation, OrgKind, Region, Sector
 from kexie.people.models import Discipline
 
@@ -417,6 +418,7 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
         counts = gen.build_people()
     with transaction.atomic():
         counts["posts"] = gen.build_bodies()
+        refresh_people_counts()
     from kexie.demo.accounts import create_accounts
 
     with transaction.atomic():

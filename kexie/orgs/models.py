@@ -149,6 +149,7 @@ class Organisation(MP_Node, SoftDeleteModel):
     address = models.CharField("地址", max_length=200, blank=True)
     website = models.URLField("网站", blank=True)
     note = models.TextField("备注", blank=True, max_length=2000)
+    people_count = models.PositiveIntegerField("本组织登记人员数", default=0, editable=False)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

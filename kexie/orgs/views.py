@@ -15,6 +15,7 @@ from kexie.core.export import xlsx_response
 from kexie.core.http import error_messages, paginate
 from kexie.core.scope import get_in_scope, prefix_q, scope_paths, user_can
 from kexie.orgs import services
+from kexie.orgs.counts import subtree_people
 from kexie.orgs.filters import OrganisationFilter
 from kexie.orgs.forms import OrganisationForm
 from kexie.orgs.models import Organisation
@@ -36,16 +37,15 @@ def _children_with_counts(user, org: Organisation | None):
         return []
     depth_len = len(nodes[0].path)
     same_depth = all(len(n.path) == depth_len for n in nodes)
-    orgs_under = Organisation.objects.alive().filter(prefix_q("path", [n.path for n in nodes]))
-    people_under = Person.objects.alive().filter(prefix_q("org_path", [n.path for n in nodes]))
+    paths = [n.path for n in nodes]
+    orgs_under = Organisation.objects.alive().filter(prefix_q("path", paths))
     if same_depth:
         org_counts = dict(orgs_under.order_by().annotate(p=Substr("path", 1, depth_len)).values("p")
                           .annotate(n=Count("id")).values_list("p", "n"))
-        people_counts = dict(people_under.order_by().annotate(p=Substr("org_path", 1, depth_len)).values("p")
-                             .annotate(n=Count("id")).values_list("p", "n"))
+        people_counts = subtree_people(paths, depth_len)
     else:  # top nodes at different depths: count each
-        org_counts = {n.path: orgs_under.filter(prefix_q("path", [n.path])).count() for n in nodes}
-        people_counts = {n.path: people_under.filter(prefix_q("org_path", [n.path])).count() for n in nodes}
+        org_counts = {p: orgs_under.filter(prefix_q("path", [p])).count() for p in paths}
+        people_counts = subtree_people(paths)
     for n in nodes:
         n.subtree_orgs = org_counts.get(n.path, 1) - 1
         n.subtree_people = people_counts.get(n.path, 0)
@@ -72,7 +72,7 @@ def detail(request, pk: int):
         "org": org,
         "ancestors": ancestors,
         "nodes": _children_with_counts(request.user, org) if not org.deleted_at else [],
-        "people_count": Person.objects.alive().filter(prefix_q("org_path", [org.path])).count(),
+        "people_count": subtree_people([org.path])[org.path],
         "direct_people": Person.objects.alive().filter(org=org).order_by("name")[:20],
         "bodies": org.bodies.prefetch_related("terms"),
         "history": history_for(org)[:50],

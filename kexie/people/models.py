@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from kexie.core.crypto import EncryptedTextField, mask_id_number, mask_phone
 from kexie.core.models import SoftDeleteModel
@@ -123,8 +123,11 @@ class Person(SoftDeleteModel):
     def scope_q(cls, paths: list[str]) -> Q:
         from kexie.members.models import Membership
 
-        members = Membership.objects.filter(prefix_q("org_path", paths), person=OuterRef("pk"))
-        return prefix_q("org_path", paths) | Q(Exists(members))
+        # Two index range scans whose results the database hashes once (IN-subqueries), rather than
+        # a correlated EXISTS evaluated per person row.
+        own = Person.objects.filter(prefix_q("org_path", paths)).values("id")
+        members = Membership.objects.filter(prefix_q("org_path", paths)).values("person_id")
+        return Q(pk__in=own) | Q(pk__in=members)
 
     @property
     def id_number_masked(self) -> str:

@@ -15,6 +15,7 @@ from kexie.core.models import PiiAccess
 from kexie.core.search import index_text
 from kexie.core.services import require
 from kexie.core.validators import id_birth_date, id_gender, normalize_id_number, normalize_phone
+from kexie.orgs import counts
 from kexie.people.models import Person, PersonDiscipline
 
 PII_FIELDS = ("id_number", "phone")
@@ -68,6 +69,7 @@ def create_person(actor: Any, data: dict[str, Any], disciplines: list | None = N
     _prepare(person)
     person.full_clean(exclude=["org_path", "search_text", "id_hash", "phone_hash"])
     person.save()
+    counts.adjust(person.org_id, +1)
     _set_disciplines(person, disciplines)
     log_action(actor, "people.person.created", person, scope_path=person.org_path,
                after=snapshot(person, Person.AUDIT_FIELDS))
@@ -79,6 +81,7 @@ def update_person(actor: Any, person: Person, data: dict[str, Any], disciplines:
     current = Person.objects.select_for_update().get(pk=person.pk)
     if not Person.objects.for_user(actor, "change").filter(pk=current.pk).exists():
         raise PermissionDenied("您无权编辑该人员。")
+    old_org = current.org_id
     before = snapshot(current, Person.AUDIT_FIELDS)
     for key, value in data.items():
         setattr(current, key, value)
@@ -87,6 +90,9 @@ def update_person(actor: Any, person: Person, data: dict[str, Any], disciplines:
     _prepare(current)
     current.full_clean(exclude=["org_path", "search_text", "id_hash", "phone_hash"])
     current.save()
+    if current.org_id != old_org and not current.deleted_at:
+        counts.adjust(old_org, -1)
+        counts.adjust(current.org_id, +1)
     _set_disciplines(current, disciplines)
     after = snapshot(current, Person.AUDIT_FIELDS)
     if before != after:
@@ -98,8 +104,11 @@ def update_person(actor: Any, person: Person, data: dict[str, Any], disciplines:
 def delete_person(actor: Any, person: Person) -> Person:
     current = Person.objects.select_for_update().get(pk=person.pk)
     require(actor, "change", current.org_path)
+    if current.deleted_at:
+        return current
     current.deleted_at = timezone.now()
     current.save(update_fields=["deleted_at"])
+    counts.adjust(current.org_id, -1)
     log_action(actor, "people.person.deleted", current, scope_path=current.org_path)
     return current
 
@@ -110,8 +119,11 @@ def restore_person(actor: Any, person: Person) -> Person:
     require(actor, "change", current.org_path)
     if current.id_hash and Person.objects.filter(id_hash=current.id_hash, deleted_at__isnull=True).exists():
         raise ValidationError("已有相同身份证号码的人员在册，不能恢复。")
+    if not current.deleted_at:
+        return current
     current.deleted_at = None
     current.save(update_fields=["deleted_at"])
+    counts.adjust(current.org_id, +1)
     log_action(actor, "people.person.restored", current, scope_path=current.org_path)
     return current
 

@@ -2,7 +2,8 @@
 
 from django.core.management.base import BaseCommand
 
-from kexie.members.tasks import refresh_membership_statuses
+from kexie.members.tasks import refresh_membership_statuses, refresh_people_counts_task
+from kexie.orgs.counts import refresh_people_counts
 
 
 class Command(BaseCommand):
@@ -13,8 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, now: bool, **options):
         if now:
+            refresh_people_counts()
             counts = refresh_membership_statuses.call()
             self.stdout.write("会员状态已刷新：" + "，".join(f"{k} {v}" for k, v in counts.items()))
             return
-        result = refresh_membership_statuses.enqueue()
-        self.stdout.write(f"已提交任务 {result.id}（由 `kexie db_worker` 执行）")
+        ids = [refresh_membership_statuses.enqueue().id, refresh_people_counts_task.enqueue().id]
+        self.stdout.write(f"已提交任务 {'、'.join(map(str, ids))}（由 `kexie db_worker` 执行）")
