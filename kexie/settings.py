@@ -215,7 +215,7 @@ SPECTACULAR_SETTINGS = {
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 
 # List pages count exactly up to this many rows, then say "超过 N 条".
-KEXIE_LIST_COUNT_CAP = int(os.environ.get("KEXIE_LIST_COUNT_CAP", "10000"))
+KEXIE_LIST_COUNT_CAP = int(os.environ.get("KEXIE_LIST_COUNT_CAP", "2000"))
 
 # Membership status rules (days).
 KEXIE_MEMBERSHIP_NEW_DAYS = 90

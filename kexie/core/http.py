@@ -25,7 +25,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        n = self.object_list[: self.cap + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()  # which rows are counted does not matter, only how many
+        n = rows[: self.cap + 1].count()
         self.capped = n > self.cap
         return min(n, self.cap)
 
