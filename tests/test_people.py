@@ -124,3 +124,25 @@ def test_own_data_page_and_export(province):
     values = dict(list(wb.active.iter_rows(values_only=True))[1:19])
     assert values["姓名"] == me.name
     assert values["身份证号"] == (me.id_number or None)
+
+
+@pytest.mark.django_db
+def test_list_count_is_capped(client_province, settings):
+    settings.KEXIE_LIST_COUNT_CAP = 60
+    html = client_province.get("/people/").content.decode()
+    assert "超过 60 条" in html and "下一页" in html
+    settings.KEXIE_LIST_COUNT_CAP = 1_000_000
+    total = Person.objects.alive().count()
+    assert f"共 {total} 条" in client_province.get("/people/").content.decode()
+
+
+@pytest.mark.django_db
+def test_scope_forms_agree(province, monkeypatch):
+    """The index-friendly and the scan-friendly form of the person scope give the same rows."""
+    from kexie.people import models as people_models
+
+    user = province["users"]["demo-city-a"]
+    expected = set(Person.objects.for_user(user).values_list("pk", flat=True))
+    monkeypatch.setattr(people_models, "SQLITE_SCAN_THRESHOLD", -1)
+    assert set(Person.objects.for_user(user).values_list("pk", flat=True)) == expected
+    assert expected
