@@ -235,3 +235,18 @@ def test_anonymous_gets_login_or_401(client, province):
 def test_admin_is_for_superusers(client_province):
     resp = client_province.get("/admin/")
     assert resp.status_code == 302 and "/admin/login/" in resp["Location"]
+
+
+@pytest.mark.django_db
+def test_group_members_are_scoped_to_the_society(province, client_a):
+    from kexie.members.models import GroupMembership
+    from tests.conftest import login
+
+    society = province["society"]
+    mine = GroupMembership.objects.filter(society=society)
+    others = GroupMembership.objects.exclude(prefix_q("org_path", [society.path]))
+    assert mine.exists() and others.exists()
+    html = login("demo-society").get("/members/groups/").content.decode()
+    assert all(f"/orgs/{g.member_id}/" in html for g in mine[:5])
+    assert society.name in html
+    assert "暂无单位会员" in client_a.get("/members/groups/").content.decode()

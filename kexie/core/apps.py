@@ -5,3 +5,6 @@ class CoreConfig(AppConfig):
     name = "kexie.core"
     label = "core"
     verbose_name = "核心"
+
+    def ready(self) -> None:
+        from kexie.core import checks  # noqa: F401 - registers the deployment checks

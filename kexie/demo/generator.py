@@ -316,6 +316,26 @@ class ProvinceGenerator:
         Post.objects.bulk_create(posts)
         return len(posts)
 
+    def build_group_members(self) -> int:
+        """单位会员: enterprises, universities and hospitals (through their associations) in societies."""
+        from kexie.members.models import GroupMembership
+
+        rng = self.rng
+        units = list(Organisation.objects.filter(kind__code__in=["enterprise_kx", "university_kx", "hospital_kx"])
+                     .order_by("path"))
+        rows = []
+        for soc, _ in self.societies:
+            for j, unit in enumerate(rng.sample(units, min(len(units), rng.randint(2, 6))), start=1):
+                joined = self.today - dt.timedelta(days=rng.randint(30, 3650))
+                dues = _weighted(rng, [(dt.date(self.today.year, 12, 31), 80), (dt.date(self.today.year - 2, 12, 31), 20)])
+                status = status_for(joined_on=joined, dues_paid_through=dues, category="member", current="pending",
+                                    today=self.today)
+                rows.append(GroupMembership(member=unit, society=soc, org_path=soc.path, number=f"{soc.code}-G{j:03d}",
+                                            status=status, joined_on=joined, dues_paid_through=dues,
+                                            representative=self._person_name()[0]))
+        GroupMembership.objects.bulk_create(rows)
+        return len(rows)
+
     def _membership_row(self, m_id: int, person_id: int, soc: Organisation, age: int, now) -> tuple:
         rng = self.rng
         category = _weighted(rng, [("student", 4 if age < 30 else 0), ("member", 70), ("senior", 18 if age > 35 else 2),
@@ -418,6 +438,7 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
         counts = gen.build_people()
     with transaction.atomic():
         counts["posts"] = gen.build_bodies()
+        counts["group_members"] = gen.build_group_members()
         refresh_people_counts()
     from kexie.demo.accounts import create_accounts
 
