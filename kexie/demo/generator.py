@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
-import json
 import random
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,9 +17,8 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kexie.core.crypto import blind_index, encrypt
 from kexie.core.search import index_text, sqlite_fts_paused
-from kexie.core.validators import id_check_char, uscc_check_char
+from kexie.core.validators import uscc_check_char
 from kexie.demo import loader
 from kexie.demo.data import expertise as EX
 from kexie.demo.data import names as NM
@@ -84,6 +82,7 @@ class ProvinceGenerator:
         self.scale: Scale = SCALES[scale]
         self.scale_name = scale
         self.rng = random.Random(seed)
+        self.seed = seed
         self.n_people = people if people is not None else self.scale.people
         self.log = log
         self.kinds = {k.code: k for k in OrgKind.objects.all()}
@@ -210,75 +209,32 @@ class ProvinceGenerator:
     # ---- people --------------------------------------------------------------------------
     def _person_name(self) -> tuple[str, str]:
         rng = self.rng
-        surname = _surname(rng)
+        surname = rng.choices(_SURNAMES, cum_weights=_SURNAME_CUM)[0]
         gender = "M" if rng.random() < 0.58 else "F"
         pool = NM.GIVEN_MALE if gender == "M" else NM.GIVEN_FEMALE
         chars = [rng.choice(pool if rng.random() < 0.8 else NM.GIVEN_NEUTRAL) for _ in range(rng.choice((1, 2, 2, 2)))]
         return surname + "".join(chars), gender
 
     def build_people(self) -> dict[str, int]:
-        rng = self.rng
-        holder_cum = list(itertools.accumulate(h.weight for h in self.holders))
-        person_id = loader.next_id("people_person")
+        """People, their disciplines and society memberships, generated in vectorised chunks and
+        streamed through the bulk loader (see ``people.PeopleMaker``)."""
+        from kexie.demo.people import PeopleMaker
+
+        maker = PeopleMaker(self, self.seed)
+        person_id = first = loader.next_id("people_person")
         pd_id = loader.next_id("people_persondiscipline")
         m_id = loader.next_id("members_membership")
-        first = person_id
-        societies_by_disc: dict[str, list[Organisation]] = {}
-        for soc, disc in self.societies:
-            societies_by_disc.setdefault(disc, []).append(soc)
-        all_societies = [s for s, _ in self.societies]
         now = timezone.now()
-        seen_ids: set[str] = set()
-        person_rows, pd_rows, m_rows = [], [], []
         counts = {"people": 0, "memberships": 0}
-        region_codes = [c for c, _ in PV.CITIES]
-
-        def flush():
-            counts["people"] += loader.copy_rows("people_person", PERSON_COLUMNS, person_rows)
-            loader.copy_rows("people_persondiscipline", ["id", "person_id", "discipline_id", "is_primary"], pd_rows)
-            counts["memberships"] += loader.copy_rows("members_membership", MEMBERSHIP_COLUMNS, m_rows)
-            person_rows.clear(), pd_rows.clear(), m_rows.clear()
-
-        for _ in range(self.n_people):
-            h = self.holders[bisect.bisect_right(holder_cum, rng.random() * holder_cum[-1])]
-            employer, disc = rng.choice(h.employers)
-            if disc not in EX.EXPERTISE or rng.random() < 0.15:
-                disc = rng.choice(self.first_level)
-            name, gender = self._person_name()
-            age = int(min(75, max(22, rng.gauss(44, 11))))
-            birth = self.today.replace(year=self.today.year - age) - dt.timedelta(days=rng.randint(0, 364))
-            title_name, level = _weighted(rng, _title_weights(h.sector, age))
-            education = _weighted(rng, EDU_BY_SECTOR[h.sector])
-            keywords = rng.sample(EX.EXPERTISE[disc], rng.randint(2, 5))
-            id_number = ""
-            if rng.random() < 0.85:
-                id_number = _make_id(rng, rng.choice(region_codes), birth, gender, seen_ids)
-            phone = f"1{rng.choice('3456789')}{rng.randint(0, 999_999_999):09d}" if rng.random() < 0.9 else ""
-            search = _search_text(name, tuple(keywords), title_name, employer)
-            person_rows.append((
-                person_id, name, gender, birth, "汉族" if rng.random() < 0.93 else rng.choice(NATIONALITIES),
-                encrypt(id_number) if id_number else "", blind_index(id_number) if id_number else "",
-                encrypt(phone) if phone else "", blind_index(phone) if phone else "", "",
-                h.org.pk, h.org.path, None, employer, "", title_name, level, education,
-                json.dumps(keywords, ensure_ascii=False), "", "[]", rng.random() < 0.2, None, search,
-                now, now, None,
-            ))
-            main = self.disciplines[disc]
-            pd_rows.append((pd_id, person_id, main, True))
-            pd_id += 1
-            if rng.random() < 0.3:
-                other = self.disciplines[rng.choice(self.first_level)]
-                if other != main:
-                    pd_rows.append((pd_id, person_id, other, False))
-                    pd_id += 1
-            if rng.random() < self.scale.member_share:
-                soc = rng.choice(societies_by_disc.get(disc) or all_societies)
-                m_rows.append(self._membership_row(m_id, person_id, soc, age, now))
-                m_id += 1
-            person_id += 1
-            if len(person_rows) >= 20_000:
-                flush()
-        flush()
+        left = self.n_people
+        while left > 0:
+            n = min(CHUNK, left)
+            people, pds, members, person_id, pd_id, m_id = maker.chunk(
+                n, person_id, pd_id, m_id, self.scale.member_share, now)
+            counts["people"] += loader.copy_rows("people_person", PERSON_COLUMNS, people)
+            loader.copy_rows("people_persondiscipline", ["id", "person_id", "discipline_id", "is_primary"], pds)
+            counts["memberships"] += loader.copy_rows("members_membership", MEMBERSHIP_COLUMNS, members)
+            left -= n
         for table in ("people_person", "people_persondiscipline", "members_membership"):
             loader.reset_sequence(table)
         counts["first_person_id"] = first
@@ -336,31 +292,42 @@ class ProvinceGenerator:
         GroupMembership.objects.bulk_create(rows)
         return len(rows)
 
-    def _membership_row(self, m_id: int, person_id: int, soc: Organisation, age: int, now) -> tuple:
-        rng = self.rng
-        category = _weighted(rng, [("student", 4 if age < 30 else 0), ("member", 70), ("senior", 18 if age > 35 else 2),
-                                   ("fellow", 5 if age > 50 else 0), ("honorary", 1 if age > 60 else 0)])
-        r = rng.random()
-        joined = self.today - dt.timedelta(days=rng.randint(10, 365 * 15))
-        status_override = ""
-        if r < 0.03:  # pending application
+    def _membership_row_np(self, m_id: int, person_id: int, soc: Organisation, age: int, now, u) -> tuple:
+        """One membership from four uniform draws: category, state, join date, dues."""
+        weights = ((4 if age < 30 else 0), 70, (18 if age > 35 else 2), (5 if age > 50 else 0), (1 if age > 60 else 0))
+        category = CATEGORIES[_index(weights, u[0])]
+        joined = self.today - dt.timedelta(days=10 + int(u[2] * 365 * 15))
+        ended = None
+        status = ""
+        if u[1] < 0.03:  # pending application
             joined = None
-        elif r < 0.05:
-            status_override = "withdrawn"
-        if joined is None:
-            dues = None
-        elif category == Category.HONORARY:
+        elif u[1] < 0.05:
+            status = "withdrawn"
+            ended = self.today - dt.timedelta(days=1 + int(u[3] * 300))
+        if joined is None or category == Category.HONORARY:
             dues = None
         else:
-            dues = _weighted(rng, [(dt.date(self.today.year, 12, 31), 70), (dt.date(self.today.year - 1, 12, 31), 20),
-                                   (dt.date(self.today.year - 3, 12, 31), 10)])
-        status = status_override or status_for(joined_on=joined, dues_paid_through=dues, category=category,
-                                               current="pending", today=self.today)
+            dues = dt.date(self.today.year - (0 if u[3] < 0.7 else 1 if u[3] < 0.9 else 3), 12, 31)
+        status = status or status_for(joined_on=joined, dues_paid_through=dues, category=category,
+                                      current="pending", today=self.today)
         number = f"{soc.code}-{m_id:07d}" if joined else ""
-        applied = (joined or self.today) - dt.timedelta(days=rng.randint(3, 40))
-        ended = self.today - dt.timedelta(days=rng.randint(1, 300)) if status == "withdrawn" else None
+        applied = (joined or self.today) - dt.timedelta(days=3 + int(u[1] * 1000) % 37)
         return (m_id, person_id, soc.pk, soc.path, category, number, status, applied, joined, dues, ended, "",
                 now, now, None)
+
+
+CHUNK = 20_000
+CATEGORIES = ("student", "member", "senior", "fellow", "honorary")
+
+
+def _index(weights: tuple, u: float) -> int:
+    total = sum(weights)
+    acc = 0.0
+    for i, w in enumerate(weights):
+        acc += w
+        if u * total < acc:
+            return i
+    return len(weights) - 1
 
 
 PERSON_COLUMNS = [
@@ -375,31 +342,8 @@ MEMBERSHIP_COLUMNS = [
 ]
 NATIONALITIES = ["回族", "满族", "蒙古族", "壮族", "土家族", "苗族", "朝鲜族"]
 
-_SURNAMES, _SURNAME_WEIGHTS = zip(*NM.SURNAMES, strict=True)
-_SURNAME_CUM: list[float] = []
-_acc = 0.0
-for _w in _SURNAME_WEIGHTS:
-    _acc += _w
-    _SURNAME_CUM.append(_acc)
-
-
-def _surname(rng: random.Random) -> str:
-    return rng.choices(_SURNAMES, cum_weights=_SURNAME_CUM)[0]
-
-
-@lru_cache(maxsize=64)
-def _title_weights(sector: str, age: int) -> list[tuple[tuple[str, str], int]]:
-    titles = EX.TITLES[sector if sector in EX.TITLES else "其他"]
-    by_level = {lvl: (name, TITLE_LEVEL[lvl]) for name, lvl in titles}
-    if age < 30:
-        w = {"初级": 60, "中级": 40}
-    elif age < 40:
-        w = {"初级": 15, "中级": 55, "副高级": 27, "正高级": 3}
-    elif age < 50:
-        w = {"中级": 35, "副高级": 45, "正高级": 20}
-    else:
-        w = {"中级": 20, "副高级": 45, "正高级": 35}
-    return [(by_level[lvl], wt) for lvl, wt in w.items() if lvl in by_level]
+_SURNAMES = [n for n, _ in NM.SURNAMES]
+_SURNAME_CUM = list(itertools.accumulate(w for _, w in NM.SURNAMES))
 
 
 @lru_cache(maxsize=200_000)
@@ -407,24 +351,9 @@ def _cached_segments(text: str) -> str:
     return index_text(whole=[text])
 
 
-def _search_text(name: str, keywords: tuple[str, ...], title: str, employer: str) -> str:
-    parts = [_cached_segments(name), _cached_segments(title), _cached_employer(employer),
-             *(_cached_segments(k) for k in keywords)]
-    return " ".join(dict.fromkeys(" ".join(parts).split()))
-
-
 @lru_cache(maxsize=50_000)
 def _cached_employer(employer: str) -> str:
     return index_text(segmented=[employer])
-
-
-def _make_id(rng: random.Random, region: str, birth: dt.date, gender: str, seen: set[str]) -> str:
-    while True:
-        seq = rng.randint(0, 99) * 10 + (rng.choice((1, 3, 5, 7, 9)) if gender == "M" else rng.choice((0, 2, 4, 6, 8)))
-        body = f"{region}{birth:%Y%m%d}{seq:03d}"
-        if body not in seen:
-            seen.add(body)
-            return body + id_check_char(body)
 
 
 def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=print) -> dict[str, int]:
