@@ -369,6 +369,7 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
         counts["posts"] = gen.build_bodies()
         counts["group_members"] = gen.build_group_members()
         refresh_people_counts()
+    loader.analyze(["people_person", "people_persondiscipline", "members_membership", "orgs_organisation"])
     from kexie.demo.accounts import create_accounts
 
     with transaction.atomic():

@@ -47,3 +47,11 @@ def reset_sequence(table: str) -> None:
             cur.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
             )
+
+
+def analyze(tables: Sequence[str]) -> None:
+    """After a bulk load: planner statistics everywhere; on PostgreSQL also the visibility map
+    (VACUUM), without which index-only scans still visit the heap. Must run outside a transaction."""
+    with connection.cursor() as cur:
+        for table in tables:
+            cur.execute(f"VACUUM (ANALYZE) {table}" if connection.vendor == "postgresql" else f"ANALYZE {table}")

@@ -84,7 +84,7 @@ class Person(SoftDeleteModel):
     org = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="people", verbose_name="所属组织"
     )
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = models.CharField(max_length=255, editable=False)  # indexed with id: person_org_path_id
     employer = models.ForeignKey(
         "orgs.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="employees", verbose_name="工作单位（平台内）",
@@ -125,7 +125,6 @@ class Person(SoftDeleteModel):
         ]
         indexes = [
             models.Index(fields=["org_path", "id"], name="person_org_path_id"),
-            models.Index(fields=["id_hash"], name="person_id_hash"),
         ]
 
     def __str__(self) -> str:
