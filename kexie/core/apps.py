@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "核心"
 
     def ready(self) -> None:
-        from kexie.core import checks  # noqa: F401 - registers the deployment checks
+        from kexie.core import checks, search  # noqa: F401 - deployment checks, the __tokens lookup

@@ -1,5 +1,5 @@
 import django_filters as filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OrderBy, OuterRef
 
 from kexie.core.scope import prefix_q
 from kexie.orgs.models import Organisation
@@ -24,7 +24,12 @@ class PersonFilter(filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(search_text__tokens=value) if value else queryset
+        if not value:
+            return queryset
+        # Newest first, by an expression no index provides: the database must start from the search
+        # index's matches and sort those, instead of walking the primary key through a million rows
+        # hoping to meet a match (PostgreSQL chose that walk: 0.6-1.4 s at 1M people for a city).
+        return queryset.filter(search_text__tokens=value).order_by(OrderBy(F("id") + 0, descending=True))
 
     def filter_org(self, queryset, name, value):
         # The organisation itself must be in the caller's scope, else the filter matches nothing.
