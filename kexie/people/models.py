@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import F, Q, Sum
+from django.db.models import F, OrderBy, Q, Sum
 from django.db.models.lookups import In
 
 from kexie.core.crypto import EncryptedTextField, mask_id_number, mask_phone
@@ -66,6 +66,13 @@ def _estimated_scope_size(paths: list[str]) -> int:
 class PersonQuerySet(ScopedQuerySet):
     def alive(self) -> PersonQuerySet:
         return self.filter(deleted_at__isnull=True)
+
+    def search(self, query: str) -> PersonQuerySet:
+        """Full-text match on name, employer, title and expertise, newest first — ordered by an
+        expression no index provides, so the database starts from the search index's matches and
+        sorts those rather than walking the primary key through every row hoping to meet a match
+        (PostgreSQL chose that walk for ORDER BY id LIMIT 50: 0.5-1.4 s at 1,000,000 people)."""
+        return self.filter(search_text__tokens=query).order_by(OrderBy(F("id") + 0, descending=True))
 
 
 class Person(SoftDeleteModel):

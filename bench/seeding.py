@@ -1,0 +1,159 @@
+"""Seeding throughput: the bulk path (``kexie.demo.generator.seed`` → ``loader.copy_rows``)
+against per-row ORM ``save()`` of the same generated values. Runs inside a worker process.
+
+1. In one transaction that is rolled back at the end (so the database is empty again):
+   organisations (``build_orgs``), then for the ORM sample of people:
+   a. *generate only*: ``build_people`` with ``loader.copy_rows`` swapped for a collector —
+      the pure-Python cost of the values (rng, AES-GCM, blind index, jieba);
+   b. *ORM*: the collected rows saved one ``Model.save()`` at a time (Person, then its
+      PersonDiscipline and Membership rows); ORM people/s counts generation + saves;
+   c. *load only*: the same pre-built rows through ``loader.copy_rows`` (with the SQLite FTS
+      triggers paused as ``seed()`` does, when the code has ``sqlite_fts_paused``).
+2. *bulk*: ``seed(scale="tiny", seed=1, people=N)`` exactly as ``kexie seed`` runs it, with
+   ``build_orgs`` / ``build_people`` wrapped to time the phases. Bulk people/s is N over the
+   ``seed()`` wall time minus the organisation phase (so it includes the FTS rebuild, head counts,
+   bodies and accounts that ``seed()`` does after the people); the ``build_people`` phase alone is
+   reported too. This data stays for the page benchmarks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import time
+from unittest import mock
+
+from django.db import connection, transaction
+
+from bench.common import Stopwatch, log, ratio
+
+
+def seed_and_measure(people: int, orm_sample: int) -> dict:
+    sample = min(orm_sample, people)
+    peer = _orm_peer(sample)
+    bulk = _bulk(people)
+    orm_rate = sample / (peer["orm_generate_seconds"] + peer["orm_save_seconds"])
+    bulk_rate = bulk["bulk_people"] / bulk["bulk_seconds"]
+    return {
+        **bulk,
+        "bulk_people_per_s": round(bulk_rate),
+        "people_phase_people_per_s": round(bulk["bulk_people"] / bulk["people_phase_seconds"]),
+        **peer,
+        "orm_people_per_s": round(orm_rate),
+        "orm_save_only_people_per_s": round(sample / peer["orm_save_seconds"]),
+        "generate_only_people_per_s": round(sample / peer["orm_generate_seconds"]),
+        "load_only_people_per_s": round(sample / peer["load_only_seconds"]),
+        "bulk_over_orm": ratio(bulk_rate, orm_rate),
+    }
+
+
+def _bulk(people: int) -> dict:
+    from kexie.demo import generator
+
+    phases: dict[str, float] = {}
+
+    def timed(name, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                phases[name] = time.perf_counter() - t0
+        return wrapper
+
+    cls = generator.ProvinceGenerator
+    with mock.patch.object(cls, "build_orgs", timed("orgs", cls.build_orgs)), \
+            mock.patch.object(cls, "build_people", timed("people", cls.build_people)), Stopwatch() as sw:
+        counts = generator.seed(scale="tiny", seed=1, people=people, log=log)
+    seconds = sw.seconds - phases["orgs"]
+    log(f"  bulk seed(): {counts['people']:,} people in {seconds:.1f} s after the organisations "
+        f"(build_people {phases['people']:.1f} s)")
+    return {
+        "bulk_people": counts["people"],
+        "bulk_memberships": counts.get("memberships"),
+        "seed_total_seconds": round(sw.seconds, 2),
+        "orgs_seconds": round(phases["orgs"], 2),
+        "people_phase_seconds": round(phases["people"], 2),
+        "bulk_seconds": round(seconds, 2),
+    }
+
+
+def _orm_peer(sample: int) -> dict:
+    from kexie.core import search
+    from kexie.demo import loader
+    from kexie.demo.generator import ProvinceGenerator
+
+    collected: dict[str, list[tuple]] = {}
+    columns_of: dict[str, list[str]] = {}
+
+    def collect(table, columns, rows):
+        columns_of[table] = list(columns)
+        collected.setdefault(table, []).extend(tuple(r) for r in rows)
+        return len(rows)
+
+    with transaction.atomic():
+        gen = ProvinceGenerator("tiny", 1, people=sample, log=log)
+        gen.build_orgs()
+        with mock.patch.object(loader, "copy_rows", collect), mock.patch.object(loader, "reset_sequence"):
+            with Stopwatch() as sw_gen:
+                gen.build_people()
+        log(f"  generated {sample:,} people in memory in {sw_gen.seconds:.2f} s")
+
+        orm_seconds, orm_rows = _orm_saves(collected)
+        log(f"  ORM saves of {sample:,} people ({orm_rows:,} rows) in {orm_seconds:.2f} s")
+
+        paused = getattr(search, "sqlite_fts_paused", None)
+        with Stopwatch() as sw_load, transaction.atomic():
+            with paused(connection, "people_person") if paused else contextlib.nullcontext():
+                for table, rows in collected.items():
+                    loader.copy_rows(table, columns_of[table], rows)
+            transaction.set_rollback(True)
+        log(f"  loader.copy_rows of the same {orm_rows:,} pre-built rows in {sw_load.seconds:.2f} s")
+        transaction.set_rollback(True)  # the database is empty again for seed()
+    return {
+        "orm_people": sample,
+        "orm_rows": orm_rows,
+        "orm_generate_seconds": round(sw_gen.seconds, 3),
+        "orm_save_seconds": round(orm_seconds, 3),
+        "load_only_seconds": round(sw_load.seconds, 3),
+    }
+
+
+def _orm_saves(collected: dict[str, list[tuple]]) -> tuple[float, int]:
+    """One ``save()`` per row, related rows pointing at the pk the database gave the person."""
+    from kexie.demo.generator import MEMBERSHIP_COLUMNS, PERSON_COLUMNS
+    from kexie.members.models import Membership
+    from kexie.people.models import Person, PersonDiscipline
+
+    people = []
+    for row in collected.get("people_person", []):
+        data = dict(zip(PERSON_COLUMNS, row, strict=True))
+        data["expertise"] = json.loads(data["expertise"])
+        data["honours"] = json.loads(data["honours"])
+        people.append(data)  # id_number/phone are ciphertexts: EncryptedTextField passes them through
+    pds: dict[int, list[tuple]] = {}
+    for _id, person_id, discipline_id, is_primary in collected.get("people_persondiscipline", []):
+        pds.setdefault(person_id, []).append((discipline_id, is_primary))
+    mss: dict[int, list[dict]] = {}
+    for row in collected.get("members_membership", []):
+        data = dict(zip(MEMBERSHIP_COLUMNS, row, strict=True))
+        mss.setdefault(data["person_id"], []).append(data)
+
+    rows = 0
+    with Stopwatch() as sw, transaction.atomic():
+        for data in people:
+            gen_id = data.pop("id")
+            person = Person(**data)
+            person.save()
+            rows += 1
+            for discipline_id, is_primary in pds.get(gen_id, ()):
+                PersonDiscipline(person=person, discipline_id=discipline_id, is_primary=is_primary).save()
+                rows += 1
+            for m in mss.get(gen_id, ()):
+                m = {k: v for k, v in m.items() if k not in ("id", "person_id")}
+                Membership(person=person, **m).save()
+                rows += 1
+        transaction.set_rollback(True)
+    return sw.seconds, rows
