@@ -68,11 +68,17 @@ class PersonQuerySet(ScopedQuerySet):
         return self.filter(deleted_at__isnull=True)
 
     def search(self, query: str) -> PersonQuerySet:
-        """Full-text match on name, employer, title and expertise, newest first — ordered by an
-        expression no index provides, so the database starts from the search index's matches and
-        sorts those rather than walking the primary key through every row hoping to meet a match
-        (PostgreSQL chose that walk for ORDER BY id LIMIT 50: 0.5-1.4 s at 1,000,000 people)."""
-        return self.filter(search_text__tokens=query).order_by(OrderBy(F("id") + 0, descending=True))
+        """Full-text match on name, employer, title and expertise, newest first.
+
+        On PostgreSQL the order is an expression no index provides, so the database starts from the
+        GIN index's matches and sorts those: for ORDER BY id LIMIT 50 it otherwise walks the primary key
+        through every row recomputing to_tsvector() (0.5-1.4 s at 1,000,000 people). SQLite checks
+        each row against the FTS5 match list cheaply, so walking the key is its faster plan (measured:
+        p50 45 ms against 127 ms for a term with 6,600 hits)."""
+        qs = self.filter(search_text__tokens=query)
+        if connection.vendor == "postgresql":
+            return qs.order_by(OrderBy(F("id") + 0, descending=True))
+        return qs.order_by("-id")
 
 
 class Person(SoftDeleteModel):
