@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.common import log, ratio, repeat, summarize
 
-USERS = ("demo-province", "demo-city-a")
+USERS = ("demo-province", "demo-city-a", "demo-enterprise")  # whole province, one city, one small unit
 PAGE = 50
 SLOW_S = 3.0  # a URL whose warm-ups average more than this gets MIN_RUNS timed requests
 MIN_RUNS = 5
