@@ -22,7 +22,7 @@ MIN_RUNS = 5
 
 def pick_terms() -> dict[str, str]:
     """A common expertise keyword (many matches) and a rare term (one person's full name,
-    someone in city A so both users can find them)."""
+    someone in city A, so the province and city users can find them)."""
     from kexie.accounts.models import User
     from kexie.people.models import Person
 

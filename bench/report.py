@@ -33,6 +33,10 @@ def render(results: dict) -> str:
     out.append("(bulk: seed() wall time after the organisation phase; ORM: generation + one save() per row; "
                "generate-only: the generator's Python work, no database; load-only: copy_rows of the ORM "
                "sample's pre-built rows. The last three are measured on the ORM sample.)")
+    for n in names:
+        ph = b[n]["seeding"].get("phases_seconds")
+        if ph:
+            out.append(f"{n} seed() phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in ph.items()))
     out.append("")
 
     out.append("## Pages (ms, django.test.Client, full request)")

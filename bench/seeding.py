@@ -72,12 +72,13 @@ def _bulk(people: int) -> dict:
 
 def _phase_targets(generator) -> list[tuple[object, str]]:
     """What ``seed()`` calls, wherever the current code has it: every ``build_*`` method, the head
-    count refresh, the SQLite FTS pause/rebuild and the demo accounts."""
-    from kexie.demo import accounts
+    count refresh, the SQLite FTS pause/rebuild, the post-load VACUUM/ANALYZE and the demo accounts."""
+    from kexie.demo import accounts, loader
 
     cls = generator.ProvinceGenerator
     targets: list[tuple[object, str]] = [(cls, n) for n in vars(cls) if n.startswith("build_")]
     targets += [(generator, n) for n in ("refresh_people_counts", "sqlite_fts_paused") if hasattr(generator, n)]
+    targets += [(loader, n) for n in ("analyze",) if hasattr(loader, n)]  # VACUUM (ANALYZE) after the load
     targets.append((accounts, "create_accounts"))
     return targets
 
