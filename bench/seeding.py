@@ -121,7 +121,7 @@ def _orm_peer(sample: int) -> dict:
         gen.build_orgs()
         with mock.patch.object(loader, "copy_rows", collect), mock.patch.object(loader, "reset_sequence"):
             with Stopwatch() as sw_gen:
-                gen.build_people()
+                gen.build_people(text=False)
         log(f"  generated {sample:,} people in memory in {sw_gen.seconds:.2f} s")
 
         orm_seconds, orm_rows = _orm_saves(collected)
@@ -157,7 +157,7 @@ def _orm_saves(collected: dict[str, list[tuple]]) -> tuple[float, int]:
         data["honours"] = json.loads(data["honours"])
         people.append(data)  # id_number/phone are ciphertexts: EncryptedTextField passes them through
     pds: dict[int, list[tuple]] = {}
-    for _id, person_id, discipline_id, is_primary in collected.get("people_persondiscipline", []):
+    for person_id, discipline_id, is_primary in collected.get("people_persondiscipline", []):
         pds.setdefault(person_id, []).append((discipline_id, is_primary))
     mss: dict[int, list[dict]] = {}
     for row in collected.get("members_membership", []):

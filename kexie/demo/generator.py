@@ -215,26 +215,28 @@ class ProvinceGenerator:
         chars = [rng.choice(pool if rng.random() < 0.8 else NM.GIVEN_NEUTRAL) for _ in range(rng.choice((1, 2, 2, 2)))]
         return surname + "".join(chars), gender
 
-    def build_people(self) -> dict[str, int]:
+    def build_people(self, text: bool | None = None) -> dict[str, int]:
         """People, their disciplines and society memberships, generated in vectorised chunks and
-        streamed through the bulk loader (see ``people.PeopleMaker``)."""
+        streamed through the bulk loader (see ``people.PeopleMaker``): as ``COPY`` text blocks on
+        PostgreSQL (``text``), as tuples through ``loader.copy_rows`` elsewhere."""
         from kexie.demo.people import PeopleMaker
 
         maker = PeopleMaker(self, self.seed)
-        person_id = first = loader.next_id("people_person")
-        pd_id = loader.next_id("people_persondiscipline")
-        m_id = loader.next_id("members_membership")
-        now = timezone.now()
+        first = loader.next_id("people_person")
+        plan = [min(CHUNK, self.n_people - start) for start in range(0, self.n_people, CHUNK)]
+        text = connection.vendor == "postgresql" if text is None else text
         counts = {"people": 0, "memberships": 0}
-        left = self.n_people
-        while left > 0:
-            n = min(CHUNK, left)
-            people, pds, members, person_id, pd_id, m_id = maker.chunk(
-                n, person_id, pd_id, m_id, self.scale.member_share, now)
-            counts["people"] += loader.copy_rows("people_person", PERSON_COLUMNS, people)
-            loader.copy_rows("people_persondiscipline", ["id", "person_id", "discipline_id", "is_primary"], pds)
-            counts["memberships"] += loader.copy_rows("members_membership", MEMBERSHIP_COLUMNS, members)
-            left -= n
+        for n, people, pds, members in maker.run(plan, first, self.scale.member_share, timezone.now(), text=text,
+                                                 processes=self.n_people >= PARALLEL_FROM):
+            for table, columns, rows in (("people_person", PERSON_COLUMNS, people),
+                                         ("people_persondiscipline", DISCIPLINE_COLUMNS, pds),
+                                         ("members_membership", MEMBERSHIP_COLUMNS, members)):
+                if text:
+                    loader.copy_block(table, columns, rows)
+                else:
+                    loader.copy_rows(table, columns, rows)
+            counts["people"] += n
+            counts["memberships"] += members.count(b"\n") if text else len(members)
         for table in ("people_person", "people_persondiscipline", "members_membership"):
             loader.reset_sequence(table)
         counts["first_person_id"] = first
@@ -292,8 +294,9 @@ class ProvinceGenerator:
         GroupMembership.objects.bulk_create(rows)
         return len(rows)
 
-    def _membership_row_np(self, m_id: int, person_id: int, soc: Organisation, age: int, now, u) -> tuple:
-        """One membership from four uniform draws: category, state, join date, dues."""
+    def _membership_row_np(self, person_id: int, soc: Organisation, age: int, now, u) -> tuple:
+        """One membership from four uniform draws: category, state, join date, dues. The generator
+        gives a person at most one membership, so the person's id makes the number unique."""
         weights = ((4 if age < 30 else 0), 70, (18 if age > 35 else 2), (5 if age > 50 else 0), (1 if age > 60 else 0))
         category = CATEGORIES[_index(weights, u[0])]
         joined = self.today - dt.timedelta(days=10 + int(u[2] * 365 * 15))
@@ -310,13 +313,15 @@ class ProvinceGenerator:
             dues = dt.date(self.today.year - (0 if u[3] < 0.7 else 1 if u[3] < 0.9 else 3), 12, 31)
         status = status or status_for(joined_on=joined, dues_paid_through=dues, category=category,
                                       current="pending", today=self.today)
-        number = f"{soc.code}-{m_id:07d}" if joined else ""
+        number = f"{soc.code}-{person_id:07d}" if joined else ""
         applied = (joined or self.today) - dt.timedelta(days=3 + int(u[1] * 1000) % 37)
-        return (m_id, person_id, soc.pk, soc.path, category, number, status, applied, joined, dues, ended, "",
+        return (person_id, soc.pk, soc.path, category, number, status, applied, joined, dues, ended, "",
                 now, now, None)
 
 
 CHUNK = 20_000
+PEOPLE_TABLES = ("people_person", "people_persondiscipline", "members_membership")
+PARALLEL_FROM = 50_000  # people: below this, forking the generator processes costs more than it saves
 CATEGORIES = ("student", "member", "senior", "fellow", "honorary")
 
 
@@ -336,8 +341,9 @@ PERSON_COLUMNS = [
     "expertise", "bio", "honours", "public_profile", "user_id", "search_text", "created_at", "updated_at",
     "deleted_at",
 ]
+DISCIPLINE_COLUMNS = ["person_id", "discipline_id", "is_primary"]
 MEMBERSHIP_COLUMNS = [
-    "id", "person_id", "society_id", "org_path", "category", "number", "status", "applied_on", "joined_on",
+    "person_id", "society_id", "org_path", "category", "number", "status", "applied_on", "joined_on",
     "dues_paid_through", "ended_on", "note", "created_at", "updated_at", "deleted_at",
 ]
 NATIONALITIES = ["回族", "满族", "蒙古族", "壮族", "土家族", "苗族", "朝鲜族"]
@@ -363,7 +369,7 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
     gen = ProvinceGenerator(scale, seed, people, log)
     with transaction.atomic():
         gen.build_orgs()
-    with transaction.atomic(), sqlite_fts_paused(connection, "people_person"):
+    with transaction.atomic(), sqlite_fts_paused(connection, "people_person"), loader.indexes_deferred(PEOPLE_TABLES):
         counts = gen.build_people()
     with transaction.atomic():
         counts["posts"] = gen.build_bodies()

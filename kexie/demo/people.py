@@ -1,17 +1,25 @@
 """Vectorised generation of people for ``kexie seed``: every random draw for a chunk of people is
 made at once with NumPy (PCG64, deterministic for a seed), and the per-person Python work is
 reduced to assembling strings, encrypting two identifiers and building the search tokens.
-Rows come out as tuples in the column order of ``generator.PERSON_COLUMNS`` and friends."""
+Rows come out as tuples in the column order of ``generator.PERSON_COLUMNS`` and friends.
+
+Chunk ``k`` draws from its own generator (``default_rng([seed, k])``) and belongs to stream
+``k % STREAMS``; a stream owns a quarter of the ID-number sequence digits, so streams never issue the
+same ID number and can run in separate processes (``PeopleMaker.run``) while the output stays the
+same for a seed whether it is made in one process or several."""
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import rjieba
 
-from kexie.core.crypto import blind_index, encrypt
+from kexie.core.crypto import blind_index_many, encrypt_many
 from kexie.core.validators import _ID_CHECK, _ID_WEIGHTS
 from kexie.demo.data import expertise as EX
 from kexie.demo.data import names as NM
@@ -21,6 +29,7 @@ LEVELS = ("初级", "中级", "副高级", "正高级")
 LEVEL_CODE = {"正高级": "senior", "副高级": "vice_senior", "中级": "middle", "初级": "junior"}
 # Title level weights by age band (<30, <40, <50, 50+), in LEVELS order.
 BAND_WEIGHTS = np.array([[60, 40, 0, 0], [15, 55, 27, 3], [0, 35, 45, 20], [0, 20, 45, 35]], dtype=float)
+STREAMS = 2
 NATIONALITIES = ["回族", "满族", "蒙古族", "壮族", "土家族", "苗族", "朝鲜族"]
 CATEGORIES = ("student", "member", "senior", "fellow", "honorary")
 # Keywords go into a JSON array by string joining; the vocabulary has nothing that needs escaping.
@@ -72,16 +81,16 @@ class PeopleMaker:
 
     def __init__(self, gen, seed: int):
         self.gen = gen
-        self.rs = np.random.default_rng(seed)
+        self.seed = seed
         self.t = tables()
         self.holders = gen.holders
         self.holder_cum = _cum([h.weight for h in self.holders])
         self.first_level = gen.first_level
         self.fl_index = {c: i for i, c in enumerate(self.first_level)}
         self.expertise = [EX.EXPERTISE[c] for c in self.first_level]
-        self.seen_ids: set[int] = set()
+        self.seen_ids: list[set[int]] = [set() for _ in range(STREAMS)]
         self.date_sums: dict[int, tuple[str, int]] = {}
-        self.search_cache: dict[str, str] = {}
+        self.name_tokens: dict[str, str] = {}
         self.today = gen.today
         self.today_ord = self.today.toordinal()
         # Per holder: employers (name, first-level index or -1), title names per level, education cum.
@@ -118,11 +127,60 @@ class PeopleMaker:
         indexes), with the per-title, per-employer and per-keyword parts cached."""
         from kexie.demo.generator import _cached_employer, _cached_segments
 
-        return " ".join((name, *rjieba.cut_for_search(name), _cached_segments(title), _cached_employer(employer),
-                         *(_cached_segments(k) for k in keywords)))
+        name_part = self.name_tokens.get(name)
+        if name_part is None:
+            name_part = self.name_tokens[name] = " ".join((name, *rjieba.cut_for_search(name)))
+        return " ".join((name_part, _cached_segments(title), _cached_employer(employer),
+                         *map(_cached_segments, keywords)))
 
-    def chunk(self, n: int, person_id: int, pd_id: int, m_id: int, member_share: float, now):
-        rs, t = self.rs, self.t
+    def run(self, plan: list[int], first_id: int, member_share: float, now, *, text: bool,
+            processes: bool) -> Iterator[tuple[int, object, object, object]]:
+        """Chunks of ``plan[k]`` people in order, ids from ``first_id``: (people, rows of people,
+        disciplines, memberships), as tuples or, with ``text``, as ``COPY`` text blocks. With
+        ``processes`` each stream runs in a forked process (which never touches the database)."""
+        from kexie.demo.loader import copy_text
+
+        starts = [first_id + sum(plan[:k]) for k in range(len(plan))]
+
+        def make(k: int):
+            rows = self.chunk(k, plan[k], starts[k], member_share, now)
+            return (plan[k], *(copy_text(r) for r in rows)) if text else (plan[k], *rows)
+
+        if not processes or len(plan) < 2:
+            for k in range(len(plan)):
+                yield make(k)
+            return
+        ctx = multiprocessing.get_context("fork")
+        queues = [ctx.Queue(maxsize=2) for _ in range(STREAMS)]
+
+        def work(stream: int) -> None:
+            try:
+                for k in range(stream, len(plan), STREAMS):
+                    queues[stream].put(make(k))
+            except BaseException:  # noqa: BLE001 - reported to the parent, which raises
+                queues[stream].put(("error", traceback.format_exc()))
+
+        workers = [ctx.Process(target=work, args=(g,), daemon=True) for g in range(STREAMS)]
+        for w in workers:
+            w.start()
+        try:
+            for k in range(len(plan)):
+                item = queues[k % STREAMS].get()
+                if item[0] == "error":
+                    raise RuntimeError(f"生成人员数据的子进程出错：\n{item[1]}")
+                yield item
+        finally:
+            for w in workers:
+                w.join(timeout=5)
+                if w.is_alive():
+                    w.terminate()
+
+    def chunk(self, k: int, n: int, person_id: int, member_share: float, now):
+        """Chunk ``k``: people with ids from ``person_id``; disciplines and memberships without ids
+        (the database numbers them in load order)."""
+        rs, t = np.random.default_rng([self.seed, k]), self.t
+        stream = k % STREAMS
+        seen = self.seen_ids[stream]
         h_idx = _pick(self.holder_cum, rs.random(n))
         emp_u, disc_u, override = rs.random(n), rs.random(n), rs.random(n) < 0.15
         sur = _pick(t.surname_cum, rs.random(n))
@@ -134,7 +192,8 @@ class PeopleMaker:
         band = np.searchsorted([30, 40, 50], age, side="right")
         level_u, edu_u = rs.random(n), rs.random(n)
         kw_n, kw_u = rs.integers(2, 6, n), rs.random((n, 5))
-        has_id, region, seq = rs.random(n) < 0.85, rs.integers(0, len(t.regions), n), rs.integers(0, 500, n)
+        has_id, region = rs.random(n) < 0.85, rs.integers(0, len(t.regions), n)
+        seq = rs.integers(0, 500 // STREAMS, n) * STREAMS + stream  # this stream's sequence digits
         has_phone, phone_p, phone_n = rs.random(n) < 0.9, rs.integers(3, 10, n), rs.integers(0, 1_000_000_000, n)
         han, nat = rs.random(n) < 0.93, rs.integers(0, len(NATIONALITIES), n)
         public = rs.random(n) < 0.2
@@ -150,10 +209,10 @@ class PeopleMaker:
                                          day_off, levels, edu, kw_n, kw_u, has_id, region, seq, has_phone, phone_p,
                                          phone_n, han, nat, public, second, second_d, member, soc_u, mem_u))
 
-        people, pds, members = [], [], []
+        people, pds, members, ids, phones = [], [], [], [], []
+        org_pks, org_paths = [h.org.pk for h in self.holders], [h.org.path for h in self.holders]
         for i in range(n):
             h = h_idx[i]
-            holder = self.holders[h]
             emps = self.h_emp[h]
             employer, d = emps[int(emp_u[i] * len(emps))]
             if d < 0 or override[i]:
@@ -180,32 +239,33 @@ class PeopleMaker:
             if has_id[i]:
                 s = seq[i] * 2 + (1 if male[i] else 0)
                 key = (region[i] * 10_000_000 + birth_ord) * 1000 + s
-                while key in self.seen_ids:
-                    s = (s + 2) % 1000
+                while key in seen:
+                    s = (s + 2 * STREAMS) % 1000
                     key = (region[i] * 10_000_000 + birth_ord) * 1000 + s
-                self.seen_ids.add(key)
+                seen.add(key)
                 ymd, dsum = self._date(birth_ord)
                 check = _ID_CHECK[(t.region_sums[region[i]] + dsum + _SEQ_SUM[s]) % 11]
                 id_number = f"{t.regions[region[i]]}{ymd}{s:03d}{check}"
             phone = f"1{phone_p[i]}{phone_n[i]:09d}" if has_phone[i] else ""
-            people.append((
+            ids.append(id_number)
+            phones.append(phone)
+            people.append([
                 person_id, name, "M" if male[i] else "F", birth, "汉族" if han[i] else NATIONALITIES[nat[i]],
-                encrypt(id_number) if id_number else "", blind_index(id_number) if id_number else "",
-                encrypt(phone) if phone else "", blind_index(phone) if phone else "", "",
-                holder.org.pk, holder.org.path, None, employer, "", title, LEVEL_CODE.get(LEVELS[lvl], ""),
+                "", "", "", "", "",  # id, id hash, phone, phone hash: filled in batch below
+                org_pks[h], org_paths[h], None, employer, "", title, LEVEL_CODE.get(LEVELS[lvl], ""),
                 education, '["' + '","'.join(keywords) + '"]', "", "[]", bool(public[i]), None,
                 self._search(name, title, employer, keywords), now, now, None,
-            ))
+            ])
             main = self.gen.disciplines[self.first_level[d]]
-            pds.append((pd_id, person_id, main, True))
-            pd_id += 1
+            pds.append((person_id, main, True))
             if second[i] and second_d[i] != d:
-                pds.append((pd_id, person_id, self.gen.disciplines[self.first_level[second_d[i]]], False))
-                pd_id += 1
+                pds.append((person_id, self.gen.disciplines[self.first_level[second_d[i]]], False))
             if member[i]:
                 socs = self.soc_by_disc.get(d) or self.all_societies
                 soc = socs[int(soc_u[i] * len(socs))]
-                members.append(self.gen._membership_row_np(m_id, person_id, soc, a, now, mem_u[i]))
-                m_id += 1
+                members.append(self.gen._membership_row_np(person_id, soc, a, now, mem_u[i]))
             person_id += 1
-        return people, pds, members, person_id, pd_id, m_id
+        for row, *pii in zip(people, encrypt_many(ids), blind_index_many(ids), encrypt_many(phones),
+                             blind_index_many(phones), strict=True):
+            row[5:9] = pii
+        return people, pds, members
