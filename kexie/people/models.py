@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import F, OrderBy, Q, Sum
 from django.db.models.lookups import In
+from django.utils.translation import gettext_lazy as _
 
 from kexie.core.crypto import EncryptedTextField, mask_id_number, mask_phone
 from kexie.core.models import SoftDeleteModel
@@ -17,13 +18,13 @@ from kexie.core.scope import ScopedQuerySet, prefix_q
 class Discipline(models.Model):
     """学科 (GB/T 13745-2009): 3-digit first level, 5-digit second level."""
 
-    code = models.CharField("学科代码", max_length=7, unique=True)
-    name = models.CharField("学科名称", max_length=60)
+    code = models.CharField(_("学科代码"), max_length=7, unique=True)
+    name = models.CharField(_("学科名称"), max_length=60)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
-    sector = models.CharField("门类", max_length=4, blank=True)
+    sector = models.CharField(_("门类"), max_length=4, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "学科"
+        verbose_name = verbose_name_plural = _("学科")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -31,25 +32,25 @@ class Discipline(models.Model):
 
 
 class Gender(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
 
 
 class TitleLevel(models.TextChoices):
-    NONE = "", "无"
-    SENIOR = "senior", "正高级"
-    VICE_SENIOR = "vice_senior", "副高级"
-    MIDDLE = "middle", "中级"
-    JUNIOR = "junior", "初级"
+    NONE = "", _("无")
+    SENIOR = "senior", _("正高级")
+    VICE_SENIOR = "vice_senior", _("副高级")
+    MIDDLE = "middle", _("中级")
+    JUNIOR = "junior", _("初级")
 
 
 class Education(models.TextChoices):
-    NONE = "", "未填"
-    DOCTOR = "doctor", "博士研究生"
-    MASTER = "master", "硕士研究生"
-    BACHELOR = "bachelor", "大学本科"
-    COLLEGE = "college", "大学专科"
-    OTHER = "other", "其他"
+    NONE = "", _("未填")
+    DOCTOR = "doctor", _("博士研究生")
+    MASTER = "master", _("硕士研究生")
+    BACHELOR = "bachelor", _("大学本科")
+    COLLEGE = "college", _("大学专科")
+    OTHER = "other", _("其他")
 
 
 # Scopes up to this many people (own records plus memberships) use the semi-join form of scope_q.
@@ -86,40 +87,40 @@ class Person(SoftDeleteModel):
     """科技工作者. Scope: the organisation holding the record (``org``) and every society where
     the person holds a membership."""
 
-    name = models.CharField("姓名", max_length=40, db_index=True)
-    gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
-    birth_date = models.DateField("出生日期", null=True, blank=True)
-    ethnicity = models.CharField("民族", max_length=20, blank=True)
-    id_number = EncryptedTextField("身份证号", blank=True)
+    name = models.CharField(_("姓名"), max_length=40, db_index=True)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
+    id_number = EncryptedTextField(_("身份证号"), blank=True)
     id_hash = models.CharField(max_length=32, blank=True, editable=False)
-    phone = EncryptedTextField("手机号", blank=True)
-    phone_hash = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
-    email = models.EmailField("电子邮箱", blank=True)
+    phone = EncryptedTextField(_("手机号"), blank=True)
+    phone_hash = models.CharField(max_length=32, blank=True, editable=False)  # indexed: person_phone_hash
+    email = models.EmailField(_("电子邮箱"), blank=True)
     org = models.ForeignKey(
-        "orgs.Organisation", on_delete=models.PROTECT, related_name="people", verbose_name="所属组织"
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="people", verbose_name=_("所属组织")
     )
     org_path = models.CharField(max_length=255, editable=False)  # indexed with id: person_org_path_id
     employer = models.ForeignKey(
         "orgs.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="employees", verbose_name="工作单位（平台内）",
+        related_name="employees", verbose_name=_("工作单位（平台内）"),
     )
-    employer_name = models.CharField("工作单位", max_length=120, blank=True)
-    position = models.CharField("职务", max_length=60, blank=True)
-    title = models.CharField("职称", max_length=40, blank=True)
-    title_level = models.CharField("职称级别", max_length=12, choices=TitleLevel.choices, blank=True)
-    education = models.CharField("学历", max_length=10, choices=Education.choices, blank=True)
-    disciplines = models.ManyToManyField(Discipline, through="PersonDiscipline", verbose_name="学科", blank=True)
-    expertise = models.JSONField("专业特长", default=list, blank=True)
-    bio = models.TextField("个人简介", blank=True, max_length=5000)
-    honours = models.JSONField("荣誉", default=list, blank=True)
-    public_profile = models.BooleanField("同意公开专家信息", default=False)
+    employer_name = models.CharField(_("工作单位"), max_length=120, blank=True)
+    position = models.CharField(_("职务"), max_length=60, blank=True)
+    title = models.CharField(_("职称"), max_length=40, blank=True)
+    title_level = models.CharField(_("职称级别"), max_length=12, choices=TitleLevel.choices, blank=True)
+    education = models.CharField(_("学历"), max_length=10, choices=Education.choices, blank=True)
+    disciplines = models.ManyToManyField(Discipline, through="PersonDiscipline", verbose_name=_("学科"), blank=True)
+    expertise = models.JSONField(_("专业特长"), default=list, blank=True)
+    bio = models.TextField(_("个人简介"), blank=True, max_length=5000)
+    honours = models.JSONField(_("荣誉"), default=list, blank=True)
+    public_profile = models.BooleanField(_("同意公开专家信息"), default=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="person", verbose_name="平台账号",
+        related_name="person", verbose_name=_("平台账号"),
     )
     search_text = models.TextField(blank=True, editable=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = PersonQuerySet.as_manager()
 
@@ -130,7 +131,7 @@ class Person(SoftDeleteModel):
     )
 
     class Meta:
-        verbose_name = verbose_name_plural = "科技工作者"
+        verbose_name = verbose_name_plural = _("科技工作者")
         constraints = [
             models.UniqueConstraint(
                 fields=["id_hash"], condition=~Q(id_hash="") & Q(deleted_at__isnull=True),
@@ -139,6 +140,7 @@ class Person(SoftDeleteModel):
         ]
         indexes = [
             models.Index(fields=["org_path", "id"], name="person_org_path_id"),
+            models.Index(fields=["phone_hash"], name="person_phone_hash"),
         ]
 
     def __str__(self) -> str:
@@ -187,9 +189,9 @@ class Person(SoftDeleteModel):
 
 
 class PersonDiscipline(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, db_index=False)  # person_discipline_unique
     discipline = models.ForeignKey(Discipline, on_delete=models.PROTECT)
-    is_primary = models.BooleanField("主学科", default=False)
+    is_primary = models.BooleanField(_("主学科"), default=False)
 
     class Meta:
         constraints = [
