@@ -9,7 +9,7 @@ against per-row ORM ``save()`` of the same generated values. Runs inside a worke
       PersonDiscipline and Membership rows); ORM people/s counts generation + saves;
    c. *load only*: the same pre-built rows through ``loader.copy_rows`` (with the SQLite FTS
       triggers paused as ``seed()`` does, when the code has ``sqlite_fts_paused``).
-2. *bulk*: ``seed(scale="tiny", seed=1, people=N)`` exactly as ``kexie seed`` runs it, with
+2. *bulk*: ``seed(scale=SCALE, seed=1, people=N)`` exactly as ``kexie seed`` runs it, with
    ``build_orgs`` / ``build_people`` wrapped to time the phases. Bulk people/s is N over the
    ``seed()`` wall time minus the organisation phase (so it includes the FTS rebuild, head counts,
    bodies and accounts that ``seed()`` does after the people); the ``build_people`` phase alone is
@@ -27,6 +27,10 @@ from unittest import mock
 from django.db import connection, transaction
 
 from bench.common import Stopwatch, log, ratio
+
+# The province's organisations and its share of society members (SPEC §4: 525,000 of 7,000,000),
+# with the number of people set by the run.
+SCALE = "province"
 
 
 def seed_and_measure(people: int, orm_sample: int) -> dict:
@@ -55,7 +59,7 @@ def _bulk(people: int) -> dict:
     with contextlib.ExitStack() as stack, Stopwatch() as sw:
         for target, name in _phase_targets(generator):
             stack.enter_context(mock.patch.object(target, name, _timed(phases, name, getattr(target, name))))
-        counts = generator.seed(scale="tiny", seed=1, people=people, log=log)
+        counts = generator.seed(scale=SCALE, seed=1, people=people, log=log)
     seconds = sw.seconds - phases["build_orgs"]
     log(f"  bulk seed(): {counts['people']:,} people in {seconds:.1f} s after the organisations; phases "
         + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
@@ -117,7 +121,7 @@ def _orm_peer(sample: int) -> dict:
         return len(rows)
 
     with transaction.atomic():
-        gen = ProvinceGenerator("tiny", 1, people=sample, log=log)
+        gen = ProvinceGenerator(SCALE, 1, people=sample, log=log)
         gen.build_orgs()
         with mock.patch.object(loader, "copy_rows", collect), mock.patch.object(loader, "reset_sequence"):
             with Stopwatch() as sw_gen:
