@@ -119,6 +119,9 @@ class Person(SoftDeleteModel):
         related_name="person", verbose_name=_("平台账号"),
     )
     search_text = models.TextField(blank=True, editable=False)
+    # Set when identity resolution merged this record into another (kexie.identity); the record is soft-deleted.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, editable=False,
+                                    related_name="merged_from", verbose_name=_("已合并至"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -156,20 +159,19 @@ class Person(SoftDeleteModel):
           two index-only range scans and a primary-key loop. As an ``IN … OR IN …`` pair PostgreSQL
           can only filter a sequential scan (a township's capped count read the whole table, 417 ms
           against 23 ms).
-        - large scopes on PostgreSQL: two hashed IN-subqueries, so that a page walks the primary key
-          and stops at its end.
-        - large scopes on SQLite: the own-organisation arm as a plain range on the row itself and the
-          membership arm as ``(id + 0) IN (…)``, so SQLite walks the primary key instead of building and
-          sorting the id lists (city count 67 → 16 ms, first page 53 → 2 ms)."""
+        - large scopes: the own-organisation arm as a plain range on the row itself and the membership
+          arm as an IN-subquery, so a page walks the primary key and stops at its end instead of first
+          hashing (PostgreSQL) or sorting (SQLite) tens of thousands of ids: city count 59 → 28 ms on
+          PostgreSQL, 67 → 16 ms on SQLite; first page 53 → 2 ms on SQLite. On SQLite the arm is
+          ``(id + 0) IN (…)``, which keeps it from building the list before walking the key."""
         from kexie.members.models import Membership
 
         own = Person.objects.filter(prefix_q("org_path", paths)).values("id")
         members = Membership.objects.filter(prefix_q("org_path", paths)).values("person_id")
         if _estimated_scope_size(paths) <= SMALL_SCOPE:
             return Q(id__in=own.union(members, all=True))
-        if connection.vendor == "sqlite":
-            return prefix_q("org_path", paths) | Q(In(F("id") + 0, members))
-        return Q(In(F("id"), own)) | Q(In(F("id"), members))
+        key = F("id") + 0 if connection.vendor == "sqlite" else F("id")
+        return prefix_q("org_path", paths) | Q(In(key, members))
 
     @property
     def id_number_masked(self) -> str:
