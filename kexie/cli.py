@@ -4,6 +4,9 @@
     kexie serve [--port P] [--host H]                                      serve the site (waitress)
     kexie seed --scale S --seed N                                          generate a fictional province
     kexie token create USERNAME                                            print an API token
+    kexie people dedup [--auto-merge-threshold X] [--format json]          find and merge duplicate people (job)
+    kexie import {orgs|people|memberships|groups} FILE [--org CODE] [--mode skip|update|fill] [--dry-run]
+                 [--format json] [--user USERNAME]                       import a spreadsheet (exit 1 on any error)
     kexie manage <django command> ...                                      any Django management command
     kexie <command> ...                                                    shorthand for ``kexie manage <command>``
 """

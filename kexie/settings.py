@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "kexie.members",
     "kexie.api",
     "kexie.demo",
+    "kexie.imports",
+    "kexie.census",
+    "kexie.identity",
 ]
 
 MIDDLEWARE = [
@@ -194,7 +197,9 @@ TASKS = {
         "BACKEND": {
             "immediate": "django_tasks.backends.immediate.ImmediateBackend",
             "database": "django_tasks_db.DatabaseBackend",
-        }[os.environ.get("KEXIE_TASK_BACKEND", "database")]
+        }[os.environ.get("KEXIE_TASK_BACKEND", "database")],
+        # "identity": the duplicate search (`kexie people dedup`), long and one at a time.
+        "QUEUES": ["default", "identity"],
     }
 }
 

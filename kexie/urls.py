@@ -7,6 +7,10 @@ urlpatterns = [
     path("orgs/", include("kexie.orgs.urls")),
     path("people/", include("kexie.people.urls")),
     path("members/", include("kexie.members.urls")),
+    path("imports/", include("kexie.imports.urls")),
+    path("census/", include("kexie.census.urls")),
+    path("identity/", include("kexie.identity.urls")),
     path("api/v1/", include("kexie.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher posts here
     path("admin/", admin.site.urls),
 ]

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from kexie.accounts.models import Role, RoleAssignment, User
 from kexie.core.scope import ACTIONS, minimal_prefixes
+
+if TYPE_CHECKING:
+    from kexie.orgs.models import Organisation
 
 
 def compute_scope(user: User) -> dict[str, list[str]]:
@@ -35,7 +40,7 @@ def rebuild_all_scopes() -> int:
 
 
 @transaction.atomic
-def grant_role(user: User, organisation, role_code: str) -> RoleAssignment:
+def grant_role(user: User, organisation: Organisation, role_code: str) -> RoleAssignment:
     role = Role.objects.get(code=role_code)
     assignment, _ = RoleAssignment.objects.get_or_create(user=user, organisation=organisation, role=role)
     rebuild_scope(user)

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from kexie.members.models import Membership
@@ -5,11 +6,13 @@ from kexie.orgs.models import Organisation
 from kexie.people.models import Person
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
     kind = serializers.CharField(source="kind.name")
     region = serializers.CharField(source="region.code", allow_null=True, default=None)
-    parent = serializers.IntegerField(source="parent_id", allow_null=True, read_only=True,
-                                      help_text="上级组织 id（顶级组织为 null）")
+    # The stubs type ``Field.parent`` (the enclosing serializer); a declared field of that name is
+    # moved into ``_declared_fields`` by the serializer's metaclass, so the two never meet.
+    parent = serializers.IntegerField(  # type: ignore[assignment]
+        source="parent_id", allow_null=True, read_only=True, help_text=_("上级组织 id（顶级组织为 null）"))
 
     class Meta:
         model = Organisation
@@ -17,7 +20,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
                   "sector", "founded_on", "depth", "parent", "contact_name", "address"]
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(serializers.ModelSerializer[Person]):
     """Identifiers are always masked here; full values only through the logged reveal action."""
 
     id_number = serializers.CharField(source="id_number_masked")
@@ -31,7 +34,7 @@ class PersonSerializer(serializers.ModelSerializer):
                   "employer_name", "position", "title", "title_level", "education", "expertise", "public_profile"]
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(serializers.ModelSerializer[Membership]):
     person_name = serializers.CharField(source="person.name")
     society_name = serializers.CharField(source="society.name")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import translation
 
 from kexie.core.crypto import mask_id_number, mask_phone
 from kexie.core.models import AuditEntry
@@ -29,7 +30,14 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    """Values of ``fields`` keyed by verbose name, with personal data masked."""
+    """Values of ``fields`` keyed by verbose name, with personal data masked. The record is the
+    same whatever the actor's interface language: names are stored in Chinese (the source strings)
+    and translated when shown (``AuditEntry.changes``)."""
+    with translation.override(None):
+        return _snapshot(obj, fields)
+
+
+def _snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for name in fields:
         field = obj._meta.get_field(name)
@@ -40,7 +48,7 @@ def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
             value = getattr(obj, name)
         if name in MASKERS and value:
             value = MASKERS[name](value)
-        data[str(field.verbose_name)] = _jsonable(value)
+        data[str(getattr(field, "verbose_name", name))] = _jsonable(value)
     return data
 
 

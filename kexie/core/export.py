@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import xlsxwriter
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_EXPORT_ROWS = 1_048_575
@@ -22,16 +23,45 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]  # title, headers, rows
+
+
 def write_xlsx(fileobj, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    return write_xlsx_sheets(fileobj, [(sheet_title, headers, rows)])[0]
+
+
+def write_xlsx_sheets(fileobj, sheets: Iterable[Sheet]) -> list[int]:
+    """Several sheets in one workbook, written one after the other (constant memory); rows per sheet."""
     wb = xlsxwriter.Workbook(fileobj, {"constant_memory": True, "strings_to_formulas": False,
                                        "strings_to_urls": False, "remove_timezone": True})
-    ws = wb.add_worksheet(sheet_title[:31])
     bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     dt_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    counts: list[int] = []
+    used: set[str] = set()
+    for sheet_title, headers, rows in sheets:
+        name = _sheet_name(sheet_title, used)
+        counts.append(_write_sheet(wb.add_worksheet(name), headers, rows, bold, date_fmt, dt_fmt))
+    wb.close()
+    return counts
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(title)).strip("'")[:31] or "Sheet"
+    name, k = base, 2
+    while name.lower() in used:
+        suffix = f"({k})"
+        name, k = base[: 31 - len(suffix)] + suffix, k + 1
+    used.add(name.lower())
+    return name
+
+
+def _write_sheet(ws, headers: Sequence[str], rows: Iterable[Sequence[Any]], bold, date_fmt, dt_fmt) -> int:
     for c, h in enumerate(headers):
         ws.write_string(0, c, str(h), bold)
         ws.set_column(c, c, max(10, min(40, len(str(h)) * 2 + 4)))
+    yes, no = _("是"), _("否")
     n = 0
     for n, row in enumerate(rows, start=1):
         if n > MAX_EXPORT_ROWS:
@@ -44,19 +74,22 @@ def write_xlsx(fileobj, sheet_title: str, headers: Sequence[str], rows: Iterable
             elif isinstance(value, dt.date):
                 ws.write_datetime(n, c, dt.datetime(value.year, value.month, value.day), date_fmt)
             elif isinstance(value, bool):
-                ws.write_string(n, c, "是" if value else "否")
+                ws.write_string(n, c, yes if value else no)
             elif isinstance(value, int | float):
                 ws.write_number(n, c, value)
             else:
                 ws.write_string(n, c, str(neutralise(str(value))))
     ws.freeze_panes(1, 0)
-    wb.close()
     return n
 
 
 def xlsx_response(filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]):
+    return xlsx_sheets_response(filename, [(sheet_title, headers, rows)])
+
+
+def xlsx_sheets_response(filename: str, sheets: Iterable[Sheet]):
     tmp = tempfile.TemporaryFile()
-    write_xlsx(tmp, sheet_title, headers, rows)
+    write_xlsx_sheets(tmp, sheets)
     tmp.seek(0)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
     name = f"{filename}-{stamp}.xlsx"

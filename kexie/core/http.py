@@ -5,8 +5,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def client_ip(request) -> str | None:
@@ -26,9 +29,11 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         rows = self.object_list
-        if hasattr(rows, "order_by"):
-            rows = rows.order_by()  # which rows are counted does not matter, only how many
-        n = rows[: self.cap + 1].count()
+        if isinstance(rows, QuerySet):
+            # which rows are counted does not matter, only how many
+            n = rows.order_by()[: self.cap + 1].count()
+        else:
+            n = min(len(rows), self.cap + 1)
         self.capped = n > self.cap
         return min(n, self.cap)
 
@@ -44,5 +49,10 @@ def error_messages(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
+def join_messages(messages: list[str]) -> str:
+    """Several messages in one line, with the separator of the interface language."""
+    return pgettext("message separator", "；").join(str(m) for m in messages)
+
+
 def forbidden(exc: PermissionDenied) -> HttpResponse:
-    return HttpResponse(str(exc) or "无权执行此操作。", status=403)
+    return HttpResponse(str(exc) or _("无权执行此操作。"), status=403)

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from kexie.core.scope import ScopedQuerySet
 
@@ -13,22 +15,22 @@ from kexie.core.scope import ScopedQuerySet
 class AuditEntry(models.Model):
     """审计日志: who did what to which record, with masked before/after data."""
 
-    action = models.CharField("操作", max_length=80, db_index=True)  # e.g. "orgs.organisation.changed"
+    action = models.CharField(_("操作"), max_length=80, db_index=True)  # e.g. "orgs.organisation.changed"
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("操作人")
     )
-    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.BigIntegerField()
-    object_repr = models.CharField("对象", max_length=200)
+    object_repr = models.CharField(_("对象"), max_length=200)
     scope_path = models.CharField(max_length=255, db_index=True, blank=True)
-    data = models.JSONField("变更内容", default=dict, blank=True)
+    data = models.JSONField(_("变更内容"), default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "scope_path"
 
     class Meta:
-        verbose_name = verbose_name_plural = "审计日志"
+        verbose_name = verbose_name_plural = _("审计日志")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
 
@@ -36,20 +38,22 @@ class AuditEntry(models.Model):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
     def changes(self) -> list[tuple[str, object, object]]:
+        """Changed fields as (label, before, after). Labels are stored in Chinese (the message ids,
+        see ``audit.snapshot``) and shown in the interface language."""
         before = self.data.get("before") or {}
         after = self.data.get("after") or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+        return [(gettext(k) if k else k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
 class PiiAccess(models.Model):
     """个人信息查看日志: every view of a full ID or phone number."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="查看人")
-    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("查看人"))
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.BigIntegerField()
-    field = models.CharField("字段", max_length=40)
+    field = models.CharField(_("字段"), max_length=40)
     ip = models.GenericIPAddressField(null=True, blank=True)
     scope_path = models.CharField(max_length=255, db_index=True, blank=True)
 
@@ -57,7 +61,7 @@ class PiiAccess(models.Model):
     scope_path_field = "scope_path"
 
     class Meta:
-        verbose_name = verbose_name_plural = "个人信息查看日志"
+        verbose_name = verbose_name_plural = _("个人信息查看日志")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -72,7 +76,7 @@ class SoftDeleteQuerySet(ScopedQuerySet):
 class SoftDeleteModel(models.Model):
     """Business records are never hard-deleted: ``deleted_at`` marks them, restore clears it."""
 
-    deleted_at = models.DateTimeField("删除时间", null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(_("删除时间"), null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True

@@ -14,11 +14,12 @@ Usage::
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 ACTIONS = ("view", "change", "export", "view_pii", "manage")
 
@@ -72,31 +73,44 @@ def path_in_scope(path: str, paths: list[str] | None) -> bool:
     return paths is None or any(path.startswith(p) for p in paths)
 
 
-class ScopedQuerySet(models.QuerySet):
+_M = TypeVar("_M", bound=models.Model)
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
     """Base queryset of every domain model. The model says how it maps to a path:
     ``scope_path_field`` (a path column on the row), or a ``scope_q(paths)`` classmethod."""
 
-    def for_user(self, user: Any, action: str = "view") -> ScopedQuerySet:
+    def for_user(self, user: Any, action: str = "view") -> Self:
         paths = scope_paths(user, action)
         if paths is None:
             return self
         if not paths:
             return self.none()
         model = self.model
-        if hasattr(model, "scope_q"):
-            return self.filter(model.scope_q(paths))
-        return self.filter(prefix_q(model.scope_path_field, paths))
+        scope_q = getattr(model, "scope_q", None)
+        if scope_q is not None:
+            return self.filter(scope_q(paths))
+        field = getattr(model, "scope_path_field", None)
+        if not isinstance(field, str):
+            raise TypeError(f"{model.__name__} maps to no organisation: give it scope_path_field or scope_q()")
+        return self.filter(prefix_q(field, paths))
 
 
-def get_in_scope(queryset: models.QuerySet, user: Any, pk: Any, action: str = "view") -> Any:
+class Scopable(Protocol):
+    """A queryset or manager with ``for_user`` (every domain model's)."""
+
+    def for_user(self, user: Any, action: str = ...) -> models.QuerySet[Any]: ...
+
+
+def get_in_scope(queryset: Scopable, user: Any, pk: Any, action: str = "view") -> Any:
     """Fetch one object the user may act on; missing and out-of-scope look the same (404)."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
-        raise Http404("记录不存在或您无权访问。") from None
+        raise Http404(_("记录不存在或您无权访问。")) from None
     obj = queryset.for_user(user, action).filter(pk=pk).first()
     if obj is None:
-        raise Http404("记录不存在或您无权访问。")
+        raise Http404(_("记录不存在或您无权访问。"))
     return obj
 
 

@@ -1,8 +1,9 @@
 """Checksummed national codes: ID numbers (GB 11643), unified social credit codes (GB 32100),
 mobile phone numbers and administrative division codes (GB/T 2260).
 
-Each ``validate_*`` raises ``ValidationError`` with a Chinese message; each ``is_valid_*``
-returns a bool. Normalisers strip blanks and upper-case.
+Each ``validate_*`` raises ``ValidationError`` with a message in the interface language (the
+Chinese text is the message id); each ``is_valid_*`` returns a bool. Normalisers strip blanks
+and upper-case.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -40,12 +42,12 @@ def id_gender(value: str) -> str:
 def validate_id_number(value: str) -> None:
     v = normalize_id_number(value)
     if not _ID_RE.match(v):
-        raise ValidationError("身份证号码应为18位，前17位为数字，最后一位为数字或X。", code="id_format")
+        raise ValidationError(_("身份证号码应为18位，前17位为数字，最后一位为数字或X。"), code="id_format")
     birth = id_birth_date(v)
     if birth is None or birth > dt.date.today() or birth.year < 1900:
-        raise ValidationError("身份证号码中的出生日期无效。", code="id_birth")
+        raise ValidationError(_("身份证号码中的出生日期无效。"), code="id_birth")
     if id_check_char(v[:17]) != v[17]:
-        raise ValidationError("身份证号码校验位不正确，请核对后重新输入。", code="id_checksum")
+        raise ValidationError(_("身份证号码校验位不正确，请核对后重新输入。"), code="id_checksum")
 
 
 def is_valid_id_number(value: str) -> bool:
@@ -75,10 +77,10 @@ def validate_uscc(value: str) -> None:
     v = normalize_uscc(value)
     if len(v) != 18 or not _USCC_RE.match(v):
         raise ValidationError(
-            "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、Z、S、V）。", code="uscc_format"
+            _("统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、Z、S、V）。"), code="uscc_format"
         )
     if uscc_check_char(v[:17]) != v[17]:
-        raise ValidationError("统一社会信用代码校验位不正确，请核对后重新输入。", code="uscc_checksum")
+        raise ValidationError(_("统一社会信用代码校验位不正确，请核对后重新输入。"), code="uscc_checksum")
 
 
 def is_valid_uscc(value: str) -> bool:
@@ -106,7 +108,7 @@ def validate_phone(value: str) -> None:
     v = normalize_phone(value)
     if not (_MOBILE_RE.match(v) or _LANDLINE_RE.match(v)):
         raise ValidationError(
-            "电话号码格式不正确：手机号应为以1开头的11位数字，座机应为“区号-号码”。", code="phone_format"
+            _("电话号码格式不正确：手机号应为以1开头的11位数字，座机应为“区号-号码”。"), code="phone_format"
         )
 
 
@@ -116,5 +118,5 @@ _REGION_RE = re.compile(r"^\d{6}(\d{3})?(\d{3})?$")
 def validate_region_code(value: str) -> None:
     if not _REGION_RE.match(value or ""):
         raise ValidationError(
-            "行政区划代码应为6位（省、市、县）或9位、12位（乡镇、村）数字。", code="region_format"
+            _("行政区划代码应为6位（省、市、县）或9位、12位（乡镇、村）数字。"), code="region_format"
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kexie.core.export import xlsx_response
 from kexie.core.scope import scope_paths
@@ -29,7 +31,7 @@ def home(request):
 def _own_person(request) -> Person:
     person = Person.objects.filter(user=request.user, deleted_at__isnull=True).select_related("org").first()
     if person is None:
-        raise Http404("您的账号尚未关联科技工作者档案。")
+        raise Http404(_("您的账号尚未关联科技工作者档案。"))
     return person
 
 
@@ -44,14 +46,15 @@ def me(request):
 def me_export(request):
     """个人信息导出 (PIPL): everything the platform holds on the person, in full, to themselves."""
     p = _own_person(request)
+    sep, semi = pgettext("list separator", "、"), pgettext("list separator", "；")
     rows = [
-        ("姓名", p.name), ("性别", p.get_gender_display()), ("出生日期", p.birth_date), ("民族", p.ethnicity),
-        ("身份证号", p.id_number), ("手机号", p.phone), ("电子邮箱", p.email), ("所属组织", p.org.name),
-        ("工作单位", p.employer_name), ("职务", p.position), ("职称", p.title),
-        ("职称级别", p.get_title_level_display()), ("学历", p.get_education_display()),
-        ("学科", "、".join(str(d) for d in p.disciplines.all())), ("专业特长", "、".join(p.expertise)),
-        ("个人简介", p.bio), ("荣誉", "；".join(p.honours)), ("同意公开专家信息", p.public_profile),
+        (_("姓名"), p.name), (_("性别"), p.get_gender_display()), (_("出生日期"), p.birth_date),
+        (_("民族"), p.ethnicity), (_("身份证号"), p.id_number), (_("手机号"), p.phone), (_("电子邮箱"), p.email),
+        (_("所属组织"), p.org.name), (_("工作单位"), p.employer_name), (_("职务"), p.position),
+        (_("职称"), p.title), (_("职称级别"), p.get_title_level_display()), (_("学历"), p.get_education_display()),
+        (_("学科"), sep.join(str(d) for d in p.disciplines.all())), (_("专业特长"), sep.join(p.expertise)),
+        (_("个人简介"), p.bio), (_("荣誉"), semi.join(p.honours)), (_("同意公开专家信息"), p.public_profile),
     ]
     for m in p.memberships.select_related("society"):
-        rows.append(("会员", f"{m.society.name} {m.get_category_display()} {m.number} {m.get_status_display()}"))
-    return xlsx_response("我的资料", "我的资料", ["项目", "内容"], rows)
+        rows.append((_("会员"), f"{m.society.name} {m.get_category_display()} {m.number} {m.get_status_display()}"))
+    return xlsx_response(_("我的资料"), _("我的资料"), [_("项目"), _("内容")], rows)

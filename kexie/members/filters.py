@@ -1,4 +1,5 @@
 import django_filters as filters
+from django.utils.translation import gettext_lazy as _
 
 from kexie.core.scope import prefix_q
 from kexie.members.models import Category, Membership, Status
@@ -6,10 +7,10 @@ from kexie.orgs.models import Organisation
 
 
 class MembershipFilter(filters.FilterSet):
-    q = filters.CharFilter(label="姓名或会员号", method="filter_q")
-    society = filters.NumberFilter(label="学会", method="filter_society")
-    category = filters.ChoiceFilter(label="会员类别", choices=Category.choices)
-    status = filters.ChoiceFilter(label="状态", choices=Status.choices)
+    q = filters.CharFilter(label=_("姓名或会员号"), method="filter_q")
+    society = filters.NumberFilter(label=_("学会"), method="filter_society")
+    category = filters.ChoiceFilter(label=_("会员类别"), choices=Category.choices)
+    status = filters.ChoiceFilter(label=_("状态"), choices=Status.choices)
 
     class Meta:
         model = Membership

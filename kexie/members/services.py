@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kexie.core.audit import log_action, snapshot
 from kexie.core.services import require
 from kexie.members.models import ENDED, EventKind, Membership, MembershipEvent, Status
 from kexie.members.status import status_filters, status_for
+
+if TYPE_CHECKING:
+    from kexie.orgs.models import Organisation
+    from kexie.people.models import Person
 
 
 def _lock(m: Membership) -> Membership:
@@ -29,7 +34,7 @@ def _event(m: Membership, actor: Any, kind: str, on: dt.date, note: str = "") ->
                                    actor=actor if getattr(actor, "pk", None) else None)
 
 
-def _save(actor: Any, m: Membership, action: str, before: dict | None) -> Membership:
+def _save(actor: Any, m: Membership, action: str, before: dict[str, Any] | None) -> Membership:
     m.full_clean(exclude=["org_path", "person", "society"])
     m.save()
     log_action(actor, f"members.membership.{action}", m, scope_path=m.org_path, before=before,
@@ -38,30 +43,33 @@ def _save(actor: Any, m: Membership, action: str, before: dict | None) -> Member
 
 
 @transaction.atomic
-def apply(actor: Any, person, society, category: str, applied_on: dt.date | None = None) -> Membership:
+def apply(actor: Any, person: Person, society: Organisation, category: str,
+          applied_on: dt.date | None = None) -> Membership:
     """申请入会 — pending until the society approves."""
     if society.kind.category != "society":
-        raise ValidationError("只能申请加入学会或其分支机构。")
+        raise ValidationError(_("只能申请加入学会或其分支机构。"))
     if Membership.objects.filter(person=person, society=society, deleted_at__isnull=True).exclude(
         status__in=ENDED
     ).exists():
-        raise ValidationError("该人员已是该学会会员或已有待审批的申请。")
+        raise ValidationError(_("该人员已是该学会会员或已有待审批的申请。"))
     own = person.user_id is not None and person.user_id == getattr(actor, "pk", None)
     if not own:
         require(actor, "change", society.path)
+    applied_on = applied_on or timezone.localdate()
     m = Membership(person=person, society=society, org_path=society.path, category=category,
-                   applied_on=applied_on or timezone.localdate(), status=Status.PENDING)
+                   applied_on=applied_on, status=Status.PENDING)
     _save(actor, m, "applied", None)
-    _event(m, actor, EventKind.APPLIED, m.applied_on)
+    _event(m, actor, EventKind.APPLIED, applied_on)
     return m
 
 
 @transaction.atomic
-def approve(actor: Any, m: Membership, *, number: str, joined_on: dt.date, dues_paid_through: dt.date | None):
+def approve(actor: Any, m: Membership, *, number: str, joined_on: dt.date,
+            dues_paid_through: dt.date | None) -> Membership:
     m = _lock(m)
     require(actor, "change", m.org_path)
     if m.status != Status.PENDING:
-        raise ValidationError("只有待审批的申请可以批准。")
+        raise ValidationError(_("只有待审批的申请可以批准。"))
     before = snapshot(m, Membership.AUDIT_FIELDS)
     m.number, m.joined_on, m.dues_paid_through = number, joined_on, dues_paid_through
     _recompute(m)
@@ -75,7 +83,7 @@ def reject(actor: Any, m: Membership, reason: str) -> Membership:
     m = _lock(m)
     require(actor, "change", m.org_path)
     if m.status != Status.PENDING:
-        raise ValidationError("只有待审批的申请可以不予批准。")
+        raise ValidationError(_("只有待审批的申请可以不予批准。"))
     before = snapshot(m, Membership.AUDIT_FIELDS)
     m.status, m.ended_on, m.note = Status.REJECTED, timezone.localdate(), reason[:200]
     _save(actor, m, "rejected", before)
@@ -88,9 +96,9 @@ def change_category(actor: Any, m: Membership, category: str, on: dt.date) -> Me
     m = _lock(m)
     require(actor, "change", m.org_path)
     if m.status in ENDED:
-        raise ValidationError("会籍已终止，不能变更类别。")
+        raise ValidationError(_("会籍已终止，不能变更类别。"))
     if m.category == category:
-        raise ValidationError("新类别与当前类别相同。")
+        raise ValidationError(_("新类别与当前类别相同。"))
     before = snapshot(m, Membership.AUDIT_FIELDS)
     m.category = category
     _recompute(m)
@@ -104,9 +112,9 @@ def pay_dues(actor: Any, m: Membership, through: dt.date) -> Membership:
     m = _lock(m)
     require(actor, "change", m.org_path)
     if m.status in ENDED or m.status == Status.PENDING:
-        raise ValidationError("只有在册会员可以登记缴费。")
+        raise ValidationError(_("只有在册会员可以登记缴费。"))
     if m.dues_paid_through and through <= m.dues_paid_through:
-        raise ValidationError("新的会费缴至日期必须晚于当前日期。")
+        raise ValidationError(_("新的会费缴至日期必须晚于当前日期。"))
     before = snapshot(m, Membership.AUDIT_FIELDS)
     m.dues_paid_through = through
     _recompute(m)
@@ -118,11 +126,11 @@ def pay_dues(actor: Any, m: Membership, through: dt.date) -> Membership:
 @transaction.atomic
 def end(actor: Any, m: Membership, kind: str, on: dt.date, reason: str = "") -> Membership:
     if kind not in (Status.WITHDRAWN, Status.EXPELLED):
-        raise ValidationError("终止方式只能是退会或除名。")
+        raise ValidationError(_("终止方式只能是退会或除名。"))
     m = _lock(m)
     require(actor, "change", m.org_path)
     if m.status in ENDED:
-        raise ValidationError("会籍已终止。")
+        raise ValidationError(_("会籍已终止。"))
     before = snapshot(m, Membership.AUDIT_FIELDS)
     m.status, m.ended_on = kind, on
     _save(actor, m, kind, before)

@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, paginate
+from kexie.core.http import error_messages, join_messages, paginate
 from kexie.core.scope import get_in_scope, user_can
 from kexie.members import forms, services
 from kexie.members.filters import MembershipFilter
@@ -36,20 +38,21 @@ def membership_list(request):
 def export(request):
     f = _filtered(request, "export")
     if not f.is_valid():
-        return HttpResponse("筛选条件有误，无法导出。", status=400)
-    headers = ["学会", "会员号", "姓名", "会员类别", "状态", "申请日期", "入会日期", "会费缴至", "终止日期"]
+        return HttpResponse(_("筛选条件有误，无法导出。"), status=400)
+    headers = [_("学会"), _("会员号"), _("姓名"), _("会员类别"), _("状态"), _("申请日期"), _("入会日期"), _("会费缴至"),
+               _("终止日期")]
     rows = ((m.society.name, m.number, m.person.name, m.get_category_display(), m.get_status_display(),
              m.applied_on, m.joined_on, m.dues_paid_through, m.ended_on) for m in f.qs.iterator(chunk_size=2000))
-    return xlsx_response("个人会员", "个人会员", headers, rows)
+    return xlsx_response(_("个人会员"), _("个人会员"), headers, rows)
 
 
 ACTIONS = {
-    "approve": (forms.ApproveForm, lambda u, m, d: services.approve(u, m, **d), "已批准入会。"),
-    "reject": (forms.RejectForm, lambda u, m, d: services.reject(u, m, d["reason"]), "已不予批准。"),
-    "dues": (forms.DuesForm, lambda u, m, d: services.pay_dues(u, m, d["through"]), "已登记缴费。"),
+    "approve": (forms.ApproveForm, lambda u, m, d: services.approve(u, m, **d), gettext_lazy("已批准入会。")),
+    "reject": (forms.RejectForm, lambda u, m, d: services.reject(u, m, d["reason"]), gettext_lazy("已不予批准。")),
+    "dues": (forms.DuesForm, lambda u, m, d: services.pay_dues(u, m, d["through"]), gettext_lazy("已登记缴费。")),
     "category": (forms.CategoryForm, lambda u, m, d: services.change_category(u, m, d["category"], d["on"]),
-                 "会员类别已变更。"),
-    "end": (forms.EndForm, lambda u, m, d: services.end(u, m, d["kind"], d["on"], d["reason"]), "会籍已终止。"),
+                 gettext_lazy("会员类别已变更。")),
+    "end": (forms.EndForm, lambda u, m, d: services.end(u, m, d["kind"], d["on"], d["reason"]), gettext_lazy("会籍已终止。")),
 }
 
 
@@ -70,21 +73,21 @@ def detail(request, pk: int):
 @require_POST
 def act(request, pk: int, action: str):
     if action not in ACTIONS:
-        return HttpResponse("未知操作。", status=404)
+        return HttpResponse(_("未知操作。"), status=404)
     m = get_in_scope(Membership.objects.all(), request.user, pk, "change")
     form_class, run, done = ACTIONS[action]
     form = form_class(request.POST, prefix=action)
     if not form.is_valid():
         for errs in form.errors.values():
             for e in errs:
-                messages.error(request, e)
+                messages.error(request, str(e))
         return redirect("members:detail", pk=m.pk)
     try:
         run(request.user, m, form.cleaned_data)
     except ValidationError as exc:
-        messages.error(request, "；".join(error_messages(exc)))
+        messages.error(request, join_messages(error_messages(exc)))
     else:
-        messages.success(request, done)
+        messages.success(request, str(done))
     return redirect("members:detail", pk=m.pk)
 
 

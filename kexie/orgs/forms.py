@@ -1,10 +1,11 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kexie.orgs.models import Organisation
 
 
 class OrganisationForm(forms.ModelForm):
-    website = forms.URLField(label="网站", required=False, assume_scheme="https", max_length=200)
+    website = forms.URLField(label=_("网站"), required=False, assume_scheme="https", max_length=200)
 
     class Meta:
         model = Organisation
@@ -24,5 +25,5 @@ class OrganisationForm(forms.ModelForm):
         if self.instance.pk:
             qs = qs.exclude(pk=self.instance.pk)
         if qs.exists():
-            raise forms.ValidationError("组织编码已被使用。")
+            raise forms.ValidationError(_("组织编码已被使用。"))
         return code

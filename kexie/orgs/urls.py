@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/new/", views.create_child, name="create-child"),
     path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/restore/", views.restore, name="restore"),
+    path("<int:pk>/move/", views.move, name="move"),
 ]

@@ -5,14 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, paginate
+from kexie.core.http import error_messages, join_messages, paginate
 from kexie.core.scope import get_in_scope, prefix_q, scope_paths, user_can
 from kexie.orgs import services
 from kexie.orgs.counts import subtree_people
@@ -97,9 +99,9 @@ def edit(request, pk: int):
             for m in error_messages(exc):
                 form.add_error(None, m)
         else:
-            messages.success(request, "组织信息已保存。")
+            messages.success(request, _("组织信息已保存。"))
             return redirect("orgs:detail", pk=org.pk)
-    return _form_page(request, form, f"编辑：{org.name}", org)
+    return _form_page(request, form, _("编辑：%(name)s") % {"name": org.name}, org)
 
 
 @login_required
@@ -111,11 +113,11 @@ def create_child(request, pk: int):
         try:
             child = services.create_organisation(request.user, parent, data)
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, str(exc) if isinstance(exc, PermissionDenied) else "；".join(error_messages(exc)))
+            form.add_error(None, str(exc) if isinstance(exc, PermissionDenied) else join_messages(error_messages(exc)))
         else:
-            messages.success(request, f"已新建下级组织“{child.name}”。")
+            messages.success(request, _("已新建下级组织“%(name)s”。") % {"name": child.name})
             return redirect("orgs:detail", pk=child.pk)
-    return _form_page(request, form, f"新建下级组织：{parent.name}", parent)
+    return _form_page(request, form, _("新建下级组织：%(name)s") % {"name": parent.name}, parent)
 
 
 @login_required
@@ -125,9 +127,9 @@ def delete(request, pk: int):
     try:
         services.delete_organisation(request.user, org)
     except ValidationError as exc:
-        messages.error(request, "；".join(error_messages(exc)))
+        messages.error(request, join_messages(error_messages(exc)))
     else:
-        messages.success(request, f"已删除“{org.name}”，可在组织页面恢复。")
+        messages.success(request, _("已删除“%(name)s”，可在组织页面恢复。") % {"name": org.name})
     return redirect("orgs:detail", pk=org.pk)
 
 
@@ -138,10 +140,63 @@ def restore(request, pk: int):
     try:
         services.restore_organisation(request.user, org)
     except ValidationError as exc:
-        messages.error(request, "；".join(error_messages(exc)))
+        messages.error(request, join_messages(error_messages(exc)))
     else:
-        messages.success(request, f"已恢复“{org.name}”。")
+        messages.success(request, _("已恢复“%(name)s”。") % {"name": org.name})
     return redirect("orgs:detail", pk=org.pk)
+
+
+MOVE_CANDIDATES = 30
+
+
+def _move_candidates(user, org: Organisation, query: str) -> tuple[list[Organisation], bool]:
+    """Possible new parents: live organisations the user may change, outside the moved subtree,
+    other than the current parent."""
+    qs = (Organisation.objects.for_user(user, "change").alive().select_related("kind")
+          .exclude(prefix_q("path", [org.path])).exclude(path=org.path[:-STEP]))
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(short_name__icontains=query) | Q(code__iexact=query))
+    rows = list(qs[: MOVE_CANDIDATES + 1])
+    return rows[:MOVE_CANDIDATES], len(rows) > MOVE_CANDIDATES
+
+
+@login_required
+def move(request, pk: int):
+    """Choose a new parent (searched within the user's scope), confirm with what moves, then POST."""
+    org = get_in_scope(Organisation.objects.alive().select_related("kind"), request.user, pk, "change")
+    query = (request.GET.get("q") or "").strip()[:60]
+    target_id = request.POST.get("target") if request.method == "POST" else request.GET.get("target")
+    target = None
+    if target_id:
+        target = get_in_scope(Organisation.objects.alive().select_related("kind"), request.user, target_id, "change")
+    error = ""
+    if request.method == "POST":
+        if target is None:
+            error = _("请选择新的上级组织。")
+        else:
+            try:
+                services.move(request.user, org, target)
+            except PermissionDenied as exc:
+                error = str(exc)
+            except ValidationError as exc:
+                error = join_messages(error_messages(exc))
+            else:
+                messages.success(request, _("已将“%(org)s”迁移到“%(target)s”之下。") % {"org": org.name,
+                                                                               "target": target.name})
+                return redirect("orgs:detail", pk=org.pk)
+    parent = Organisation.objects.get_parent(org)
+    context = {"org": org, "q": query, "target": target, "error": error, "is_root": org.depth == 1,
+               "current_parent": parent if parent and user_can(request.user, "view", parent.path) else None}
+    if target is not None:
+        context["moving_orgs"] = Organisation.objects.alive().filter(prefix_q("path", [org.path])).count()
+        context["moving_people"] = subtree_people([org.path])[org.path]
+    elif not context["is_root"]:
+        context["candidates"], context["more"] = _move_candidates(request.user, org, query)
+    partial = request.htmx and request.method == "GET" and target is None
+    template = "orgs/move.html#candidates" if partial else "orgs/move.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _filtered(request, action: str):
@@ -163,12 +218,12 @@ def org_list(request):
 @login_required
 def export(request):
     f = _filtered(request, "export")
-    headers = ["组织编码", "名称", "类型", "层级", "所在地区", "统一社会信用代码", "状态", "评估等级", "成立日期",
-               "党组织类型", "联系人", "联系电话", "地址"]
+    headers = [_("组织编码"), _("名称"), _("类型"), _("层级"), _("所在地区"), _("统一社会信用代码"), _("状态"),
+               _("评估等级"), _("成立日期"), _("党组织类型"), _("联系人"), _("联系电话"), _("地址")]
     rows = (
-        (o.code, o.name, o.kind.name, o.get_level_display(), o.region.name if o.region else "", o.uscc,
+        (o.code, o.name, o.kind.label, o.get_level_display(), o.region.name if o.region else "", o.uscc,
          o.get_status_display(), o.grade, o.founded_on, o.get_party_org_type_display(), o.contact_name,
          o.contact_phone, o.address)
         for o in f.qs.iterator(chunk_size=2000)
     )
-    return xlsx_response("组织列表", "组织", headers, rows)
+    return xlsx_response(_("组织列表"), _("组织"), headers, rows)

@@ -1,5 +1,6 @@
 import django_filters as filters
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from kexie.core.scope import prefix_q
 from kexie.orgs.models import Organisation
@@ -9,14 +10,14 @@ from kexie.people.models import Education, Gender, Person, PersonDiscipline, Tit
 class PersonFilter(filters.FilterSet):
     """One filter set for the people page, its export and the API."""
 
-    q = filters.CharFilter(label="关键词", method="filter_q", help_text="姓名、单位、专业特长")
-    org = filters.NumberFilter(label="组织", method="filter_org")
-    gender = filters.ChoiceFilter(label="性别", choices=Gender.choices)
-    title_level = filters.ChoiceFilter(label="职称级别", choices=TitleLevel.choices[1:])
-    education = filters.ChoiceFilter(label="学历", choices=Education.choices[1:])
-    discipline = filters.CharFilter(label="学科代码", method="filter_discipline")
-    born_after = filters.DateFilter(label="出生不早于", field_name="birth_date", lookup_expr="gte")
-    born_before = filters.DateFilter(label="出生不晚于", field_name="birth_date", lookup_expr="lte")
+    q = filters.CharFilter(label=_("关键词"), method="filter_q", help_text=_("姓名、单位、专业特长"))
+    org = filters.NumberFilter(label=_("组织"), method="filter_org")
+    gender = filters.ChoiceFilter(label=_("性别"), choices=Gender.choices)
+    title_level = filters.ChoiceFilter(label=_("职称级别"), choices=TitleLevel.choices[1:])
+    education = filters.ChoiceFilter(label=_("学历"), choices=Education.choices[1:])
+    discipline = filters.CharFilter(label=_("学科代码"), method="filter_discipline")
+    born_after = filters.DateFilter(label=_("出生不早于"), field_name="birth_date", lookup_expr="gte")
+    born_before = filters.DateFilter(label=_("出生不晚于"), field_name="birth_date", lookup_expr="lte")
 
     class Meta:
         model = Person

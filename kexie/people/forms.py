@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kexie.core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
 from kexie.orgs.models import Organisation
@@ -8,15 +9,15 @@ MAX_KEYWORDS = 30
 
 
 class PersonForm(forms.ModelForm):
-    id_number = forms.CharField(label="身份证号", max_length=18, required=False)
-    phone = forms.CharField(label="手机号", max_length=20, required=False)
+    id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
     expertise_text = forms.CharField(
-        label="专业特长", required=False, max_length=600, help_text="多个关键词用逗号或顿号分隔",
+        label=_("专业特长"), required=False, max_length=600, help_text=_("多个关键词用逗号或顿号分隔"),
     )
-    honours_text = forms.CharField(label="荣誉", required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-                                   help_text="每行一项")
+    honours_text = forms.CharField(label=_("荣誉"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                                   help_text=_("每行一项"))
     discipline_codes = forms.ModelMultipleChoiceField(
-        label="学科（第一项为主学科）", queryset=Discipline.objects.all(), required=False, to_field_name="code",
+        label=_("学科（第一项为主学科）"), queryset=Discipline.objects.all(), required=False, to_field_name="code",
     )
 
     class Meta:
@@ -29,7 +30,7 @@ class PersonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = Organisation.objects.for_user(user, "change").alive()
         self.fields["employer"].queryset = Organisation.objects.for_user(user, "view").alive()
-        self.fields["employer"].help_text = "工作单位已在平台登记时选择；否则填写下方的工作单位名称"
+        self.fields["employer"].help_text = _("工作单位已在平台登记时选择；否则填写下方的工作单位名称")
         if self.instance.pk:
             self.fields["id_number"].initial = self.instance.id_number
             self.fields["phone"].initial = self.instance.phone
@@ -40,7 +41,7 @@ class PersonForm(forms.ModelForm):
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if any(c in name for c in "<>\"'&;"):
-            raise forms.ValidationError("姓名中包含不允许的字符。")
+            raise forms.ValidationError(_("姓名中包含不允许的字符。"))
         return name
 
     def clean_id_number(self) -> str:
@@ -61,9 +62,9 @@ class PersonForm(forms.ModelForm):
             raw = raw.replace(sep, "|")
         words = list(dict.fromkeys(w.strip() for w in raw.split("|") if w.strip()))
         if len(words) > MAX_KEYWORDS:
-            raise forms.ValidationError(f"专业特长最多填写{MAX_KEYWORDS}个关键词。")
+            raise forms.ValidationError(_("专业特长最多填写%(n)s个关键词。") % {"n": MAX_KEYWORDS})
         if any(len(w) > 30 for w in words):
-            raise forms.ValidationError("每个专业特长关键词不超过30个字。")
+            raise forms.ValidationError(_("每个专业特长关键词不超过30个字。"))
         return words
 
     def clean_honours_text(self) -> list[str]:

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kexie.core.audit import log_action, snapshot
 from kexie.core.crypto import blind_index
@@ -16,7 +17,7 @@ from kexie.core.search import index_text
 from kexie.core.services import require
 from kexie.core.validators import id_birth_date, id_gender, normalize_id_number, normalize_phone
 from kexie.orgs import counts
-from kexie.people.models import Person, PersonDiscipline
+from kexie.people.models import Discipline, Person, PersonDiscipline
 
 PII_FIELDS = ("id_number", "phone")
 
@@ -36,9 +37,9 @@ def _prepare(person: Person) -> None:
     if person.id_number:
         birth = id_birth_date(person.id_number)
         if person.birth_date and birth and person.birth_date != birth:
-            errors.setdefault("birth_date", []).append("出生日期与身份证号码中的出生日期不一致。")
+            errors.setdefault("birth_date", []).append(_("出生日期与身份证号码中的出生日期不一致。"))
         if person.gender and person.gender != id_gender(person.id_number):
-            errors.setdefault("gender", []).append("性别与身份证号码不一致。")
+            errors.setdefault("gender", []).append(_("性别与身份证号码不一致。"))
         person.birth_date = person.birth_date or birth
         person.gender = person.gender or id_gender(person.id_number)
     if errors:
@@ -50,10 +51,15 @@ def _prepare(person: Person) -> None:
     if person.id_hash and Person.objects.filter(id_hash=person.id_hash, deleted_at__isnull=True).exclude(
         pk=person.pk
     ).exists():
-        raise ValidationError({"id_number": ["该身份证号码已登记在平台中，请勿重复录入。"]})
+        raise ValidationError({"id_number": [_("该身份证号码已登记在平台中，请勿重复录入。")]})
 
 
-def _set_disciplines(person: Person, disciplines: list | None) -> None:
+def _lock(person: Person) -> Person:
+    current: Person = Person.objects.select_for_update().get(pk=person.pk)
+    return current
+
+
+def _set_disciplines(person: Person, disciplines: list[Discipline] | None) -> None:
     if disciplines is None:
         return
     PersonDiscipline.objects.filter(person=person).delete()
@@ -63,7 +69,7 @@ def _set_disciplines(person: Person, disciplines: list | None) -> None:
 
 
 @transaction.atomic
-def create_person(actor: Any, data: dict[str, Any], disciplines: list | None = None) -> Person:
+def create_person(actor: Any, data: dict[str, Any], disciplines: list[Discipline] | None = None) -> Person:
     person = Person(**data)
     require(actor, "change", person.org.path)
     _prepare(person)
@@ -77,10 +83,11 @@ def create_person(actor: Any, data: dict[str, Any], disciplines: list | None = N
 
 
 @transaction.atomic
-def update_person(actor: Any, person: Person, data: dict[str, Any], disciplines: list | None = None) -> Person:
-    current = Person.objects.select_for_update().get(pk=person.pk)
+def update_person(actor: Any, person: Person, data: dict[str, Any],
+                  disciplines: list[Discipline] | None = None) -> Person:
+    current = _lock(person)
     if not Person.objects.for_user(actor, "change").filter(pk=current.pk).exists():
-        raise PermissionDenied("您无权编辑该人员。")
+        raise PermissionDenied(_("您无权编辑该人员。"))
     old_org = current.org_id
     before = snapshot(current, Person.AUDIT_FIELDS)
     for key, value in data.items():
@@ -102,7 +109,7 @@ def update_person(actor: Any, person: Person, data: dict[str, Any], disciplines:
 
 @transaction.atomic
 def delete_person(actor: Any, person: Person) -> Person:
-    current = Person.objects.select_for_update().get(pk=person.pk)
+    current = _lock(person)
     require(actor, "change", current.org_path)
     if current.deleted_at:
         return current
@@ -115,10 +122,10 @@ def delete_person(actor: Any, person: Person) -> Person:
 
 @transaction.atomic
 def restore_person(actor: Any, person: Person) -> Person:
-    current = Person.objects.select_for_update().get(pk=person.pk)
+    current = _lock(person)
     require(actor, "change", current.org_path)
     if current.id_hash and Person.objects.filter(id_hash=current.id_hash, deleted_at__isnull=True).exists():
-        raise ValidationError("已有相同身份证号码的人员在册，不能恢复。")
+        raise ValidationError(_("已有相同身份证号码的人员在册，不能恢复。"))
     if not current.deleted_at:
         return current
     current.deleted_at = None
@@ -131,12 +138,13 @@ def restore_person(actor: Any, person: Person) -> Person:
 def reveal(actor: Any, person: Person, field: str, ip: str | None = None) -> str:
     """The full value of an encrypted field, for a user allowed to see it; every view is logged."""
     if field not in PII_FIELDS:
-        raise ValidationError("不支持查看该字段。")
+        raise ValidationError(_("不支持查看该字段。"))
     own = person.user_id is not None and person.user_id == getattr(actor, "pk", None)
     if not own and not Person.objects.for_user(actor, "view_pii").filter(pk=person.pk).exists():
-        raise PermissionDenied("您的角色无权查看完整个人信息。")
+        raise PermissionDenied(_("您的角色无权查看完整个人信息。"))
     PiiAccess.objects.create(
         user=actor, content_type=ContentType.objects.get_for_model(Person), object_id=person.pk,
         field=field, ip=ip, scope_path=person.org_path,
     )
-    return getattr(person, field)
+    value: str = getattr(person, field)
+    return value

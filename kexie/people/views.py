@@ -8,11 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
-from kexie.core.http import client_ip, error_messages, paginate
+from kexie.core.http import client_ip, error_messages, join_messages, paginate
 from kexie.core.scope import get_in_scope, user_can
 from kexie.people import services
 from kexie.people.filters import PersonFilter
@@ -45,19 +48,20 @@ def person_list(request):
 def export(request):
     f = _filtered(request, "export")
     if not f.is_valid():
-        return HttpResponse("筛选条件有误，无法导出。", status=400)
+        return HttpResponse(_("筛选条件有误，无法导出。"), status=400)
     full_pii = request.user.is_superuser  # lists and exports are masked for every role
-    headers = ["姓名", "性别", "出生日期", "身份证号", "手机号", "所属组织", "工作单位", "职务", "职称", "职称级别",
-               "学历", "专业特长", "电子邮箱"]
+    headers = [_("姓名"), _("性别"), _("出生日期"), _("身份证号"), _("手机号"), _("所属组织"), _("工作单位"), _("职务"),
+               _("职称"), _("职称级别"), _("学历"), _("专业特长"), _("电子邮箱")]
+    sep = pgettext("list separator", "、")
 
     def rows():
         for p in f.qs.iterator(chunk_size=2000):
             yield (p.name, p.get_gender_display(), p.birth_date,
                    p.id_number if full_pii else p.id_number_masked, p.phone if full_pii else p.phone_masked,
                    p.org.name, p.employer_name, p.position, p.title, p.get_title_level_display(),
-                   p.get_education_display(), "、".join(p.expertise), p.email)
+                   p.get_education_display(), sep.join(p.expertise), p.email)
 
-    return xlsx_response("科技工作者", "科技工作者", headers, rows())
+    return xlsx_response(_("科技工作者"), _("科技工作者"), headers, rows())
 
 
 @login_required
@@ -85,8 +89,8 @@ def reveal(request, pk: int, field: str):
     try:
         value = services.reveal(request.user, person, field, client_ip(request))
     except (PermissionDenied, ValidationError) as exc:
-        return HttpResponse(f"<span class='error'>{'；'.join(getattr(exc, 'messages', [str(exc)]))}</span>",
-                            status=403)
+        text = join_messages(getattr(exc, "messages", [str(exc)]))
+        return HttpResponse(format_html("<span class='error'>{}</span>", text), status=403)
     return render(request, "people/detail.html#pii-value", {"value": value or "—"})
 
 
@@ -110,9 +114,9 @@ def edit(request, pk: int):
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "人员信息已保存。")
+            messages.success(request, _("人员信息已保存。"))
             return redirect("people:detail", pk=person.pk)
-    return render(request, "people/form.html", {"form": form, "title": f"编辑：{person.name}", "person": person})
+    return render(request, "people/form.html", {"form": form, "title": _("编辑：%(name)s") % {"name": person.name}, "person": person})
 
 
 @login_required
@@ -126,9 +130,9 @@ def create(request):
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"已登记“{person.name}”。")
+            messages.success(request, _("已登记“%(name)s”。") % {"name": person.name})
             return redirect("people:detail", pk=person.pk)
-    return render(request, "people/form.html", {"form": form, "title": "登记科技工作者"})
+    return render(request, "people/form.html", {"form": form, "title": _("登记科技工作者")})
 
 
 def _attach(form, exc: ValidationError) -> None:
@@ -144,7 +148,7 @@ def _attach(form, exc: ValidationError) -> None:
 def delete(request, pk: int):
     person = get_in_scope(Person.objects.alive(), request.user, pk, "change")
     services.delete_person(request.user, person)
-    messages.success(request, f"已删除“{person.name}”，可恢复。")
+    messages.success(request, _("已删除“%(name)s”，可恢复。") % {"name": person.name})
     return redirect("people:detail", pk=person.pk)
 
 
@@ -155,7 +159,7 @@ def restore(request, pk: int):
     try:
         services.restore_person(request.user, person)
     except ValidationError as exc:
-        messages.error(request, "；".join(error_messages(exc)))
+        messages.error(request, join_messages(error_messages(exc)))
     else:
-        messages.success(request, f"已恢复“{person.name}”。")
+        messages.success(request, _("已恢复“%(name)s”。") % {"name": person.name})
     return redirect("people:detail", pk=person.pk)

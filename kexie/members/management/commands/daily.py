@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from kexie.census.tasks import refresh_census_task
 from kexie.members.tasks import refresh_membership_statuses, refresh_people_counts_task
 from kexie.orgs.counts import refresh_people_counts
 
@@ -17,6 +18,9 @@ class Command(BaseCommand):
             refresh_people_counts()
             counts = refresh_membership_statuses.call()
             self.stdout.write("会员状态已刷新：" + "，".join(f"{k} {v}" for k, v in counts.items()))
+            census = refresh_census_task.call()
+            self.stdout.write(f"底数汇总已更新：{census['people']} 人，{census['rows']} 行。")
             return
-        ids = [refresh_membership_statuses.enqueue().id, refresh_people_counts_task.enqueue().id]
+        ids = [refresh_membership_statuses.enqueue().id, refresh_people_counts_task.enqueue().id,
+               refresh_census_task.enqueue().id]
         self.stdout.write(f"已提交任务 {'、'.join(map(str, ids))}（由 `kexie db_worker` 执行）")

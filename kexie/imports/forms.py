@@ -1,0 +1,38 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kexie.imports.models import Kind, Mode
+from kexie.imports.readers import max_file_bytes
+from kexie.orgs.models import Organisation
+
+ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("导入内容"), choices=Kind.choices)
+    organisation = forms.ModelChoiceField(label=_("导入到组织"), queryset=Organisation.objects.none(),
+                                          help_text=_("新记录默认归入该组织；文件中引用的组织须在其下级范围内。"))
+    mode = forms.ChoiceField(label=_("已有记录"), choices=Mode.choices, initial=Mode.SKIP,
+                             help_text=_("文件中的行与平台中已有记录匹配时如何处理。"))
+    dry_run = forms.BooleanField(label=_("试导入（只检查，不写入）"), required=False, initial=True)
+    file = forms.FileField(label=_("文件"), help_text=_(".xlsx、.xls 或 .csv（UTF-8 或 GB18030 编码）"))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Organisation.objects.for_user(user, "change").alive().order_by("path")
+        self.fields["organisation"].queryset = qs
+        self.fields["organisation"].label_from_instance = lambda o: "　" * (o.depth - 1) + o.name
+        first = qs.first()
+        if first is not None:
+            self.fields["organisation"].initial = first.pk
+
+    def clean_file(self):
+        f = self.cleaned_data["file"]
+        if not f.name.lower().endswith(ALLOWED_SUFFIXES):
+            raise forms.ValidationError(_("只支持 .xlsx、.xls 或 .csv 文件。"))
+        if f.size == 0:
+            raise forms.ValidationError(_("文件是空的。"))
+        if f.size > max_file_bytes():
+            raise forms.ValidationError(_("文件大小超过上限 %(max)s MB，请拆分后分批导入。")
+                                        % {"max": max_file_bytes() // 1024**2})
+        return f

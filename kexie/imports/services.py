@@ -1,0 +1,435 @@
+"""Import batches: create (scope-checked), run (one transaction, atomic), roll back (audited).
+
+``run_batch`` streams the file through the row validator into the kind's importer a chunk at a
+time inside one transaction. Any error anywhere means the transaction is rolled back and the staff
+get the error workbook; a dry run never writes. Progress goes to a small JSON file beside the
+upload, because the batch row itself cannot be seen by others until the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import json
+import logging
+import os
+import time
+from collections import defaultdict
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kexie.core.audit import log_action
+from kexie.core.scope import user_can
+from kexie.core.services import require
+from kexie.imports import apply
+from kexie.imports.models import BatchStatus, ImportBatch, ImportChange, Kind, Mode
+from kexie.imports.pipeline import InlineWriter, ThreadWriter
+from kexie.imports.readers import FileError, map_headers, max_file_bytes, open_table
+from kexie.imports.spec import SPECS
+from kexie.imports.validate import Context, RowParser
+from kexie.imports.workbooks import write_error_workbook
+from kexie.members.models import GroupMembership, Membership, MembershipEvent
+from kexie.orgs.models import Organisation
+from kexie.people.models import Person, PersonDiscipline
+
+log = logging.getLogger(__name__)
+
+ERRORS_SHOWN = 1000
+PROGRESS_EVERY = 2000
+DATE_COLUMNS = {"birth_date", "founded_on", "applied_on", "joined_on", "dues_paid_through"}
+JSON_COLUMNS = {"expertise"}
+TABLE_MODELS: dict[str, type[models.Model]] = {
+    "people_person": Person, "orgs_organisation": Organisation, "members_membership": Membership,
+    "members_groupmembership": GroupMembership,
+}
+
+
+class SystemActor:
+    """The command line without ``--user``: an operator with shell access, unrestricted scope."""
+
+    pk = None
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+    username = "system"
+
+    def __str__(self) -> str:
+        return _("系统（命令行）")
+
+
+SYSTEM = SystemActor()
+
+
+def inline_limit() -> int:
+    """Uploads up to this size run within the request; larger ones as a background task."""
+    return int(getattr(settings, "KEXIE_IMPORT_INLINE_BYTES", 1024 * 1024))
+
+
+@transaction.atomic
+def create_batch(actor: Any, *, kind: str, mode: str, target: Organisation, file: Any, file_name: str,
+                 dry_run: bool) -> ImportBatch:
+    """Keep the upload under MEDIA_ROOT and record the batch; the target must be in the change scope."""
+    if kind not in Kind.values:
+        raise ValidationError(_("不支持的导入内容。"))
+    if mode not in Mode.values:
+        raise ValidationError(_("不支持的已有记录处理方式。"))
+    target = Organisation.objects.select_for_update().get(pk=target.pk)
+    require(actor, "change", target.path)
+    if target.deleted_at:
+        raise ValidationError(_("目标组织已删除，不能导入。"))
+    size = getattr(file, "size", None) or os.path.getsize(file.name)
+    if size > max_file_bytes():
+        raise ValidationError(_("文件大小 %(size)s MB 超过上限 %(max)s MB，请拆分后分批导入。")
+                              % {"size": f"{size / 1024**2:.1f}", "max": max_file_bytes() // 1024**2})
+    base = Path(file_name).name[:200] or "upload"
+    batch = ImportBatch(kind=kind, mode=mode, dry_run=dry_run, file_name=base, file_size=size,
+                        actor=actor if getattr(actor, "pk", None) else None, organisation=target,
+                        org_path=target.path)
+    suffix = Path(base).suffix.lower()
+    batch.file.save(f"upload{suffix if suffix in ('.xlsx', '.xls', '.csv') else ''}", File(file), save=False)
+    batch.save()
+    return batch
+
+
+def progress_path(batch: ImportBatch) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{batch.pk}.json"
+
+
+def _write_progress(batch: ImportBatch, done: int, total: int) -> None:
+    path = progress_path(batch)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"done": done, "total": total}))
+    os.replace(tmp, path)
+
+
+def progress_of(batch: ImportBatch) -> dict[str, int]:
+    """{"percent", "done", "total"}: from the side file while running, from the row when finished."""
+    if batch.is_finished:
+        return {"percent": 100, "done": batch.total_rows, "total": batch.total_rows}
+    try:
+        data = json.loads(progress_path(batch).read_text())
+    except (OSError, ValueError):
+        return {"percent": 0, "done": 0, "total": 0}
+    total = max(data["total"], data["done"], 1)
+    return {"percent": min(99, int(data["done"] * 100 / total)), "done": data["done"], "total": data["total"]}
+
+
+def start_batch(batch: ImportBatch) -> ImportBatch:
+    """Run now when the file is small, else hand it to the task backend (progress bar in the page)."""
+    if batch.file_size <= inline_limit():
+        return run_batch(batch.pk)
+    from kexie.imports.tasks import run_import
+
+    run_import.enqueue(batch.pk)
+    return batch
+
+
+class _Discard(Exception):
+    """Leaves the transaction so that everything in it is rolled back."""
+
+
+def run_batch(batch_id: int, actor: Any = None) -> ImportBatch:
+    """Validate and (unless a dry run or an error is found) write the whole file, atomically."""
+    batch = ImportBatch.objects.select_related("organisation__kind", "actor").get(pk=batch_id)
+    if batch.status != BatchStatus.QUEUED:
+        return batch
+    batch.status, batch.started_at = BatchStatus.RUNNING, timezone.now()
+    batch.save(update_fields=["status", "started_at"])
+    actor = actor or batch.actor or SYSTEM
+    spec = SPECS[batch.kind]
+    ctx = Context(actor, batch.organisation, spec, batch.mode)
+    report: dict[str, Any] = {}
+    file_error = ""
+    importer = None
+    rows = 0
+    began = time.perf_counter()
+    try:
+        if not user_can(actor, "change", batch.org_path):
+            raise PermissionDenied(_("您无权在该组织范围内执行此操作。"))
+        table = open_table(batch.file.path, spec)
+        try:
+            mapping = map_headers(table.header, spec)
+            report.update(format=table.format, encoding=table.encoding, sheet=table.sheet_name,
+                          header_row=table.header_row, unknown_columns=mapping.unknown,
+                          columns=[c.header for _, c in mapping.columns])
+            parser = RowParser(ctx, mapping.columns, table.header)
+            estimate = table.estimated_rows
+            _write_progress(batch, 0, estimate)
+            threaded = (connection.vendor == "postgresql" and not batch.dry_run
+                        and estimate >= int(getattr(settings, "KEXIE_IMPORT_THREADED_ROWS", 20_000)))
+            writer = ThreadWriter() if threaded else InlineWriter()
+            importer = apply.IMPORTERS[batch.kind](ctx, parser, batch, dry_run=batch.dry_run, writer=writer)
+            report["threaded"] = threaded
+            gc.disable()  # per-row objects form no cycles; collecting while the heap grows costs ~10 %
+            with transaction.atomic() if not threaded else nullcontext():
+                writer.start()
+                try:
+                    for rows, (number, cells) in enumerate(table.rows(), start=1):
+                        importer.add(number, cells)
+                        if rows % PROGRESS_EVERY == 0:
+                            _write_progress(batch, rows, estimate)
+                    importer.finish()
+                except BaseException:
+                    writer.finish(commit=False)
+                    raise
+                writer.finish(commit=not (ctx.failed or batch.dry_run))
+                if ctx.failed or batch.dry_run:
+                    raise _Discard
+        finally:
+            gc.enable()
+            table.close()
+    except _Discard:
+        pass
+    except FileError as exc:
+        file_error = str(exc)
+    except PermissionDenied as exc:
+        file_error = str(exc)
+    except (IntegrityError, DatabaseError) as exc:
+        log.exception("import batch %s failed while writing", batch.pk)
+        file_error = _("写入数据库时出错，本次导入未做任何更改：%(err)s") % {"err": str(exc).splitlines()[0][:200]}
+    elapsed = time.perf_counter() - began
+    return _finish(batch, ctx, importer, rows, file_error, report, elapsed)
+
+
+def _finish(batch: ImportBatch, ctx: Context, importer, rows: int, file_error: str, report: dict,
+            elapsed: float) -> ImportBatch:
+    counts = importer.counts if importer is not None else {"created": 0, "updated": 0, "skipped": 0, "unchanged": 0}
+    batch.total_rows = rows
+    batch.created, batch.updated = counts["created"], counts["updated"]
+    batch.skipped = counts["skipped"] + counts["unchanged"]
+    batch.error_count = ctx.error_count + (1 if file_error else 0)
+    batch.errors = [{"row": r, "column": c, "message": m} for r, c, m in ctx.errors[:ERRORS_SHOWN]]
+    if file_error:
+        batch.errors.insert(0, {"row": 0, "column": "", "message": file_error})
+    report.update(skipped_by_mode=counts["skipped"], unchanged=counts["unchanged"], seconds=round(elapsed, 2),
+                  rows_per_second=int(rows / elapsed) if elapsed and rows else 0,
+                  samples=importer.samples if importer is not None else {})
+    batch.report = report
+    batch.progress = 100
+    batch.finished_at = timezone.now()
+    failed = bool(file_error) or ctx.failed
+    if failed:
+        batch.status = BatchStatus.FAILED
+        batch.message = (file_error or _("发现 %(n)s 处错误，本次导入未做任何更改。请下载错误文件，修改后重新上传。")
+                         % {"n": ctx.error_count})[:500]
+        if ctx.errors:
+            _save_error_workbook(batch, ctx)
+    elif batch.dry_run:
+        batch.status = BatchStatus.CHECKED
+        batch.message = _("试导入完成：将新增 %(c)s 条、更新 %(u)s 条、不变 %(s)s 条。") % {
+            "c": batch.created, "u": batch.updated, "s": batch.skipped}
+    else:
+        batch.status = BatchStatus.DONE
+        batch.created_ids = importer.created_ids
+        batch.message = _("已导入：新增 %(c)s 条、更新 %(u)s 条、不变 %(s)s 条。") % {
+            "c": batch.created, "u": batch.updated, "s": batch.skipped}
+    if failed and not batch.dry_run:
+        batch.created = batch.updated = 0
+        report["would_create"], report["would_update"] = counts["created"], counts["updated"]
+    batch.save()
+    if batch.status == BatchStatus.DONE:
+        log_action(batch.actor, "imports.importbatch.applied", batch, scope_path=batch.org_path,
+                   extra={"kind": batch.kind, "mode": batch.mode, "file": batch.file_name, "created": batch.created,
+                          "updated": batch.updated, "skipped": batch.skipped, "created_ids": batch.created_ids})
+    try:
+        progress_path(batch).unlink()
+    except OSError:
+        pass
+    return batch
+
+
+def _save_error_workbook(batch: ImportBatch, ctx: Context) -> None:
+    spec = SPECS[batch.kind]
+    path = Path(settings.MEDIA_ROOT) / "imports" / "errors" / f"{batch.pk}-errors.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = open_table(batch.file.path, spec)
+    try:
+        with open(path, "wb") as f:
+            write_error_workbook(f, spec, table, ctx.error_rows, ctx.errors)
+    finally:
+        table.close()
+    batch.error_file.name = str(path.relative_to(settings.MEDIA_ROOT))
+
+
+def can_download_errors(user: Any, batch: ImportBatch) -> bool:
+    """The error workbook holds the uploaded rows in full (to be fixed and uploaded again): only the
+    person who uploaded them, or someone allowed to see full personal data there, may have it."""
+    if batch.actor_id and batch.actor_id == getattr(user, "pk", None):
+        return True
+    return user_can(user, "view_pii", batch.org_path)
+
+
+# -- rollback ---------------------------------------------------------------------------------------------
+
+
+def _ranges_q(ranges: list[list[int]], field: str = "pk") -> models.Q:
+    q = models.Q(pk__in=[])
+    for first, last in ranges:
+        q |= models.Q(**{f"{field}__gte": first, f"{field}__lte": last})
+    return q
+
+
+def _restore_value(column: str, value: Any) -> Any:
+    if column in DATE_COLUMNS and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if column in JSON_COLUMNS:
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _conflicts(batch: ImportBatch) -> int:
+    """Records of this batch changed since by someone else: updated rows whose values are no longer
+    what the import wrote, and created rows edited after the import."""
+    n = 0
+    for table, ranges in batch.created_ids.items():
+        model = TABLE_MODELS[table]
+        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+            n += model.objects.filter(_ranges_q(ranges), updated_at__gt=batch.finished_at).count()
+    changes = ImportChange.objects.filter(batch=batch).order_by("id")
+    by_table: dict[str, list[ImportChange]] = defaultdict(list)
+    for ch in changes.iterator(chunk_size=2000):
+        by_table[ch.table].append(ch)
+        if len(by_table[ch.table]) >= 2000:
+            n += _changed_since(ch.table, by_table.pop(ch.table))
+    for table, items in by_table.items():
+        n += _changed_since(table, items)
+    return n
+
+
+def _changed_since(table: str, items: list[ImportChange]) -> int:
+    cols = sorted({c for ch in items for c in ch.after if not c.startswith("_")})
+    if not cols:
+        return 0
+    sql, params = apply.col_in("id", [ch.object_id for ch in items])
+    current = {r[0]: dict(zip(cols, r[1:], strict=True)) for r in apply.fetch_rows(table, ("id", *cols), sql, params)}
+    n = 0
+    for ch in items:
+        now = current.get(ch.object_id)
+        if now is None:
+            n += 1
+            continue
+        for c, v in ch.after.items():
+            if c.startswith("_"):
+                continue
+            have = now[c]
+            if c in JSON_COLUMNS and isinstance(have, str):
+                have = json.loads(have)
+            if apply.jsonable(apply._date_value(have) if c in DATE_COLUMNS else have) != v:
+                n += 1
+                break
+    return n
+
+
+@transaction.atomic
+def rollback_batch(actor: Any, batch: ImportBatch) -> ImportBatch:
+    """Undo a whole batch: updated rows get their values back, created rows are removed (so that a
+    corrected file can be imported again); audited as one entry with the counts."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    require(actor, "change", batch.org_path)
+    if not batch.can_roll_back:
+        raise ValidationError(_("该批次不能撤销：只有已成功导入且有新增或更新的批次可以撤销。"))
+    later = ImportBatch.objects.filter(kind=batch.kind, status=BatchStatus.DONE, dry_run=False,
+                                       finished_at__gt=batch.finished_at).filter(
+        models.Q(org_path__startswith=batch.org_path) | models.Q(org_path__in=_ancestors(batch.org_path)))
+    if later.exists():
+        raise ValidationError(_("之后还有同类导入批次（%(ids)s）未撤销，请先撤销较晚的批次。")
+                              % {"ids": "、".join(f"#{b}" for b in later.values_list("pk", flat=True)[:5])})
+    conflicts = _conflicts(batch)
+    if conflicts:
+        raise ValidationError(_("本批导入的记录中有 %(n)s 条在导入后又被修改过，不能整批撤销。") % {"n": conflicts})
+    restored = _restore_updates(batch)
+    removed = _remove_created(batch)
+    batch.status = BatchStatus.ROLLED_BACK
+    batch.rolled_back_at = timezone.now()
+    batch.rolled_back_by = actor if getattr(actor, "pk", None) else None
+    batch.message = _("已撤销：删除新增的 %(c)s 条，恢复更新的 %(u)s 条。") % {"c": removed, "u": restored}
+    batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by", "message"])
+    log_action(actor, "imports.importbatch.rolled_back", batch, scope_path=batch.org_path,
+               extra={"removed": removed, "restored": restored, "file": batch.file_name})
+    return batch
+
+
+def _ancestors(path: str) -> list[str]:
+    step = Organisation.steplen
+    return [path[:i] for i in range(step, len(path), step)]
+
+
+def _restore_updates(batch: ImportBatch) -> int:
+    n = 0
+    groups: dict[tuple[str, tuple[str, ...]], list[ImportChange]] = defaultdict(list)
+    org_delta: dict[int, int] = defaultdict(int)
+    disciplines: list[tuple[int, list[int]]] = []
+    for ch in ImportChange.objects.filter(batch=batch).order_by("id").iterator(chunk_size=2000):
+        cols = tuple(sorted(c for c in ch.before if not c.startswith("_")))
+        if cols:
+            groups[(ch.table, cols)].append(ch)
+        if "_disciplines" in ch.before:
+            disciplines.append((ch.object_id, ch.before["_disciplines"]))
+        if ch.table == "people_person" and "org_id" in ch.before:
+            org_delta[ch.after["org_id"]] -= 1
+            org_delta[ch.before["org_id"]] += 1
+        n += 1
+    for (table, cols), items in groups.items():
+        for i in range(0, len(items), 2000):
+            apply.update_rows(table, cols, [(ch.object_id, *(_restore_value(c, ch.before[c]) for c in cols))
+                                            for ch in items[i:i + 2000]])
+    if disciplines:
+        PersonDiscipline.objects.filter(person_id__in=[pk for pk, _ in disciplines]).delete()
+        PersonDiscipline.objects.bulk_create([PersonDiscipline(person_id=pk, discipline_id=d, is_primary=i == 0)
+                                              for pk, ds in disciplines for i, d in enumerate(ds)])
+    for org_id, delta in org_delta.items():
+        if delta:
+            Organisation.objects.filter(pk=org_id).update(people_count=models.F("people_count") + delta)
+    return n
+
+
+def _remove_created(batch: ImportBatch) -> int:
+    created = batch.created_ids
+    n = 0
+    members = created.get("members_membership")
+    if members:
+        q = _ranges_q(members)
+        MembershipEvent.objects.filter(_ranges_q(members, "membership_id")).delete()
+        n += Membership.objects.filter(q)._raw_delete(connection.alias)
+    groups = created.get("members_groupmembership")
+    if groups:
+        n += GroupMembership.objects.filter(_ranges_q(groups))._raw_delete(connection.alias)
+    people = created.get("people_person")
+    if people:
+        q = _ranges_q(people)
+        if Membership.objects.filter(_ranges_q(people, "person_id")).exists():
+            raise ValidationError(_("本批导入的人员已有会员记录，不能撤销；请先撤销或处理相关会员记录。"))
+        if Person.objects.filter(q, user__isnull=False).exists():
+            raise ValidationError(_("本批导入的人员已关联平台账号，不能撤销。"))
+        live = (Person.objects.filter(q, deleted_at__isnull=True).order_by().values("org_id")
+                .annotate(n=models.Count("id")).values_list("org_id", "n"))
+        for org_id, k in list(live):
+            Organisation.objects.filter(pk=org_id).update(people_count=models.F("people_count") - k)
+        PersonDiscipline.objects.filter(_ranges_q(people, "person_id")).delete()
+        n += Person.objects.filter(q)._raw_delete(connection.alias)
+    orgs = created.get("orgs_organisation")
+    if orgs:
+        q = _ranges_q(orgs)
+        mine = list(Organisation.objects.filter(q).values_list("path", flat=True))
+        for path in mine:
+            if Organisation.objects.filter(path__startswith=path).exclude(q).exists():
+                raise ValidationError(_("本批导入的组织下已有其他组织，不能撤销。"))
+        if Person.objects.filter(_ranges_q(orgs, "org_id")).exists():
+            raise ValidationError(_("本批导入的组织已登记了人员，不能撤销。"))
+        parents: dict[str, int] = defaultdict(int)
+        for path in mine:
+            parents[path[:-Organisation.steplen]] += 1
+        n += Organisation.objects.filter(q)._raw_delete(connection.alias)
+        for path, k in parents.items():
+            if path not in mine:
+                Organisation.objects.filter(path=path).update(numchild=models.F("numchild") - k)
+    return n

@@ -1,0 +1,129 @@
+"""Upload form and batch list, batch page with its progress bar, error workbook, template,
+confirmation of a dry run, rollback. Thin: the work is in ``services``."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kexie.core.http import error_messages, paginate
+from kexie.core.scope import get_in_scope, user_can
+from kexie.imports import services
+from kexie.imports.forms import UploadForm
+from kexie.imports.models import BatchStatus, ImportBatch
+from kexie.imports.spec import SPECS
+from kexie.imports.workbooks import write_template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _attachment(response, name: str):
+    response["Content-Disposition"] = f"attachment; filename=\"import.xlsx\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def batch_list(request):
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = services.create_batch(request.user, kind=data["kind"], mode=data["mode"],
+                                          target=data["organisation"], file=data["file"],
+                                          file_name=data["file"].name, dry_run=data["dry_run"])
+        except ValidationError as exc:
+            form.add_error(None, error_messages(exc))
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            services.start_batch(batch)
+            return redirect("imports:detail", pk=batch.pk)
+    batches = (ImportBatch.objects.for_user(request.user).select_related("organisation", "actor")
+               .order_by("-queued_at", "-id"))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "imports/list.html", {"form": form, "page": paginate(request, batches, 30),
+                                                 "specs": SPECS.values()}, status=status)
+
+
+@login_required
+def detail(request, pk: int):
+    batch = get_in_scope(ImportBatch.objects.select_related("organisation", "actor", "rolled_back_by"),
+                         request.user, pk)
+    context = {
+        "batch": batch, "progress": services.progress_of(batch),
+        "can_change": user_can(request.user, "change", batch.org_path),
+        "can_errors": bool(batch.error_file) and services.can_download_errors(request.user, batch),
+    }
+    if request.htmx:
+        response = render(request, "imports/detail.html#status", context)
+        if batch.is_finished and request.GET.get("poll"):
+            response["HX-Refresh"] = "true"
+        return response
+    return render(request, "imports/detail.html", context)
+
+
+@login_required
+def error_file(request, pk: int):
+    batch = get_in_scope(ImportBatch.objects, request.user, pk)
+    if not batch.error_file:
+        raise Http404(_("该批次没有错误文件。"))
+    if not services.can_download_errors(request.user, batch):
+        return HttpResponse(_("错误文件含有完整的个人信息，只有上传人或有权查看完整个人信息的人员可以下载。"),
+                            status=403)
+    response = FileResponse(batch.error_file.open("rb"), content_type=XLSX)
+    return _attachment(response, f"错误-{batch.file_name.rsplit('.', 1)[0]}.xlsx")
+
+
+@login_required
+def template(request, kind: str):
+    spec = SPECS.get(kind)
+    if spec is None:
+        raise Http404(_("没有这种导入模板。"))
+    buf = io.BytesIO()
+    write_template(buf, spec)
+    return _attachment(HttpResponse(buf.getvalue(), content_type=XLSX), f"{spec.title}导入模板.xlsx")
+
+
+@login_required
+@require_POST
+def confirm(request, pk: int):
+    """A clean dry run, imported for real from the same file."""
+    batch = get_in_scope(ImportBatch.objects.select_related("organisation"), request.user, pk, "change")
+    if not (batch.dry_run and batch.status == BatchStatus.CHECKED):
+        messages.error(request, _("只有无错误的试导入可以正式导入。"))
+        return redirect("imports:detail", pk=batch.pk)
+    try:
+        with batch.file.open("rb") as f:
+            real = services.create_batch(request.user, kind=batch.kind, mode=batch.mode, target=batch.organisation,
+                                         file=File(f, name=batch.file_name), file_name=batch.file_name,
+                                         dry_run=False)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("imports:detail", pk=batch.pk)
+    services.start_batch(real)
+    return redirect("imports:detail", pk=real.pk)
+
+
+@login_required
+def rollback(request, pk: int):
+    batch = get_in_scope(ImportBatch.objects.select_related("organisation", "actor"), request.user, pk, "change")
+    if request.method == "POST":
+        try:
+            services.rollback_batch(request.user, batch)
+        except ValidationError as exc:
+            messages.error(request, "；".join(error_messages(exc)))
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已撤销该批次导入。"))
+        return redirect("imports:detail", pk=batch.pk)
+    return render(request, "imports/rollback.html", {"batch": batch})
