@@ -24,6 +24,7 @@ import rjieba
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -237,7 +238,7 @@ class Importer:
     def check(self, row: int, values: dict[str, Any]) -> bool:
         return True
 
-    def duplicate(self, row: int, key: Any, column: str, what: str) -> bool:
+    def duplicate(self, row: int, key: Any, column: str, what: str | Promise) -> bool:
         first = self.seen.get(key)
         if first is not None:
             self.ctx.error(row, column, _("与第 %(n)s 行的%(what)s重复。") % {"n": first, "what": what})
@@ -405,11 +406,11 @@ class PersonWriter:
         by_id: dict[str, dict[str, Any]] = {}
         by_phone: dict[tuple[str, str], dict[str, Any]] = {}
         if parts:
-            for p in fetch_people("(" + " OR ".join(parts) + ")", params):
-                if p["id_hash"]:
-                    by_id[p["id_hash"]] = p
+            for match in fetch_people("(" + " OR ".join(parts) + ")", params):
+                if match["id_hash"]:
+                    by_id[match["id_hash"]] = match
                 else:
-                    by_phone.setdefault((p["phone_hash"], p["name"]), p)
+                    by_phone.setdefault((match["phone_hash"], match["name"]), match)
         for row, v in rows:
             hit = by_id.get(v.get("id_hash", "\0"))
             if hit is None and self.remember:
@@ -817,7 +818,8 @@ class MembershipsImporter(Importer):
         found = self.people.match(rows)
         # People first: the ones not on the platform are registered in the society (once, however
         # many societies the file lists them in).
-        new_people, first_row = [], {}
+        new_people: list[Any] = []
+        first_row: dict[Any, int] = {}
         for row, v in rows:
             if row in found:
                 continue

@@ -200,7 +200,7 @@ def run_batch(batch_id: int, actor: Any = None) -> ImportBatch:
     return _finish(batch, ctx, importer, rows, file_error, report, elapsed)
 
 
-def _finish(batch: ImportBatch, ctx: Context, importer, rows: int, file_error: str, report: dict,
+def _finish(batch: ImportBatch, ctx: Context, importer: Any, rows: int, file_error: str, report: dict[str, Any],
             elapsed: float) -> ImportBatch:
     counts = importer.counts if importer is not None else {"created": 0, "updated": 0, "skipped": 0, "unchanged": 0}
     batch.total_rows = rows
@@ -293,7 +293,7 @@ def _conflicts(batch: ImportBatch) -> int:
     for table, ranges in batch.created_ids.items():
         model = TABLE_MODELS[table]
         if any(f.name == "updated_at" for f in model._meta.concrete_fields):
-            n += model.objects.filter(_ranges_q(ranges), updated_at__gt=batch.finished_at).count()
+            n += model._default_manager.filter(_ranges_q(ranges), updated_at__gt=batch.finished_at).count()
     changes = ImportChange.objects.filter(batch=batch).order_by("id")
     by_table: dict[str, list[ImportChange]] = defaultdict(list)
     for ch in changes.iterator(chunk_size=2000):

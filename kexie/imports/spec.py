@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from kexie.imports.models import Kind
@@ -22,7 +24,7 @@ class Column:
     required: bool = False
     variants: tuple[str, ...] = ()
     max_length: int = 0
-    help: str = ""
+    help: str | Promise = ""
     example: str = ""
     choices: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (value, label)
 
@@ -32,7 +34,7 @@ class Spec:
     kind: str
     title: str
     columns: tuple[Column, ...]
-    notes: tuple[str, ...] = ()
+    notes: tuple[str | Promise, ...] = ()
 
     @property
     def by_key(self) -> dict[str, Column]:
@@ -122,7 +124,7 @@ ORGS = Spec(
         Column("level", "层级", "choice", required=True, choices=LEVELS, variants=("级别", "组织层级"),
                help=_("省级、市级、县级、乡镇级或村（社区）级。"), example="县级"),
         Column("parent", "上级组织", "parent", variants=("上级组织编码", "上级单位", "上级"),
-               help=ORG_REF_HELP + _("上级组织也在本文件中时，须排在下级之前。"), example=""),
+               help=format_lazy("{}{}", ORG_REF_HELP, _("上级组织也在本文件中时，须排在下级之前。")), example=""),
         Column("region", "所在地区", "region", variants=("行政区划", "行政区划代码", "地区", "区划代码"),
                help=_("GB/T 2260 行政区划代码或名称。"), example=""),
         Column("uscc", "统一社会信用代码", "uscc", variants=("信用代码", "社会信用代码"),

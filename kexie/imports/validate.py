@@ -156,9 +156,9 @@ class Context:
             from kexie.people.models import Discipline
 
             self._disciplines = {}
-            for pk, code, name in Discipline.objects.values_list("pk", "code", "name"):
-                self._disciplines[code] = pk
-                self._disciplines.setdefault(name, pk)
+            for d_pk, code, name in Discipline.objects.values_list("pk", "code", "name"):
+                self._disciplines[code] = d_pk
+                self._disciplines.setdefault(name, d_pk)
         pk = self._disciplines.get(text)
         if pk is None:
             raise CellError(_("“%(v)s”不是 GB/T 13745 学科代码或学科名称。") % {"v": text})
@@ -182,9 +182,9 @@ class Context:
 
             self._regions = {}
             names: dict[str, list[int]] = {}
-            for pk, code, name in Region.objects.values_list("pk", "code", "name"):
-                self._regions[code] = pk
-                names.setdefault(name, []).append(pk)
+            for r_pk, code, name in Region.objects.values_list("pk", "code", "name"):
+                self._regions[code] = r_pk
+                names.setdefault(name, []).append(r_pk)
             for name, pks in names.items():
                 self._regions.setdefault(name, pks[0] if len(pks) == 1 else -len(pks))
         pk = self._regions.get(text)
