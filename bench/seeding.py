@@ -1,13 +1,13 @@
-"""Seeding throughput: the bulk path (``kexie.demo.generator.seed`` → ``loader.copy_rows``)
+"""Seeding throughput: the bulk path (``kexie.demo.generator.seed`` → ``bulk.copy_rows``)
 against per-row ORM ``save()`` of the same generated values. Runs inside a worker process.
 
 1. In one transaction that is rolled back at the end (so the database is empty again):
    organisations (``build_orgs``), then for the ORM sample of people:
-   a. *generate only*: ``build_people`` with ``loader.copy_rows`` swapped for a collector —
+   a. *generate only*: ``build_people`` with ``bulk.copy_rows`` swapped for a collector —
       the pure-Python cost of the values (rng, AES-GCM, blind index, jieba);
    b. *ORM*: the collected rows saved one ``Model.save()`` at a time (Person, then its
       PersonDiscipline and Membership rows); ORM people/s counts generation + saves;
-   c. *load only*: the same pre-built rows through ``loader.copy_rows`` (with the SQLite FTS
+   c. *load only*: the same pre-built rows through ``bulk.copy_rows`` (with the SQLite FTS
       triggers paused as ``seed()`` does, when the code has ``sqlite_fts_paused``).
 2. *bulk*: ``seed(scale=SCALE, seed=1, people=N)`` exactly as ``kexie seed`` runs it, with
    ``build_orgs`` / ``build_people`` wrapped to time the phases. Bulk people/s is N over the
@@ -77,12 +77,13 @@ def _bulk(people: int) -> dict:
 def _phase_targets(generator) -> list[tuple[object, str]]:
     """What ``seed()`` calls, wherever the current code has it: every ``build_*`` method, the head
     count refresh, the SQLite FTS pause/rebuild, the post-load VACUUM/ANALYZE and the demo accounts."""
-    from kexie.demo import accounts, loader
+    from kexie.core import bulk
+    from kexie.demo import accounts
 
     cls = generator.ProvinceGenerator
     targets: list[tuple[object, str]] = [(cls, n) for n in vars(cls) if n.startswith("build_")]
     targets += [(generator, n) for n in ("refresh_people_counts", "sqlite_fts_paused") if hasattr(generator, n)]
-    targets += [(loader, n) for n in ("analyze",) if hasattr(loader, n)]  # VACUUM (ANALYZE) after the load
+    targets += [(bulk, n) for n in ("analyze",) if hasattr(bulk, n)]  # VACUUM (ANALYZE) after the load
     targets.append((accounts, "create_accounts"))
     return targets
 
@@ -108,8 +109,7 @@ def _timed(phases: dict[str, float], name: str, fn):
 
 
 def _orm_peer(sample: int) -> dict:
-    from kexie.core import search
-    from kexie.demo import loader
+    from kexie.core import bulk, search
     from kexie.demo.generator import ProvinceGenerator
 
     collected: dict[str, list[tuple]] = {}
@@ -123,7 +123,7 @@ def _orm_peer(sample: int) -> dict:
     with transaction.atomic():
         gen = ProvinceGenerator(SCALE, 1, people=sample, log=log)
         gen.build_orgs()
-        with mock.patch.object(loader, "copy_rows", collect), mock.patch.object(loader, "reset_sequence"):
+        with mock.patch.object(bulk, "copy_rows", collect), mock.patch.object(bulk, "reset_sequence"):
             with Stopwatch() as sw_gen:
                 gen.build_people(text=False)
         log(f"  generated {sample:,} people in memory in {sw_gen.seconds:.2f} s")
@@ -135,9 +135,9 @@ def _orm_peer(sample: int) -> dict:
         with Stopwatch() as sw_load, transaction.atomic():
             with paused(connection, "people_person") if paused else contextlib.nullcontext():
                 for table, rows in collected.items():
-                    loader.copy_rows(table, columns_of[table], rows)
+                    bulk.copy_rows(table, columns_of[table], rows)
             transaction.set_rollback(True)
-        log(f"  loader.copy_rows of the same {orm_rows:,} pre-built rows in {sw_load.seconds:.2f} s")
+        log(f"  bulk.copy_rows of the same {orm_rows:,} pre-built rows in {sw_load.seconds:.2f} s")
         transaction.set_rollback(True)  # the database is empty again for seed()
     return {
         "orm_people": sample,

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from kexie.demo import loader
+from kexie.core import bulk
 
 SCRIPT = r"""
 import json, django
@@ -71,13 +71,13 @@ def test_copy_text_round_trips_awkward_values(province):
     now = timezone.now()
     rows = [(org.pk, text, dt.date(2020, 1, 1) if i % 2 else None, i % 2 == 0, now)
             for i, text in enumerate(awkward)]
-    block = loader.copy_text(rows)
+    block = bulk.copy_text(rows)
     assert block.count(b"\n") == len(rows)
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cur:
         cur.execute("CREATE TEMP TABLE copy_probe (org_id bigint, note text, day date, flag boolean, at timestamptz)")
-        loader.copy_block("copy_probe", ["org_id", "note", "day", "flag", "at"], block)
+        bulk.copy_block("copy_probe", ["org_id", "note", "day", "flag", "at"], block)
         cur.execute("SELECT org_id, note, day, flag, at FROM copy_probe ORDER BY note")
         got = cur.fetchall()
     assert sorted(got, key=lambda r: r[1]) == sorted(rows, key=lambda r: r[1])

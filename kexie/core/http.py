@@ -43,10 +43,14 @@ def paginate(request, queryset, per_page: int = 50):
     return paginator.get_page(request.GET.get("page"))
 
 
-def error_messages(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "message_dict"):
-        return [m for msgs in exc.message_dict.values() for m in msgs]
-    return list(exc.messages)
+def error_messages(exc: Exception) -> list[str]:
+    """The user-facing messages of a refusal: every message of a ValidationError (field errors
+    flattened), else the exception's text (e.g. PermissionDenied)."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "message_dict"):
+            return [m for msgs in exc.message_dict.values() for m in msgs]
+        return list(exc.messages)
+    return [str(exc)]
 
 
 def join_messages(messages: list[str]) -> str:

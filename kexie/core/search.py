@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import contextmanager
+from functools import lru_cache
 
 import rjieba
 from django.db import models
@@ -23,18 +24,26 @@ def segment(text: str) -> list[str]:
     return [t for t in rjieba.cut_for_search(text) if t.strip()]
 
 
+@lru_cache(maxsize=200_000)
+def _whole_tokens(value: str) -> tuple[str, ...]:
+    value = (value or "").strip()
+    return (value.replace(" ", ""), *segment(value)) if value else ()
+
+
+@lru_cache(maxsize=200_000)
+def _segment_tokens(value: str) -> tuple[str, ...]:
+    return tuple(segment(value)) if value else ()
+
+
 def index_text(*, whole: Iterable[str] = (), segmented: Iterable[str] = ()) -> str:
     """``whole`` values are indexed as they are (names, keywords) *and* segmented;
-    ``segmented`` values (employer, bio) are segmented only."""
+    ``segmented`` values (employer, bio) are segmented only. Segmentation is cached per value: titles,
+    employers and keywords repeat across people, which matters to imports and bulk loads."""
     tokens: list[str] = []
     for value in whole:
-        value = (value or "").strip()
-        if value:
-            tokens.append(value.replace(" ", ""))
-            tokens.extend(segment(value))
+        tokens += _whole_tokens(value)
     for value in segmented:
-        if value:
-            tokens.extend(segment(value))
+        tokens += _segment_tokens(value)
     return " ".join(dict.fromkeys(t.lower() for t in tokens if t.strip()))
 
 

@@ -1,7 +1,7 @@
 """``kexie seed``: a fictional province generated deterministically from a seed (SPEC §4).
 
 Organisations go through the ORM (thousands); people, disciplines and memberships (up to
-millions) go through ``loader.copy_rows`` with ids assigned here. The same seed and scale give
+millions) go through ``bulk.copy_rows`` with ids assigned here. The same seed and scale give
 the same province, names and identifiers (ciphertexts differ: AES-GCM nonces are random).
 """
 
@@ -17,9 +17,9 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from kexie.core import bulk
 from kexie.core.search import index_text, sqlite_fts_paused
 from kexie.core.validators import uscc_check_char
-from kexie.demo import loader
 from kexie.demo.data import expertise as EX
 from kexie.demo.data import names as NM
 from kexie.demo.data import orgs as OD
@@ -218,11 +218,11 @@ class ProvinceGenerator:
     def build_people(self, text: bool | None = None) -> dict[str, int]:
         """People, their disciplines and society memberships, generated in vectorised chunks and
         streamed through the bulk loader (see ``people.PeopleMaker``): as ``COPY`` text blocks on
-        PostgreSQL (``text``), as tuples through ``loader.copy_rows`` elsewhere."""
+        PostgreSQL (``text``), as tuples through ``bulk.copy_rows`` elsewhere."""
         from kexie.demo.people import PeopleMaker
 
         maker = PeopleMaker(self, self.seed)
-        first = loader.next_id("people_person")
+        first = bulk.next_id("people_person")
         plan = [min(CHUNK, self.n_people - start) for start in range(0, self.n_people, CHUNK)]
         text = connection.vendor == "postgresql" if text is None else text
         counts = {"people": 0, "memberships": 0}
@@ -232,13 +232,13 @@ class ProvinceGenerator:
                                          ("people_persondiscipline", DISCIPLINE_COLUMNS, pds),
                                          ("members_membership", MEMBERSHIP_COLUMNS, members)):
                 if text:
-                    loader.copy_block(table, columns, rows)
+                    bulk.copy_block(table, columns, rows)
                 else:
-                    loader.copy_rows(table, columns, rows)
+                    bulk.copy_rows(table, columns, rows)
             counts["people"] += n
             counts["memberships"] += members.count(b"\n") if text else len(members)
         for table in ("people_person", "people_persondiscipline", "members_membership"):
-            loader.reset_sequence(table)
+            bulk.reset_sequence(table)
         counts["first_person_id"] = first
         return counts
 
@@ -369,13 +369,13 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
     gen = ProvinceGenerator(scale, seed, people, log)
     with transaction.atomic():
         gen.build_orgs()
-    with transaction.atomic(), sqlite_fts_paused(connection, "people_person"), loader.indexes_deferred(PEOPLE_TABLES):
+    with transaction.atomic(), sqlite_fts_paused(connection, "people_person"), bulk.indexes_deferred(PEOPLE_TABLES):
         counts = gen.build_people()
     with transaction.atomic():
         counts["posts"] = gen.build_bodies()
         counts["group_members"] = gen.build_group_members()
         refresh_people_counts()
-    loader.analyze(["people_person", "people_persondiscipline", "members_membership", "orgs_organisation"])
+    bulk.analyze(["people_person", "people_persondiscipline", "members_membership", "orgs_organisation"])
     from kexie.demo.accounts import create_accounts
 
     with transaction.atomic():

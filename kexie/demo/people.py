@@ -138,7 +138,7 @@ class PeopleMaker:
         """Chunks of ``plan[k]`` people in order, ids from ``first_id``: (people, rows of people,
         disciplines, memberships), as tuples or, with ``text``, as ``COPY`` text blocks. With
         ``processes`` each stream runs in a forked process (which never touches the database)."""
-        from kexie.demo.loader import copy_text
+        from kexie.core.bulk import copy_text
 
         starts = [first_id + sum(plan[:k]) for k in range(len(plan))]
 

@@ -118,7 +118,7 @@ def merge(request, pk: int):
     try:
         record = services.merge_candidate(request.user, candidate, survivor)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, join_messages(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, join_messages(error_messages(exc)))
         return redirect("identity:pair", pk=candidate.pk)
     messages.success(request, _("已合并，可在合并记录中撤销。"))
     return redirect("people:detail", pk=record.survivor_id)
@@ -131,7 +131,7 @@ def distinct(request, pk: int):
     try:
         services.mark_distinct(request.user, candidate)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, join_messages(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, join_messages(error_messages(exc)))
         return redirect("identity:pair", pk=candidate.pk)
     messages.success(request, _("已标记为不是同一人，该对不会再次进入审核队列。"))
     return redirect("identity:queue")

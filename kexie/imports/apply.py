@@ -17,10 +17,8 @@ import datetime as dt
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
-import rjieba
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.utils import timezone
@@ -28,9 +26,11 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kexie.core.bulk import copy_rows
 from kexie.core.crypto import decrypt, encrypt, mask_id_number, mask_phone
 from kexie.core.models import AuditEntry
 from kexie.core.scope import path_in_scope
+from kexie.core.search import index_text
 from kexie.imports.models import ImportChange, Kind, Mode
 from kexie.imports.pipeline import InlineWriter
 from kexie.imports.validate import CellError, Context, OrgRef, RowParser, person_identity
@@ -62,33 +62,6 @@ def reserve_ids(table: str, n: int) -> list[int]:
         seq = cur.fetchone()
         first = max(top, seq[0] if seq else 0) + 1
     return list(range(first, first + n))
-
-
-def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """``COPY`` on PostgreSQL, ``executemany`` in batches elsewhere; column names quoted (a model
-    may have a column called ``on``)."""
-    qn = connection.ops.quote_name
-    cols = ", ".join(qn(c) for c in columns)
-    n = 0
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            with cur.cursor.copy(f"COPY {qn(table)} ({cols}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    n += 1
-            return n
-        sql = f"INSERT INTO {qn(table)} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
-        batch: list[Sequence] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 5000:
-                cur.executemany(sql, batch)
-                n += len(batch)
-                batch = []
-        if batch:
-            cur.executemany(sql, batch)
-            n += len(batch)
-    return n
 
 
 def update_rows(table: str, columns: Sequence[str], rows: list[Sequence]) -> None:
@@ -136,7 +109,7 @@ def add_range(ranges: list[list[int]], ids: Sequence[int]) -> None:
 
 
 class ModelRows:
-    """Tuples in a model's column order with defaults filled, for ``insert_rows``."""
+    """Tuples in a model's column order with defaults filled, for ``copy_rows``."""
 
     def __init__(self, model: type[models.Model], now: dt.datetime):
         self.model = model
@@ -172,32 +145,9 @@ def jsonable(value: Any) -> Any:
 # -- search tokens, as people.services.person_search_text builds them -----------------------------------
 
 
-@lru_cache(maxsize=200_000)
-def _whole_tokens(value: str) -> tuple[str, ...]:
-    value = (value or "").strip()
-    if not value:
-        return ()
-    tokens = (value.replace(" ", ""), *rjieba.cut_for_search(value))
-    return tuple(t.lower() for t in tokens if t.strip())
-
-
-@lru_cache(maxsize=200_000)
-def _segment_tokens(value: str) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(t.lower() for t in rjieba.cut_for_search(value) if t.strip())
-
-
 def search_text(name: str, expertise: Sequence[str], title: str, employer: str, position: str) -> str:
-    """Equal to ``people.services.person_search_text`` (tested), with the segmentation of repeated
-    values (titles, employers, keywords) cached across rows."""
-    tokens = list(_whole_tokens(name))
-    for v in expertise:
-        tokens += _whole_tokens(v)
-    tokens += _whole_tokens(title)
-    tokens += _segment_tokens(employer)
-    tokens += _segment_tokens(position)
-    return " ".join(dict.fromkeys(tokens))
+    """``people.services.person_search_text`` for a row that is not a model instance yet."""
+    return index_text(whole=[name, *expertise, title], segmented=[employer, position])
 
 
 # -- the importers -------------------------------------------------------------------------------------
@@ -448,11 +398,11 @@ class PersonWriter:
             return ids
         w = self.imp.w
         new = [self.new_row(pk, v, org) for pk, (_, v, org) in zip(ids, rows, strict=True)]
-        w.submit(insert_rows, "people_person", self.model_rows.columns, new)
+        w.submit(copy_rows, "people_person", self.model_rows.columns, new)
         pds = [(pk, d, i == 0) for pk, (_, v, _org) in zip(ids, rows, strict=True)
                for i, d in enumerate(v.get("disciplines") or ())]
         if pds:
-            w.submit(insert_rows, "people_persondiscipline", ("person_id", "discipline_id", "is_primary"), pds)
+            w.submit(copy_rows, "people_persondiscipline", ("person_id", "discipline_id", "is_primary"), pds)
         if self.remember:
             for pk, (_, v, _org) in zip(ids, rows, strict=True):
                 if v.get("id_hash"):
@@ -533,7 +483,7 @@ class PersonWriter:
 
 def replace_disciplines(changed: list[tuple[int, list[int]]]) -> None:
     PersonDiscipline.objects.filter(person_id__in=[pk for pk, _ in changed]).delete()
-    insert_rows("people_persondiscipline", ("person_id", "discipline_id", "is_primary"),
+    copy_rows("people_persondiscipline", ("person_id", "discipline_id", "is_primary"),
                 [(pk, d, i == 0) for pk, nd in changed for i, d in enumerate(nd)])
 
 
@@ -748,7 +698,7 @@ class OrgsImporter(Importer):
             self.new_children[parent.path] += 1
             self.ctx.add_org(OrgRef(pk, v["code"], v["name"], path, parent.depth + 1, v.get("_category", "")),
                              v.get("short_name", ""))
-        self.w.submit(insert_rows, "orgs_organisation", self.model_rows.columns, rows)
+        self.w.submit(copy_rows, "orgs_organisation", self.model_rows.columns, rows)
         self.created("orgs_organisation", ids)
         if updates:
             upd = []
@@ -914,9 +864,9 @@ class MembershipsImporter(Importer):
                 "category": category, "on": joined or v.get("applied_on") or today, "note": _("批量导入"),
                 "actor_id": getattr(self.ctx.user, "pk", None),
             }))
-        self.w.submit(insert_rows, "members_membership", self.model_rows.columns, rows)
+        self.w.submit(copy_rows, "members_membership", self.model_rows.columns, rows)
         id_at = self.events.columns.index("id")
-        self.w.submit(insert_rows, "members_membershipevent", [c for c in self.events.columns if c != "id"],
+        self.w.submit(copy_rows, "members_membershipevent", [c for c in self.events.columns if c != "id"],
                       [r[:id_at] + r[id_at + 1:] for r in events])
         self.created("members_membership", ids)
         if updates:
@@ -1003,7 +953,7 @@ class GroupsImporter(Importer):
         if not self.writing:
             return
         ids = reserve_ids("members_groupmembership", len(creates))
-        self.w.submit(insert_rows, "members_groupmembership", self.model_rows.columns, [self.model_rows.row({
+        self.w.submit(copy_rows, "members_groupmembership", self.model_rows.columns, [self.model_rows.row({
             "id": pk, "member_id": v["member"].id, "society_id": v["society"].id, "org_path": v["society"].path,
             "number": v.get("number", ""), "joined_on": v.get("joined_on"),
             "dues_paid_through": v.get("dues_paid_through"), "representative": v.get("representative", ""),

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kexie.core.http import error_messages, paginate
+from kexie.core.http import error_messages, join_messages, paginate
 from kexie.core.scope import get_in_scope, user_can
 from kexie.imports import services
 from kexie.imports.forms import UploadForm
@@ -107,7 +107,7 @@ def confirm(request, pk: int):
                                          file=File(f, name=batch.file_name), file_name=batch.file_name,
                                          dry_run=False)
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+        messages.error(request, join_messages(error_messages(exc)))
         return redirect("imports:detail", pk=batch.pk)
     services.start_batch(real)
     return redirect("imports:detail", pk=real.pk)
@@ -120,7 +120,7 @@ def rollback(request, pk: int):
         try:
             services.rollback_batch(request.user, batch)
         except ValidationError as exc:
-            messages.error(request, "；".join(error_messages(exc)))
+            messages.error(request, join_messages(error_messages(exc)))
         except PermissionDenied as exc:
             messages.error(request, str(exc))
         else:

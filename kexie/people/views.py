@@ -89,7 +89,7 @@ def reveal(request, pk: int, field: str):
     try:
         value = services.reveal(request.user, person, field, client_ip(request))
     except (PermissionDenied, ValidationError) as exc:
-        text = join_messages(getattr(exc, "messages", [str(exc)]))
+        text = join_messages(error_messages(exc))
         return HttpResponse(format_html("<span class='error'>{}</span>", text), status=403)
     return render(request, "people/detail.html#pii-value", {"value": value or "—"})
 

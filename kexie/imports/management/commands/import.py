@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from kexie.accounts.models import User
+from kexie.core.http import error_messages, join_messages
 from kexie.imports import services
 from kexie.imports.models import BatchStatus, Kind, Mode
 from kexie.orgs.models import Organisation
@@ -45,7 +46,7 @@ class Command(BaseCommand):
                 batch = services.create_batch(actor, kind=kind, mode=mode, target=target, file=f,
                                               file_name=path.name, dry_run=dry_run)
         except (ValidationError, PermissionDenied) as exc:
-            raise CommandError("；".join(getattr(exc, "messages", [str(exc)]))) from None
+            raise CommandError(join_messages(error_messages(exc))) from None
         batch = services.run_batch(batch.pk, actor=actor)
         report = {
             "batch": batch.pk, "kind": batch.kind, "mode": batch.mode, "dry_run": batch.dry_run,

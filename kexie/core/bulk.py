@@ -42,7 +42,7 @@ def copy_text(rows: Sequence[Sequence]) -> bytes:
     escaped."""
     if not rows:
         return b""
-    columns = []
+    columns: list[Sequence[object]] = []
     nones = 0
     for col in zip(*rows, strict=True):
         kinds = set(map(type, col))
@@ -81,8 +81,11 @@ def next_id(table: str) -> int:
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+    """Insert ``rows`` (tuples in ``columns`` order); names are quoted (a model may have a column
+    called ``on``). Returns the number of rows."""
     n = 0
-    cols = ", ".join(columns)
+    qn = connection.ops.quote_name
+    table, cols = qn(table), ", ".join(qn(c) for c in columns)
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
             with cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
@@ -90,8 +93,7 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> i
                     copy.write_row(row)
                     n += 1
         return n
-    placeholders = ", ".join(["%s"] * len(columns))
-    sql = f"INSERT INTO {table} ({cols}) VALUES ({placeholders})"
+    sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
     batch: list[Sequence] = []
     with connection.cursor() as cur:
         for row in rows:
