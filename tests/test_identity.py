@@ -182,6 +182,15 @@ def test_console_merge_and_undo(province, staff, client_a, twins):
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.MERGED and candidate.decided_by == staff
     assert "撤销合并" in client_a.get("/identity/merges/").content.decode()
+    # The merged record's page says where it went, links to the merge, and offers no plain restore.
+    page = client_a.get(f"/people/{first.pk}/").content.decode()
+    assert "已合并至" in page and f'href="/people/{second.pk}/"' in page
+    assert f"/identity/merges/?person={first.pk}" in page and f"/people/{first.pk}/restore/" not in page
+    assert "撤销合并" in client_a.get(f"/identity/merges/?person={first.pk}").content.decode()
+    assert "撤销合并" not in client_a.get("/identity/merges/?person=999999999").content.decode()
+    client_a.post(f"/people/{first.pk}/restore/")
+    first.refresh_from_db()
+    assert first.deleted_at is not None  # restoring a merged record would split the memberships: refused
     assert client_a.post(f"/identity/merges/{record.pk}/undo/").status_code == 302
     first.refresh_from_db()
     assert first.deleted_at is None and first.merged_into_id is None

@@ -720,3 +720,26 @@ def test_background_task_with_progress(tmp_path, user_a, city_a, settings):
     batch.refresh_from_db()
     assert batch.status == BatchStatus.DONE and batch.created == 5
     assert services.progress_of(batch)["percent"] == 100
+
+
+def test_import_and_rollback_queue_one_census_refresh(tmp_path, province, user_a, city_a,
+                                                      django_capture_on_commit_callbacks):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from kexie.census.models import CensusState
+    from kexie.census.services import refresh
+    from kexie.census.tasks import refresh_census_task
+
+    refresh()
+    waiting = DBTaskResult.objects.filter(task_path=refresh_census_task.module_path, status="READY")
+    with django_capture_on_commit_callbacks(execute=True):
+        first = import_people(tmp_path, user_a, city_a, [person_row(i) for i in range(3)])
+    assert first.status == BatchStatus.DONE and waiting.count() == 1
+    assert waiting.get().run_after > timezone.now()  # a few minutes later, not in the import's request
+    with django_capture_on_commit_callbacks(execute=True):
+        second = import_people(tmp_path, user_a, city_a, [person_row(i) for i in range(10, 12)])
+        services.rollback_batch(user_a, second)
+    assert waiting.count() == 1  # a run of imports and rollbacks costs one refresh
+    refresh_census_task.call()
+    assert CensusState.objects.get().people == Person.objects.alive().count()

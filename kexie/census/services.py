@@ -506,3 +506,31 @@ def refresh(as_of: dt.date | None = None) -> CensusState:
         with connection.cursor() as cur:
             cur.execute(f"VACUUM ANALYZE {table}")  # visibility map for index-only scans, fresh statistics
     return state
+
+
+REFRESH_DELAY = dt.timedelta(minutes=5)
+
+
+def refresh_waiting() -> bool:
+    """A summary refresh is queued and has not started yet (database task backend)."""
+    from django_tasks_db.models import DBTaskResult
+
+    from kexie.census.tasks import refresh_census_task
+
+    return DBTaskResult.objects.filter(task_path=refresh_census_task.module_path, status="READY").exists()
+
+
+def schedule_refresh() -> None:
+    """After a bulk change (an import, its rollback, merges): once the change commits, queue one summary
+    refresh a few minutes later, unless one is already waiting — a run of imports or merges costs one
+    refresh, not one each. The large-scope census shows the new figures from then on (small scopes are
+    counted live). With a backend that cannot defer tasks the refresh runs at once."""
+    from kexie.census.tasks import refresh_census_task
+
+    def enqueue() -> None:
+        if not refresh_census_task.get_backend().supports_defer:
+            refresh_census_task.enqueue()
+        elif not refresh_waiting():
+            refresh_census_task.using(run_after=timezone.now() + REFRESH_DELAY).enqueue()
+
+    transaction.on_commit(enqueue)

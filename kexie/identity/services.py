@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kexie.census.services import schedule_refresh
 from kexie.core.audit import log_action, snapshot
 from kexie.identity import engine
 from kexie.identity.models import CandidateStatus, MatchCandidate, Merge
@@ -63,7 +64,9 @@ def _json(value: object) -> object:
 def merge(actor: Any, survivor: Person, other: Person, *, candidate: MatchCandidate | None = None) -> Merge:
     """Merge ``other`` into ``survivor`` (both in the actor's scope)."""
     _check_scope(actor, survivor.pk, other.pk)
-    return _merge(actor, survivor.pk, other.pk, candidate=candidate, automatic=False)
+    record = _merge(actor, survivor.pk, other.pk, candidate=candidate, automatic=False)
+    schedule_refresh()
+    return record
 
 
 def _merge(actor: Any, survivor_pk: int, other_pk: int, *, candidate: MatchCandidate | None,
@@ -202,6 +205,7 @@ def undo(actor: Any, record: Merge) -> Merge:
     log_action(actor, "identity.merge.undone", survivor, scope_path=survivor.org_path, before=before,
                after=snapshot(survivor, Person.AUDIT_FIELDS), extra={"merge": current.pk, "restored": other.pk})
     log_action(actor, "identity.merge.undone", other, scope_path=other.org_path, extra={"merge": current.pk})
+    schedule_refresh()
     return current
 
 
@@ -228,7 +232,9 @@ def merge_candidate(actor: Any, candidate: MatchCandidate, survivor_pk: int | No
     a, b = current.person_a_id, current.person_b_id
     survivor, other = (b, a) if survivor_pk == b else (a, b)
     _check_scope(actor, survivor, other)
-    return _merge(actor, survivor, other, candidate=current, automatic=False)
+    record = _merge(actor, survivor, other, candidate=current, automatic=False)
+    schedule_refresh()
+    return record
 
 
 # --- the job ------------------------------------------------------------------------------------
@@ -307,6 +313,8 @@ def run_dedup(actor: Any = None, *, auto_threshold: float = DEFAULT_AUTO,
         candidate = _upsert_candidate(a, b, result, i)
         if candidate.status == CandidateStatus.QUEUED:
             report["queued"] += 1
+    if report["merged"]:
+        schedule_refresh()
     report["seconds"] = round(time.perf_counter() - started, 3)
     report["weights"] = result.weights.source
     return report

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -140,6 +141,9 @@ def distinct(request, pk: int):
 @login_required
 def merges(request):
     qs = Merge.objects.for_user(request.user).select_related("survivor", "merged", "actor", "undone_by")
+    person = request.GET.get("person", "")
+    if person.isdigit():  # from a person's page: the merges that record took part in
+        qs = qs.filter(Q(merged_id=int(person)) | Q(survivor_id=int(person)))
     return render(request, "identity/merges.html", {"page": paginate(request, qs, PAGE_SIZE)})
 
 

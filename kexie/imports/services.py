@@ -26,6 +26,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kexie.census.services import schedule_refresh
 from kexie.core.audit import log_action
 from kexie.core.scope import user_can
 from kexie.core.services import require
@@ -43,6 +44,8 @@ from kexie.people.models import Person, PersonDiscipline
 log = logging.getLogger(__name__)
 
 ERRORS_SHOWN = 1000
+# Imports that change the census: people, people created by membership rows, organisation kinds.
+CENSUS_KINDS = {Kind.PEOPLE, Kind.MEMBERSHIPS, Kind.ORGS}
 PROGRESS_EVERY = 2000
 DATE_COLUMNS = {"birth_date", "founded_on", "applied_on", "joined_on", "dues_paid_through"}
 JSON_COLUMNS = {"expertise"}
@@ -237,6 +240,8 @@ def _finish(batch: ImportBatch, ctx: Context, importer: Any, rows: int, file_err
         report["would_create"], report["would_update"] = counts["created"], counts["updated"]
     batch.save()
     if batch.status == BatchStatus.DONE:
+        if batch.kind in CENSUS_KINDS and (batch.created or batch.updated):
+            schedule_refresh()
         log_action(batch.actor, "imports.importbatch.applied", batch, scope_path=batch.org_path,
                    extra={"kind": batch.kind, "mode": batch.mode, "file": batch.file_name, "created": batch.created,
                           "updated": batch.updated, "skipped": batch.skipped, "created_ids": batch.created_ids})
@@ -353,6 +358,8 @@ def rollback_batch(actor: Any, batch: ImportBatch) -> ImportBatch:
     batch.rolled_back_by = actor if getattr(actor, "pk", None) else None
     batch.message = _("已撤销：删除新增的 %(c)s 条，恢复更新的 %(u)s 条。") % {"c": removed, "u": restored}
     batch.save(update_fields=["status", "rolled_back_at", "rolled_back_by", "message"])
+    if batch.kind in CENSUS_KINDS:
+        schedule_refresh()
     log_action(actor, "imports.importbatch.rolled_back", batch, scope_path=batch.org_path,
                extra={"removed": removed, "restored": restored, "file": batch.file_name})
     return batch

@@ -124,6 +124,8 @@ def delete_person(actor: Any, person: Person) -> Person:
 def restore_person(actor: Any, person: Person) -> Person:
     current = _lock(person)
     require(actor, "change", current.org_path)
+    if current.merged_into_id:
+        raise ValidationError(_("该人员已合并至另一条记录，请在“合并记录”中撤销合并，而不是恢复。"))
     if current.id_hash and Person.objects.filter(id_hash=current.id_hash, deleted_at__isnull=True).exists():
         raise ValidationError(_("已有相同身份证号码的人员在册，不能恢复。"))
     if not current.deleted_at:

@@ -66,7 +66,7 @@ def export(request):
 
 @login_required
 def detail(request, pk: int):
-    person = get_in_scope(Person.objects.select_related("org", "employer"), request.user, pk)
+    person = get_in_scope(Person.objects.select_related("org", "employer", "merged_into"), request.user, pk)
     context = {
         "person": person,
         "disciplines": person.persondiscipline_set.select_related("discipline").order_by("-is_primary"),
@@ -79,6 +79,8 @@ def detail(request, pk: int):
         "can_change": user_can(request.user, "change", person.org_path),
         "can_view_pii": user_can(request.user, "view_pii", person.org_path),
     }
+    if person.merged_into_id:
+        context["survivor_visible"] = Person.objects.for_user(request.user).filter(pk=person.merged_into_id).exists()
     return render(request, "people/detail.html", context)
 
 
