@@ -8,6 +8,8 @@ Environment:
     KEXIE_ALLOWED_HOSTS comma-separated
     KEXIE_VAR_DIR       where the SQLite database, media and job files live (default ./var)
     KEXIE_TASK_BACKEND  immediate | database (default database)
+    KEXIE_SITE_URL      the address people open, for links in e-mails (default http://127.0.0.1:8000)
+    KEXIE_EMAIL_BACKEND Django mail backend (default: the console; set EMAIL_HOST etc. for SMTP)
 """
 
 from __future__ import annotations
@@ -64,6 +66,10 @@ INSTALLED_APPS = [
     "kexie.imports",
     "kexie.census",
     "kexie.identity",
+    "kexie.notices",
+    "kexie.reports",
+    "kexie.evaluation",
+    "kexie.governance",
 ]
 
 MIDDLEWARE = [
@@ -95,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "kexie.notices.context.unread",
             ],
         },
     }
@@ -226,6 +233,15 @@ SPECTACULAR_SETTINGS = {
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 
 # List pages count exactly up to this many rows, then say "超过 N 条".
+KEXIE_SITE_URL = os.environ.get("KEXIE_SITE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = os.environ.get("KEXIE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kexie@localhost")
+
 KEXIE_LIST_COUNT_CAP = int(os.environ.get("KEXIE_LIST_COUNT_CAP", "2000"))
 
 # Membership status rules (days).

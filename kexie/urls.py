@@ -10,6 +10,10 @@ urlpatterns = [
     path("imports/", include("kexie.imports.urls")),
     path("census/", include("kexie.census.urls")),
     path("identity/", include("kexie.identity.urls")),
+    path("notices/", include("kexie.notices.urls")),
+    path("reports/", include("kexie.reports.urls")),
+    path("evaluation/", include("kexie.evaluation.urls")),
+    path("governance/", include("kexie.governance.urls")),
     path("api/v1/", include("kexie.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher posts here
     path("admin/", admin.site.urls),

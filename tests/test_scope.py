@@ -15,6 +15,7 @@ from kexie.core.scope import prefix_q
 from kexie.members.models import BodyKind, LeadershipBody, Membership
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
+from tests import scope_cases
 
 # name -> kind. "detail": needs pk of a city-B record (key says which); "list": must show only
 # in-scope rows; "own": concerns the caller only; "public": login/logout; "skip:<why>".
@@ -73,6 +74,7 @@ TABLE: dict[str, tuple[str, str | None]] = {
     "identity:merges": ("list", None),
     "identity:undo": ("change", "merge"),
 }
+TABLE.update(scope_cases.tables())  # later modules keep their entries in tests/scope_cases/<module>.py
 
 
 def all_patterns(resolver=None, prefix="", namespace=""):
@@ -113,8 +115,11 @@ def b_records(province):
     p1, p2 = Person.objects.filter(prefix_q("org_path", [b.path])).exclude(pk=person.pk).order_by("pk")[:2]
     candidate = MatchCandidate.objects.create(person_a=p1, person_b=p2, score=0.9, evidence={})
     merge = Merge.objects.create(survivor=p1, merged=p2, candidate=candidate)
-    return {"org": org, "person": person, "membership": membership, "body": body, "batch": batch,
-            "candidate": candidate, "merge": merge}
+    records = {"org": org, "person": person, "membership": membership, "body": body, "batch": batch,
+               "candidate": candidate, "merge": merge}
+    for build in scope_cases.record_builders():
+        records.update(build(province))
+    return records
 
 
 def _url(route: str, pk: int) -> str:
