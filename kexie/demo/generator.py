@@ -243,35 +243,157 @@ class ProvinceGenerator:
         return counts
 
     def build_bodies(self) -> int:
-        """Council, standing council and supervisory board of each society, with a current term
-        (a few overdue for 换届) and posts held by its members."""
-        from kexie.members.models import BodyKind, LeadershipBody, Membership, Post, Term
+        """Leadership bodies with terms and posts (SPEC §3.1): each society's congress, council, standing
+        council and supervisory board, and the provincial and county associations' congress, 全委会 and
+        常委会. Most pass the governance rules (kexie.governance); a few fail on purpose, deterministically:
+        every eighth society (from the sixth) has too few front-line council members, one official sits
+        in two societies, one official is over 70, one society chair is an official in a third term, one
+        society and one county association are overdue for 换届, one county congress has too few young
+        delegates. Front-line status is per person, so one person counts the same in every body."""
+        import math
 
-        rng, posts = self.rng, []
-        for soc, _ in self.societies:
-            members = list(Membership.objects.filter(society=soc, joined_on__isnull=False)
-                           .order_by("id").values_list("person_id", flat=True)[:24])
-            if len(members) < 4:
+        from kexie.core.scope import prefix_q
+        from kexie.governance.rules import age_on
+        from kexie.members.models import BodyKind, LeadershipBody, Membership, Post, Term
+        from kexie.people.models import Person
+
+        rng, today = self.rng, self.today
+        posts: list[Post] = []
+        seen: set[tuple[int, int, str]] = set()
+
+        def young(birth) -> bool:
+            return birth is not None and age_on(birth, today) <= 45
+
+        def mixed(pool: list[tuple[int, dt.date | None]]) -> list[int]:
+            """People ordered so that every prefix holds at least 40% aged 45 or under (while they last)."""
+            ys = [pid for pid, b in pool if young(b)]
+            olds = [pid for pid, b in pool if not young(b)]
+            out: list[int] = []
+            taken = 0
+            while ys or olds:
+                if ys and (taken < math.ceil(0.4 * (len(out) + 1)) or not olds):
+                    out.append(ys.pop(0))
+                    taken += 1
+                else:
+                    out.append(olds.pop(0))
+            return out
+
+        def term_of(body, number: int, start: dt.date) -> Term:
+            return Term.objects.create(body=body, number=number, starts_on=start,
+                                       ends_on=start.replace(year=start.year + 5))
+
+        def seat(term: Term, pid: int, position: str, frontline: bool, official: str = "") -> None:
+            if (term.pk, pid, position) in seen:
+                return
+            seen.add((term.pk, pid, position))
+            posts.append(Post(term=term, person_id=pid, position=position, starts_on=term.starts_on,
+                              frontline=frontline, official=official))
+
+        def start_of(years_back: int) -> dt.date:
+            return dt.date(today.year - years_back, rng.randint(1, 12), 1)
+
+        # The oldest person over 70, to sit as an official on one society's council.
+        elder = (Person.objects.filter(deleted_at__isnull=True, birth_date__lt=dt.date(today.year - 72, 1, 1))
+                 .order_by("birth_date", "id").values_list("id", flat=True).first())
+        societies = [soc for soc, _ in self.societies]
+        twice = None  # the official who also sits on a second society's council
+        for i, soc in enumerate(societies):
+            pool = list(Membership.objects.filter(society=soc, joined_on__isnull=False).order_by("id")
+                        .values_list("person_id", "person__birth_date")[:24])
+            if len(pool) < 4:
                 continue
+            supervisors = [pid for pid, _b in pool[-2:]]
+            council = mixed(pool[:-2])
+            standing = council[:5]
+            frontline_n = math.ceil(0.8 * len(council))
+            if i % 8 == 5:  # too few front-line council members
+                frontline_n = math.ceil(0.75 * len(council)) - 1
+            rest = council[5:]
+            not_front = set(rng.sample(rest, min(len(rest), len(council) - frontline_n)))
+            front = {pid for pid in council if pid not in not_front} | {pid for pid in supervisors if rng.random() < 0.8}
+            officials = {pid: "retired" if rng.random() < 0.4 else "serving"
+                         for pid in council if pid != elder and rng.random() < 0.1
+                         and all(b is None or age_on(b, today) <= 68 for p, b in pool if p == pid)}
+            if i == 1:
+                twice = standing[0]
+                officials[twice] = "serving"
+            if i == 4:
+                officials[standing[0]] = "retired"
             number = rng.randint(4, 11)
-            start = self.today.replace(year=self.today.year - rng.randint(0, 5 if rng.random() < 0.85 else 7),
-                                       month=rng.randint(1, 12), day=1)
-            end = start.replace(year=start.year + 5)
-            seats = {
-                BodyKind.COUNCIL: ["chair", "vice_chair", "vice_chair", "secretary_general"]
-                + ["council_member"] * (len(members) - 8),
-                BodyKind.STANDING: ["chair", "vice_chair", "vice_chair", "secretary_general", "standing_member"],
-                BodyKind.SUPERVISORY: ["supervisor_chair", "supervisor"],
-            }
-            for kind, positions in seats.items():
+            start = start_of(6 if i == 2 else rng.randint(0, 4))
+            for kind in (BodyKind.CONGRESS, BodyKind.COUNCIL, BodyKind.STANDING, BodyKind.SUPERVISORY):
                 body = LeadershipBody.objects.create(organisation=soc, org_path=soc.path, kind=kind)
-                term = Term.objects.create(body=body, number=number, starts_on=start, ends_on=end)
-                pool = members[-2:] if kind == BodyKind.SUPERVISORY else members[:-2]
-                for pos, pid in zip(positions, pool, strict=False):
-                    posts.append(Post(term=term, person_id=pid, position=pos, starts_on=start,
-                                      frontline=rng.random() < 0.8,
-                                      official=_weighted(rng, [("", 85), ("serving", 8), ("retired", 7)])))
-        Post.objects.bulk_create(posts)
+                term = term_of(body, number, start)
+                if kind == BodyKind.CONGRESS:
+                    for pid in council + supervisors:
+                        seat(term, pid, "delegate", pid in front)
+                elif kind == BodyKind.COUNCIL:
+                    positions = ["chair", "vice_chair", "vice_chair", "secretary_general"]
+                    for k, pid in enumerate(council):
+                        seat(term, pid, positions[k] if k < 4 else "council_member", pid in front,
+                             officials.get(pid, ""))
+                    if i == 3 and twice is not None:
+                        seat(term, twice, "council_member", True, "serving")
+                    if i == 6 and elder is not None:
+                        seat(term, elder, "vice_chair", False, "retired")
+                    # the previous term(s): the leaders sat before
+                    back = 3 if i == 4 else 2
+                    for n in range(1, back):
+                        if number - n < 1:
+                            break
+                        old = term_of(body, number - n, start.replace(year=start.year - 5 * n))
+                        for k, pid in enumerate(council[:6]):
+                            seat(old, pid, positions[k] if k < 4 else "council_member", pid in front,
+                                 officials.get(pid, ""))
+                elif kind == BodyKind.STANDING:
+                    positions = ["chair", "vice_chair", "vice_chair", "secretary_general", "standing_member"]
+                    for pid, pos in zip(standing, positions, strict=False):
+                        seat(term, pid, pos, pid in front, officials.get(pid, ""))
+                else:
+                    for pid, pos in zip(supervisors, ["supervisor_chair", "supervisor"], strict=True):
+                        seat(term, pid, pos, pid in front, "")
+
+        # The provincial association and the county associations: congress, 全委会, 常委会.
+        associations = [self.root] + list(Organisation.objects.filter(kind__code="kx", level=Level.COUNTY)
+                                          .order_by("path"))
+        for j, org in enumerate(associations):
+            people = list(Person.objects.filter(prefix_q("org_path", [org.path]), deleted_at__isnull=True)
+                          .order_by("org_path", "id").values_list("id", "birth_date")[:400])
+            if len(people) < 30 and org.depth > 2:  # a small county: people of the whole city serve too
+                city = org.path[: 2 * Organisation.steplen]
+                mine = {pid for pid, _b in people}
+                people += [row for row in Person.objects.filter(prefix_q("org_path", [city]), deleted_at__isnull=True)
+                           .order_by("org_path", "id").values_list("id", "birth_date")[:400] if row[0] not in mine]
+            if len(people) < 12:
+                continue
+            people = rng.sample(people, min(len(people), 40))
+            if j == 2:  # one county congress with too few young delegates
+                delegates = ([pid for pid, b in people if not young(b)][:24]
+                             + [pid for pid, b in people if young(b)][:3])
+            else:
+                delegates = mixed(people[:30])
+            council = mixed(people[: min(21, len(people))])
+            standing = council[: max(5, len(council) // 3)]
+            front = set(council[: math.ceil(0.8 * len(council))]) | {p for p in delegates if rng.random() < 0.85}
+            front |= set(standing)
+            officials = {pid: "serving" for pid in council if rng.random() < 0.15}
+            number = rng.randint(8, 12)
+            start = start_of(6 if j == len(associations) - 1 and j > 1 else rng.randint(0, 4))
+            for kind in (BodyKind.CONGRESS, BodyKind.COUNCIL, BodyKind.STANDING):
+                body = LeadershipBody.objects.create(organisation=org, org_path=org.path, kind=kind)
+                term = term_of(body, number, start)
+                if kind == BodyKind.CONGRESS:
+                    for pid in delegates:
+                        seat(term, pid, "delegate", pid in front, officials.get(pid, ""))
+                elif kind == BodyKind.COUNCIL:
+                    for k, pid in enumerate(council):
+                        seat(term, pid, ["chair", "vice_chair", "vice_chair"][k] if k < 3 else "council_member",
+                             pid in front, officials.get(pid, ""))
+                else:
+                    for k, pid in enumerate(standing):
+                        seat(term, pid, ["chair", "vice_chair", "vice_chair"][k] if k < 3 else "standing_member",
+                             pid in front, officials.get(pid, ""))
+        Post.objects.bulk_create(posts, batch_size=2000)
         return len(posts)
 
     def build_group_members(self) -> int:
@@ -384,5 +506,8 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
 
     census = refresh_census()  # the census summary after the bulk load (decision 0009)
     log(f"  底数汇总 {census.rows} 行，用时 {census.seconds} 秒")
+    from kexie.demo.reports import seed_reports
+
+    counts["report_filers"] = sum(seed_reports(gen, log).values())
     counts["orgs"] = Organisation.objects.count()
     return counts

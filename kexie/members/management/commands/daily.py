@@ -3,12 +3,13 @@
 from django.core.management.base import BaseCommand
 
 from kexie.census.tasks import refresh_census_task
+from kexie.governance.tasks import term_reminders_task
 from kexie.members.tasks import refresh_membership_statuses, refresh_people_counts_task
 from kexie.orgs.counts import refresh_people_counts
 
 
 class Command(BaseCommand):
-    help = "提交每日任务：按日期刷新会员状态（宽限期、已过期等）。建议由 cron 每天运行一次。"
+    help = "提交每日任务：按日期刷新会员状态（宽限期、已过期等）、底数汇总和换届提醒。建议由 cron 每天运行一次。"
 
     def add_arguments(self, parser):
         parser.add_argument("--now", action="store_true", help="在当前进程中立即执行，而不是提交到任务队列")
@@ -20,7 +21,9 @@ class Command(BaseCommand):
             self.stdout.write("会员状态已刷新：" + "，".join(f"{k} {v}" for k, v in counts.items()))
             census = refresh_census_task.call()
             self.stdout.write(f"底数汇总已更新：{census['people']} 人，{census['rows']} 行。")
+            reminders = term_reminders_task.call()
+            self.stdout.write(f"换届提醒：{reminders['terms']} 个届次，新发通知 {reminders['notices']} 条。")
             return
         ids = [refresh_membership_statuses.enqueue().id, refresh_people_counts_task.enqueue().id,
-               refresh_census_task.enqueue().id]
+               refresh_census_task.enqueue().id, term_reminders_task.enqueue().id]
         self.stdout.write(f"已提交任务 {'、'.join(map(str, ids))}（由 `kexie db_worker` 执行）")
