@@ -6,10 +6,11 @@ from kexie.census.tasks import refresh_census_task
 from kexie.governance.tasks import term_reminders_task
 from kexie.members.tasks import refresh_membership_statuses, refresh_people_counts_task
 from kexie.orgs.counts import refresh_people_counts
+from kexie.reports.tasks import send_report_reminders
 
 
 class Command(BaseCommand):
-    help = "提交每日任务：按日期刷新会员状态（宽限期、已过期等）、底数汇总和换届提醒。建议由 cron 每天运行一次。"
+    help = "提交每日任务：按日期刷新会员状态（宽限期、已过期等）、底数汇总、换届提醒和填报截止提醒。建议由 cron 每天运行一次。"
 
     def add_arguments(self, parser):
         parser.add_argument("--now", action="store_true", help="在当前进程中立即执行，而不是提交到任务队列")
@@ -23,7 +24,10 @@ class Command(BaseCommand):
             self.stdout.write(f"底数汇总已更新：{census['people']} 人，{census['rows']} 行。")
             reminders = term_reminders_task.call()
             self.stdout.write(f"换届提醒：{reminders['terms']} 个届次，新发通知 {reminders['notices']} 条。")
+            sent = send_report_reminders.call()
+            self.stdout.write("填报提醒：" + "，".join(f"{k} {v}" for k, v in sent.items()))
             return
         ids = [refresh_membership_statuses.enqueue().id, refresh_people_counts_task.enqueue().id,
-               refresh_census_task.enqueue().id, term_reminders_task.enqueue().id]
+               refresh_census_task.enqueue().id, term_reminders_task.enqueue().id,
+               send_report_reminders.enqueue().id]
         self.stdout.write(f"已提交任务 {'、'.join(map(str, ids))}（由 `kexie db_worker` 执行）")

@@ -1,0 +1,596 @@
+"""Pages of the reporting module. Thin: writes are in ``services``, aggregation in ``aggregate``,
+spreadsheets in ``excel``. Every page starts from the scope helper."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kexie.accounts.models import RoleAssignment
+from kexie.core.export import xlsx_sheets_response
+from kexie.core.http import error_messages, join_messages, paginate
+from kexie.core.scope import get_in_scope, scope_paths, user_can
+from kexie.orgs.models import Organisation
+from kexie.reports import aggregate as agg
+from kexie.reports import excel, fill, services
+from kexie.reports import schema as S
+from kexie.reports.forms import (
+    CampaignForm,
+    FieldForm,
+    FormMetaForm,
+    ProgressFilter,
+    ReportFormCreateForm,
+    ReviewForm,
+    RuleForm,
+    SectionForm,
+    UploadForm,
+    schema_from_upload,
+)
+from kexie.reports.models import (
+    Campaign,
+    CampaignStatus,
+    FieldType,
+    FormVersion,
+    ReportForm,
+    Submission,
+    SubmissionEvent,
+    SubmissionStatus,
+    VersionStatus,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATUS_ORDER = [s.value for s in SubmissionStatus]
+
+
+def _counts(qs) -> dict[str, int]:
+    counts = {s: 0 for s in STATUS_ORDER}
+    for row in qs.order_by().values("status").annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    return counts
+
+
+def _status_cards(counts: dict[str, int]) -> list[tuple[str, Any, int]]:
+    return [(s.value, s.label, counts.get(s.value, 0)) for s in SubmissionStatus]
+
+
+# ---- campaigns ----------------------------------------------------------------------------------
+@login_required
+def campaign_list(request):
+    user = request.user
+    campaigns = (Campaign.objects.for_user(user).select_related("version__form", "owner")
+                 .order_by("-year", "-created_at", "-pk"))
+    year = request.GET.get("year", "").strip()
+    if year.isdigit():
+        campaigns = campaigns.filter(year=int(year))
+    page = paginate(request, campaigns, 30)
+    by_campaign: dict[int, dict[str, int]] = {}
+    rows = (Submission.objects.for_user(user).filter(campaign__in=[c.pk for c in page]).order_by()
+            .values("campaign", "status").annotate(n=Count("id")))
+    for r in rows:
+        by_campaign.setdefault(r["campaign"], {})[r["status"]] = r["n"]
+    for c in page:
+        counts = by_campaign.get(c.pk, {})
+        c.total = sum(counts.values())
+        c.done = counts.get(SubmissionStatus.ACCEPTED, 0)
+        c.waiting = counts.get(SubmissionStatus.SUBMITTED, 0)
+    mine_orgs = RoleAssignment.objects.filter(user=user).values_list("organisation_id", flat=True)
+    mine = (Submission.objects.for_user(user, "change").filter(organisation_id__in=list(mine_orgs),
+                                                               campaign__status=CampaignStatus.OPEN)
+            .select_related("campaign", "organisation").order_by("campaign__deadline", "pk")[:20])
+    return render(request, "reports/list.html", {
+        "page": page, "mine": mine, "today": timezone.localdate(), "year": year,
+        "can_create": bool(scope_paths(user, "change") != []),
+    })
+
+
+@login_required
+def campaign_create(request):
+    form = CampaignForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            campaign = services.create_campaign(
+                request.user, version=d["version"], name=d["name"], year=d["year"], root=d["root"],
+                opens_on=d["opens_on"], deadline=d["deadline"], kinds=[k.code for k in d["kinds"]],
+                levels=d["levels"], period_label=d["period_label"], remind_days=d["remind_days"],
+                include_root=d["include_root"])
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, error_messages(exc))
+        else:
+            messages.success(request, _("已发起填报任务，共 %(n)s 个填报单位。") % {"n": campaign.submissions.count()})
+            return redirect("reports:campaign", pk=campaign.pk)
+    return render(request, "reports/campaign_form.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def campaign_detail(request, pk: int):
+    """The progress board: counts per status and the filers of each status (filters, pages)."""
+    user = request.user
+    campaign = get_in_scope(Campaign.objects.select_related("version__form", "owner"), user, pk)
+    subs = Submission.objects.for_user(user).filter(campaign=campaign)
+    counts = _counts(subs)
+    today = timezone.localdate()
+    flt = ProgressFilter(request.GET or None)
+    listed = subs.select_related("organisation", "organisation__kind")
+    if flt.is_valid():
+        d = flt.cleaned_data
+        if d.get("status"):
+            listed = listed.filter(status=d["status"])
+        if d.get("q"):
+            listed = listed.filter(Q(organisation__name__contains=d["q"]) | Q(organisation__code=d["q"]))
+        if d.get("overdue") and today > campaign.deadline:
+            listed = listed.exclude(status__in=services.DONE)
+        elif d.get("overdue"):
+            listed = listed.none()
+    page = paginate(request, listed.order_by("org_path"), 50)
+    overdue = today > campaign.deadline
+    for s in page:
+        s.overdue = overdue and s.status not in services.DONE
+        s.reviewable = services.can_review(user, s) and s.status == SubmissionStatus.SUBMITTED
+    context = {
+        "campaign": campaign, "counts": _status_cards(counts), "total": sum(counts.values()),
+        "page": page, "filter": flt, "overdue": overdue, "days_left": (campaign.deadline - today).days,
+        "can_change": user_can(user, "change", campaign.org_path),
+        "can_export": user_can(user, "export", campaign.org_path) or bool(scope_paths(user, "export") != []),
+        "can_import": Submission.objects.for_user(user, "change").filter(campaign=campaign).exists()
+        and campaign.status == CampaignStatus.OPEN,
+    }
+    template = "reports/campaign.html#filers" if request.htmx else "reports/campaign.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_POST
+def campaign_close(request, pk: int):
+    campaign = get_in_scope(Campaign.objects, request.user, pk, "change")
+    status = CampaignStatus.CLOSED if campaign.status == CampaignStatus.OPEN else CampaignStatus.OPEN
+    try:
+        services.set_campaign_status(request.user, campaign, status)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    return redirect("reports:campaign", pk=campaign.pk)
+
+
+@login_required
+def campaign_export(request, pk: int):
+    campaign = get_in_scope(Campaign.objects.select_related("version"), request.user, pk, "export")
+    subs = Submission.objects.for_user(request.user, "export").filter(campaign=campaign)
+    return xlsx_sheets_response(campaign.name, excel.submission_sheets(campaign, subs))
+
+
+# ---- aggregate ----------------------------------------------------------------------------------
+def _aggregate(request, pk: int, action: str):
+    user = request.user
+    campaign = get_in_scope(Campaign.objects.select_related("version__form", "owner"), user, pk, action)
+    node_pk = request.GET.get("node")
+    node = get_in_scope(Organisation.objects, user, node_pk, action) if node_pk else campaign.owner
+    labels = S.figure_keys(campaign.version.schema)
+    keys = [k for k in request.GET.getlist("keys") if k in labels] or agg.default_keys(campaign)
+    include = request.GET.get("submitted") == "1"
+    return campaign, agg.aggregate(user, campaign, node, keys, include_submitted=include, action=action), labels
+
+
+@login_required
+def aggregate_page(request, pk: int):
+    campaign, result, labels = _aggregate(request, pk, "view")
+    node = result.node
+    crumbs: list[Organisation] = []
+    if node.path.startswith(campaign.org_path) and node.pk != campaign.owner_id:
+        paths = [node.path[:i] for i in range(len(campaign.org_path), len(node.path), Organisation.steplen)]
+        crumbs = [o for o in Organisation.objects.filter(path__in=paths).order_by("path")
+                  if user_can(request.user, "view", o.path) or o.pk == campaign.owner_id]
+    context = {"campaign": campaign, "agg": result, "labels": labels, "crumbs": crumbs,
+               "include_submitted": request.GET.get("submitted") == "1", "query": request.GET.urlencode()}
+    template = "reports/aggregate.html#table" if request.htmx else "reports/aggregate.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+def aggregate_export(request, pk: int):
+    campaign, result, _labels = _aggregate(request, pk, "export")
+    return xlsx_sheets_response(_("%(c)s-汇总") % {"c": campaign.name}, excel.aggregate_sheets(result))
+
+
+# ---- Excel import -------------------------------------------------------------------------------
+@login_required
+def import_template(request, pk: int):
+    campaign = get_in_scope(Campaign.objects.select_related("version"), request.user, pk)
+    subs = list(Submission.objects.for_user(request.user, "change").filter(campaign=campaign)
+                .select_related("organisation").order_by("org_path"))
+    if not subs:
+        raise Http404(_("本任务中没有您可填报的单位。"))
+    buf = io.BytesIO()
+    excel.write_template(buf, campaign, subs)
+    response = HttpResponse(buf.getvalue(), content_type=XLSX)
+    name = _("%(c)s-离线填报模板.xlsx") % {"c": campaign.name}
+    response["Content-Disposition"] = f"attachment; filename=\"template.xlsx\"; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+@login_required
+def import_upload(request, pk: int):
+    campaign = get_in_scope(Campaign.objects.select_related("version"), request.user, pk)
+    if not Submission.objects.for_user(request.user, "change").filter(campaign=campaign).exists():
+        raise Http404(_("本任务中没有您可填报的单位。"))
+    form = UploadForm(request.POST or None, request.FILES or None)
+    result = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = excel.import_file(request.user, campaign, form.cleaned_data["file"])
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error("file", error_messages(exc))
+            status = 400
+        else:
+            if result.ok:
+                messages.success(request, _("导入成功：%(n)s 个单位的填报已提交待审核，跳过空行 %(s)s 个。")
+                                 % {"n": result.imported, "s": result.skipped})
+                return redirect("reports:campaign", pk=campaign.pk)
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(request, "reports/import.html", {"campaign": campaign, "form": form, "result": result},
+                  status=status)
+
+
+# ---- filling ------------------------------------------------------------------------------------
+def _submission(request, pk: int, action: str = "view") -> Submission:
+    sub: Submission = get_in_scope(
+        Submission.objects.select_related("campaign__version__form", "campaign__owner", "organisation"),
+        request.user, pk, action)
+    return sub
+
+
+@login_required
+def submission_fill(request, pk: int):
+    sub = _submission(request, pk)
+    user = request.user
+    if not services.can_fill(user, sub):
+        return redirect("reports:review", pk=sub.pk)
+    schema = sub.campaign.version.schema
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = sub.data or {}
+    notice = ""
+    status = 200
+    if request.method == "POST":
+        raw = fill.raw_from_post(schema, request.POST)
+        errors = fill.store_uploads(schema, sub, request.POST, request.FILES, raw)
+        action = request.POST.get("action", "save")
+        data = {**{k: v for k, v in data.items() if S.field_map(schema).get(k, {}).get("type") == "file"}, **raw}
+        if not errors:
+            try:
+                if action == "submit":
+                    services.submit(user, sub, raw)
+                    messages.success(request, _("已提交，等待上级审核。"))
+                    return redirect("reports:review", pk=sub.pk)
+                if action == "validate":
+                    result = services.validate(sub, raw)
+                    errors, notice = result.errors, fill.status_message(result.ok)
+                    if result.ok:
+                        services.save_draft(user, sub, raw)
+                else:
+                    services.save_draft(user, sub, raw)
+                    messages.success(request, _("草稿已保存。"))
+                    return redirect("reports:submission", pk=sub.pk)
+            except services.SubmissionInvalid as exc:
+                errors = exc.result.errors
+            except (ValidationError, PermissionDenied) as exc:
+                errors = {S.ALL: error_messages(exc)}
+        status = 400 if errors else 200
+    else:
+        sub = services.open_for_filling(user, sub)
+        data = sub.data or {}
+    context = {
+        "sub": sub, "campaign": sub.campaign, "sections": fill.views(schema, data, errors),
+        "rule_errors": fill.rule_errors(errors), "error_count": sum(len(v) for v in errors.values()),
+        "notice": notice, "rules": S.rules(schema), "overdue": timezone.localdate() > sub.campaign.deadline,
+        "events": sub.events.select_related("actor").order_by("-at", "-id")[:5],
+    }
+    return render(request, "reports/fill.html", context, status=status)
+
+
+@login_required
+@require_POST
+def submission_rows(request, pk: int):
+    """htmx: the table field re-rendered from the posted cells with a row added or removed."""
+    sub = _submission(request, pk, "change")
+    if not services.can_fill(request.user, sub):
+        raise PermissionDenied(_("该填报当前不能修改。"))
+    schema = sub.campaign.version.schema
+    key = request.POST.get("table", "")
+    f = S.field_map(schema).get(key)
+    if f is None or f.get("type") != "table":
+        raise Http404(_("没有这个表格。"))
+    rows = fill.raw_from_post(schema, request.POST).get(key, [])
+    if request.POST.get("op") == "remove":
+        try:
+            del rows[int(request.POST.get("row", ""))]
+        except (ValueError, IndexError):
+            pass
+    else:
+        limit = int(f.get("max_rows") or S.TABLE_MAX_ROWS)
+        if len(rows) >= limit:
+            return HttpResponse(_("“%(f)s”最多 %(n)s 行。") % {"f": S.label_of(f), "n": limit}, status=422)
+        rows.append({})
+    fv = fill.table_view(schema, key, rows)
+    return render(request, "reports/fill.html#table", {"f": fv, "sub": sub, "editable": True})
+
+
+@login_required
+def submission_file(request, pk: int):
+    sub = _submission(request, pk)
+    key = request.GET.get("key", "")
+    value = (sub.data or {}).get(key)
+    f = S.field_map(sub.campaign.version.schema).get(key)
+    if not f or f.get("type") != "file" or not isinstance(value, dict) or not value.get("path"):
+        raise Http404(_("没有这个附件。"))
+    path = str(value["path"])
+    if not path.startswith(f"reports/{sub.campaign_id}/{sub.pk}/") or not default_storage.exists(path):
+        raise Http404(_("没有这个附件。"))
+    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=str(value.get("name")))
+
+
+@login_required
+def submission_review(request, pk: int):
+    sub = _submission(request, pk)
+    user = request.user
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            raise PermissionDenied(_("请求无效。"))
+        decision, comment = form.cleaned_data["decision"], form.cleaned_data["comment"]
+        try:
+            if decision == "accept":
+                services.accept(user, sub, comment)
+                messages.success(request, _("已审核通过。"))
+            elif decision == "return":
+                services.return_submission(user, sub, comment)
+                messages.success(request, _("已退回，填报单位将收到通知。"))
+            else:
+                services.withdraw(user, sub)
+                messages.success(request, _("已撤回，可以修改后重新提交。"))
+                return redirect("reports:submission", pk=sub.pk)
+        except PermissionDenied:
+            raise
+        except ValidationError as exc:
+            messages.error(request, join_messages(error_messages(exc)))
+            return render(request, "reports/review.html", _review_context(request, sub, form), status=400)
+        return redirect("reports:review", pk=sub.pk)
+    return render(request, "reports/review.html", _review_context(request, sub, form))
+
+
+def _review_context(request, sub: Submission, form: ReviewForm) -> dict[str, Any]:
+    user = request.user
+    schema = sub.campaign.version.schema
+    events = list(SubmissionEvent.objects.for_user(user).filter(submission=sub).select_related("actor")
+                  .order_by("at", "id"))
+    return {
+        "sub": sub, "campaign": sub.campaign, "sections": fill.views(schema, sub.data or {}, {}, {}),
+        "events": events, "form": form,
+        "can_review": services.can_review(user, sub) and sub.status == SubmissionStatus.SUBMITTED,
+        "can_fill": services.can_fill(user, sub),
+        "can_withdraw": user_can(user, "change", sub.org_path) and sub.status == SubmissionStatus.SUBMITTED
+        and sub.campaign.status == CampaignStatus.OPEN,
+    }
+
+
+# ---- forms and versions -------------------------------------------------------------------------
+@login_required
+def form_list(request):
+    user = request.user
+    create = ReportFormCreateForm(request.POST or None, user=user)
+    if request.method == "POST" and create.is_valid():
+        d = create.cleaned_data
+        try:
+            form = services.create_form(user, owner=d["owner"], code=d["code"], name=d["name"],
+                                        description=d["description"], period=d["period"])
+        except (ValidationError, PermissionDenied) as exc:
+            create.add_error(None, error_messages(exc))
+        else:
+            return redirect("reports:version", pk=form.versions.get().pk)
+    forms_qs = (ReportForm.objects.for_user(user).alive().select_related("owner")
+                .annotate(n_versions=Count("versions")).order_by("code"))
+    return render(request, "reports/forms.html", {
+        "page": paginate(request, forms_qs, 50), "create": create,
+        "can_create": bool(scope_paths(user, "change") != []),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def form_detail(request, pk: int):
+    user = request.user
+    form = get_in_scope(ReportForm.objects.select_related("owner"), user, pk)
+    can_change = user_can(user, "change", form.org_path)
+    meta = FormMetaForm(request.POST or None, initial={"name": form.name, "period": form.period,
+                                                       "description": form.description})
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied(_("您无权修改该报表。"))
+        if meta.is_valid():
+            services.edit_form(user, form, **meta.cleaned_data)
+            messages.success(request, _("已保存。"))
+            return redirect("reports:form", pk=form.pk)
+    versions = FormVersion.objects.for_user(user).filter(form=form).annotate(n_campaigns=Count("campaigns"))
+    campaigns = Campaign.objects.for_user(user).filter(version__form=form).select_related("version")[:20]
+    return render(request, "reports/form.html", {"form_obj": form, "meta": meta, "versions": versions,
+                                                 "campaigns": campaigns, "can_change": can_change},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def form_new_version(request, pk: int):
+    form = get_in_scope(ReportForm.objects, request.user, pk, "change")
+    try:
+        version = services.new_version(request.user, form)
+    except ValidationError as exc:
+        messages.error(request, join_messages(error_messages(exc)))
+        return redirect("reports:form", pk=form.pk)
+    return redirect("reports:version", pk=version.pk)
+
+
+def _version_context(request, version: FormVersion, **extra: Any) -> dict[str, Any]:
+    schema = version.schema or {}
+    editable = version.status == VersionStatus.DRAFT and user_can(request.user, "change", version.org_path)
+    sections = []
+    for s in S.sections(schema):
+        sections.append({"key": s.get("key"), "title": s.get("title"),
+                         "fields": [{**f, "type_label": dict(FieldType.choices).get(f.get("type"), f.get("type")),
+                                     "form": FieldForm(initial=FieldForm.initial_for(str(s.get("key")), f),
+                                                            prefix=f"e-{f.get('key')}")}
+                                    for f in s.get("fields") or []],
+                         "new_field": FieldForm(initial={"section": s.get("key"), "type": "number"},
+                                                prefix=f"n-{s.get('key')}")})
+    return {"version": version, "form_obj": version.form, "sections": sections, "rules": S.rules(schema),
+            "editable": editable, "section_form": SectionForm(prefix="s"), "rule_form": RuleForm(prefix="r"),
+            "upload": UploadForm(), "figure_keys": S.figure_keys(schema), "problems": S.check_schema(schema),
+            "preview": fill.views(schema, {}, {}), **extra}
+
+
+@login_required
+def version_detail(request, pk: int):
+    version = get_in_scope(FormVersion.objects.select_related("form"), request.user, pk)
+    return render(request, "reports/version.html", _version_context(request, version))
+
+
+def _move(items: list[Any], index: int, direction: str) -> None:
+    target = index - 1 if direction == "up" else index + 1
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
+
+
+@login_required
+@require_POST
+def version_edit(request, pk: int):
+    """One structured edit of a draft version: sections, fields and rules added, changed, removed,
+    reordered. The changed schema is checked as a whole before it is saved."""
+    version = get_in_scope(FormVersion.objects.select_related("form"), request.user, pk, "change")
+    schema = copy.deepcopy(version.schema or {})
+    schema.setdefault("sections", [])
+    schema.setdefault("rules", [])
+    op = request.POST.get("op", "")
+    problems: list[str] = []
+    sections = schema["sections"]
+    index = {s.get("key"): i for i, s in enumerate(sections)}
+    where = request.POST.get("section", "") or request.POST.get("n-section", "")
+    if op == "add_section":
+        section_form = SectionForm(request.POST, prefix="s")
+        if section_form.is_valid():
+            sections.append({"key": section_form.cleaned_data["key"], "title": section_form.cleaned_data["title"],
+                             "fields": []})
+        else:
+            problems += [str(e) for errs in section_form.errors.values() for e in errs]
+    elif op in ("remove_section", "move_section") and where in index:
+        if op == "remove_section":
+            del sections[index[where]]
+        else:
+            _move(sections, index[where], request.POST.get("dir", "up"))
+    elif op == "save_field":
+        prefix = request.POST.get("prefix", "")
+        form = FieldForm(request.POST, prefix=prefix or None)
+        if form.is_valid() and form.cleaned_data["section"] in index:
+            fields = sections[index[form.cleaned_data["section"]]]["fields"]
+            new = form.to_field()
+            original = form.cleaned_data.get("original")
+            keys = [f.get("key") for f in fields]
+            if original and original in keys:
+                fields[keys.index(original)] = new
+            else:
+                fields.append(new)
+        else:
+            problems += [f"{form.fields[k].label if k in form.fields else ''}：{e}" for k, errs in form.errors.items()
+                         for e in errs] or [str(_("没有这个节。"))]
+    elif op in ("remove_field", "move_field"):
+        key = request.POST.get("key", "")
+        for s in sections:
+            keys = [f.get("key") for f in s.get("fields") or []]
+            if key in keys:
+                if op == "remove_field":
+                    del s["fields"][keys.index(key)]
+                else:
+                    _move(s["fields"], keys.index(key), request.POST.get("dir", "up"))
+    elif op == "add_rule":
+        rule_form = RuleForm(request.POST, prefix="r")
+        if rule_form.is_valid():
+            schema["rules"].append({"expr": rule_form.cleaned_data["expr"], "message": rule_form.cleaned_data["message"]})
+        else:
+            problems += [str(e) for errs in rule_form.errors.values() for e in errs]
+    elif op == "remove_rule":
+        try:
+            del schema["rules"][int(request.POST.get("index", ""))]
+        except (ValueError, IndexError):
+            problems.append(_("没有这条规则。"))
+    else:
+        problems.append(_("无法识别的操作。"))
+    if not problems:
+        try:
+            version = services.save_schema(request.user, version, schema)
+        except ValidationError as exc:
+            problems = error_messages(exc)
+    if request.htmx:
+        return render(request, "reports/version.html#editor",
+                      _version_context(request, version, edit_problems=problems))
+    if problems:
+        messages.error(request, join_messages(problems))
+    else:
+        messages.success(request, _("已保存。"))
+    return redirect("reports:version", pk=version.pk)
+
+
+@login_required
+@require_POST
+def version_publish(request, pk: int):
+    version = get_in_scope(FormVersion.objects, request.user, pk, "change")
+    try:
+        services.publish(request.user, version)
+    except ValidationError as exc:
+        messages.error(request, join_messages(error_messages(exc)))
+    else:
+        messages.success(request, _("已发布第 %(n)s 版；已发布的版本不能再修改。") % {"n": version.number})
+    return redirect("reports:version", pk=version.pk)
+
+
+@login_required
+def version_json(request, pk: int):
+    version = get_in_scope(FormVersion.objects.select_related("form"), request.user, pk)
+    body = json.dumps(version.schema, ensure_ascii=False, indent=1)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    name = f"{version.form.code}-v{version.number}.json"
+    response["Content-Disposition"] = f"attachment; filename=\"{name}\""
+    return response
+
+
+@login_required
+@require_POST
+def version_upload(request, pk: int):
+    version = get_in_scope(FormVersion.objects.select_related("form"), request.user, pk, "change")
+    form = UploadForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("请选择要上传的 JSON 文件。"))
+        services.save_schema(request.user, version, schema_from_upload(form.cleaned_data["file"]))
+    except ValidationError as exc:
+        messages.error(request, join_messages(error_messages(exc)))
+    else:
+        messages.success(request, _("已用上传的文件替换表单结构。"))
+    return redirect("reports:version", pk=version.pk)
