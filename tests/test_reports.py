@@ -707,3 +707,24 @@ def test_progress_board_filters_and_htmx(province):
     overdue = client.get(f"/reports/campaigns/{campaign.pk}/?overdue=on").content.decode()
     assert accepted.organisation.name not in overdue.split('id="filers"')[1]
     assert returned.organisation.name in overdue.split('id="filers"')[1]
+
+
+def test_registry_figures_match_direct_counts_for_every_organisation(province):
+    """One query per metric for any number of organisations (no OR of a path range per organisation)."""
+    from kexie.members.models import Membership
+    from kexie.orgs.models import Organisation
+    from kexie.reports import registry
+
+    orgs = list(Organisation.objects.alive())
+    got = registry.values(list(registry.METRICS), orgs)
+    for o in orgs:
+        children = Organisation.objects.alive().filter(path__startswith=o.path, depth=o.depth + 1)
+        below = Organisation.objects.alive().filter(path__startswith=o.path).exclude(pk=o.pk)
+        assert got[o.pk]["subordinate_orgs"] == children.count()
+        assert got[o.pk]["branches"] == children.filter(kind__code="society_branch").count()
+        assert got[o.pk]["agri_associations"] == below.filter(kind__code="agri_assoc").count()
+        assert got[o.pk]["township_associations"] == below.filter(kind__code="kx", level="township").count()
+        assert got[o.pk]["people_registered"] == sum(
+            Organisation.objects.alive().filter(path__startswith=o.path).values_list("people_count", flat=True))
+        assert got[o.pk]["individual_members"] == Membership.objects.filter(
+            society=o, deleted_at__isnull=True, status__in=registry.IN_GOOD_STANDING).count()

@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from kexie.core.scope import prefix_q
+from kexie.core.scope import minimal_prefixes, prefix_q
 from kexie.members.models import Category, GroupMembership, Membership, Status
 from kexie.orgs.models import Level, Organisation
 
@@ -52,21 +52,32 @@ def _group_members(orgs: list[Organisation]) -> dict[int, float]:
 
 
 def _children(kinds: tuple[str, ...] = ()) -> Counter:
-    """Live direct children (of the given kinds)."""
+    """Live direct children (of the given kinds). One query over the organisations one level below any of
+    the given ones, matched to their parent by path in Python (a path filter per organisation would be an
+    OR of thousands of ranges)."""
     def count(orgs: list[Organisation]) -> dict[int, float]:
-        out: dict[int, float] = {}
         by_path = {o.path: o.pk for o in orgs}
-        qs = Organisation.objects.alive().filter(prefix_q("path", list(by_path)))
+        qs = Organisation.objects.alive().filter(depth__in={o.depth + 1 for o in orgs})
         if kinds:
             qs = qs.filter(kind__code__in=kinds)
-        depth = {o.pk: o.depth for o in orgs}
+        out: dict[int, float] = {}
         step = Organisation.steplen
-        for path, d in qs.values_list("path", "depth"):
+        for path in qs.values_list("path", flat=True).iterator(chunk_size=5000):
             parent = by_path.get(path[: len(path) - step])
-            if parent is not None and d == depth[parent] + 1:
+            if parent is not None:
                 out[parent] = out.get(parent, 0.0) + 1
         return out
     return count
+
+
+def _under_any(orgs: list[Organisation]) -> Q:
+    """The subtrees of ``orgs`` as a filter: a range per minimal prefix while there are few, else every
+    organisation deep enough (SQLite refuses an OR of thousands of ranges; ``_range_sums`` keeps the
+    right ones)."""
+    prefixes = minimal_prefixes(o.path for o in orgs)
+    if len(prefixes) <= 50:
+        return prefix_q("path", prefixes)
+    return Q(depth__gt=min(o.depth for o in orgs))
 
 
 def _range_sums(orgs: list[Organisation], rows: Iterable[tuple[str, float]]) -> dict[int, float]:
@@ -89,16 +100,14 @@ def _subtree(kinds: tuple[str, ...], level: str | None = None) -> Counter:
     """Live organisations of the given kinds anywhere below (not counting the organisation itself)."""
     def count(orgs: list[Organisation]) -> dict[int, float]:
         filters = Q(kind__code__in=kinds) & (Q(level=level) if level else Q())
-        paths = Organisation.objects.alive().filter(filters).filter(
-            prefix_q("path", [o.path for o in orgs])).values_list("path", flat=True)
+        paths = Organisation.objects.alive().filter(filters).filter(_under_any(orgs)).values_list("path", flat=True)
         return _range_sums(orgs, ((p, 1.0) for p in paths))
     return count
 
 
 def _people_in_subtree(orgs: list[Organisation]) -> dict[int, float]:
     """The denormalised head counts of the organisation and everything below it."""
-    rows = Organisation.objects.alive().filter(prefix_q("path", [o.path for o in orgs])).values_list(
-        "path", "people_count")
+    rows = Organisation.objects.alive().filter(_under_any(orgs)).values_list("path", "people_count")
     below = _range_sums(orgs, ((p, float(n)) for p, n in rows))
     own = dict(Organisation.objects.filter(pk__in=[o.pk for o in orgs]).values_list("pk", "people_count"))
     return {o.pk: below[o.pk] + float(own.get(o.pk) or 0) for o in orgs}

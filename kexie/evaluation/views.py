@@ -1,0 +1,263 @@
+"""Pages of the evaluation module: systems and runs, the indicator tree, the ranking of a run per
+category, the explanation of one score, the Excel export, expert score entry, follow-ups."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kexie.core.audit import history_for
+from kexie.core.export import xlsx_sheets_response
+from kexie.core.http import error_messages, join_messages, paginate
+from kexie.core.models import AuditEntry
+from kexie.core.scope import get_in_scope, path_in_scope, scope_paths, user_can
+from kexie.evaluation import services, sources
+from kexie.evaluation.filters import ScoreFilter
+from kexie.evaluation.forms import FollowUpForm, RunForm
+from kexie.evaluation.models import (
+    EvaluationRun,
+    ExpertScore,
+    FollowUp,
+    Grade,
+    IndicatorSystem,
+    LeafScore,
+    Score,
+    SourceType,
+    Stage,
+)
+from kexie.orgs.models import Organisation
+
+PAGE_SIZE = 200
+
+
+def _default_year() -> int:
+    return timezone.localdate().year - 1
+
+
+@login_required
+def system_list(request):
+    systems = list(IndicatorSystem.objects.for_user(request.user).select_related("owner").order_by("code"))
+    runs = (EvaluationRun.objects.for_user(request.user).filter(system__in=systems)
+            .select_related("run_by").order_by("-year", "-run_at"))
+    by_system: dict[int, list[EvaluationRun]] = {}
+    for run in runs:
+        by_system.setdefault(run.system_id, []).append(run)
+    rows = [{"system": s, "runs": by_system.get(s.pk, [])} for s in systems]
+    return render(request, "evaluation/list.html", {"rows": rows})
+
+
+def _tree(system: IndicatorSystem) -> list[dict]:
+    indicators = list(system.indicators.order_by("order", "id"))
+    groups = [i for i in indicators if i.parent_id is None]
+    return [{"group": g, "leaves": [{"leaf": i, "rule": sources.method_text(i)} for i in indicators
+                                    if i.parent_id == g.pk]} for g in groups]
+
+
+@login_required
+def system_detail(request, pk: int):
+    system = get_in_scope(IndicatorSystem.objects.select_related("owner"), request.user, pk)
+    runs = EvaluationRun.objects.for_user(request.user).filter(system=system).select_related("run_by")
+    can_run = user_can(request.user, "change", system.org_path)
+    return render(request, "evaluation/system.html", {
+        "system": system, "tree": _tree(system), "runs": runs, "can_run": can_run,
+        "form": RunForm(initial={"year": _default_year()}) if can_run else None,
+        "has_expert": system.indicators.filter(source_type=SourceType.EXPERT).exists(),
+    })
+
+
+@login_required
+@require_POST
+def run_create(request, pk: int):
+    system = get_in_scope(IndicatorSystem.objects.all(), request.user, pk, "change")
+    if not user_can(request.user, "change", system.org_path):  # seeing scores is not running the system
+        raise PermissionDenied(_("只有组织评价单位可以进行评价。"))
+    form = RunForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, join_messages([str(e) for errs in form.errors.values() for e in errs]))
+        return redirect("evaluation:system", pk=system.pk)
+    try:
+        run = services.run_evaluation(request.user, system, form.cleaned_data["year"])
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, join_messages(error_messages(exc)))
+        return redirect("evaluation:system", pk=system.pk)
+    messages.success(request, _("已完成 %(year)s 年度评价：%(n)s 个组织，用时 %(seconds)s 秒。")
+                     % {"year": run.year, "n": run.organisations, "seconds": run.seconds})
+    return redirect("evaluation:run", pk=run.pk)
+
+
+def _scores(request, run: EvaluationRun, action: str):
+    qs = Score.objects.for_user(request.user, action).filter(run=run).select_related("organisation")
+    filt = ScoreFilter(request.GET, queryset=qs, run=run)
+    return filt, filt.qs.order_by("category", "category_rank", "org_path")
+
+
+@login_required
+def run_detail(request, pk: int):
+    run = get_in_scope(EvaluationRun.objects.select_related("system", "run_by"), request.user, pk)
+    filt, qs = _scores(request, run, "view")
+    return render(request, "evaluation/run.html", {
+        "run": run, "system": run.system, "filter": filt, "page": paginate(request, qs, PAGE_SIZE),
+        "grades": [(g, label, run.grade_counts.get(g, 0)) for g, label in Grade.choices],
+        "other_runs": EvaluationRun.objects.for_user(request.user).filter(system=run.system).exclude(pk=run.pk),
+    })
+
+
+@login_required
+def run_export(request, pk: int):
+    run = get_in_scope(EvaluationRun.objects.select_related("system"), request.user, pk, "export")
+    _filt, qs = _scores(request, run, "export")
+    grades = dict(Grade.choices)
+
+    def score_rows():
+        for s in qs.iterator(chunk_size=2000):
+            yield (s.organisation.code, s.organisation.name, _(s.category), float(s.total), str(grades[s.grade]),
+                   s.category_rank, s.category_size, s.rank,
+                   float(s.prev_total) if s.prev_total is not None else None,
+                   float(s.change) if s.change is not None else None,
+                   str(grades[s.prev_grade]) if s.prev_grade else "", s.missing_count, s.missing_report)
+
+    def leaf_rows():
+        leaves = (LeafScore.objects.filter(score__in=qs.values("pk"))
+                  .select_related("indicator__parent")
+                  .order_by("score__category", "score__category_rank", "score__org_path", "indicator__order")
+                  .values_list("score__organisation__code", "score__organisation__name", "indicator__parent__name",
+                               "indicator__name", "indicator__source_type", "indicator__source", "raw", "missing",
+                               "points", "indicator__weight", "rule"))
+        labels = dict(SourceType.choices)
+        for code, name, group, indicator, stype, source, raw, missing, points, weight, rule in leaves.iterator(
+                chunk_size=5000):
+            yield (code, name, group, indicator, f"{labels[stype]} {source}".strip(), raw, missing, float(points),
+                   float(weight), rule)
+
+    score_headers = [_("组织编码"), _("组织名称"), _("类别"), _("总分"), _("等次"), _("类别内排名"), _("类别内参评数"),
+                     _("总排名"), _("上年总分"), _("较上年变化"), _("上年等次"), _("缺失数据项数"), _("无已通过的年报")]
+    leaf_headers = [_("组织编码"), _("组织名称"), _("一级指标"), _("二级指标"), _("数据来源"), _("原始数据"), _("数据缺失"),
+                    _("得分"), _("分值"), _("计分过程")]
+    title = f"{run.system.name}-{run.year}"
+    return xlsx_sheets_response(title, [(_("评价结果"), score_headers, score_rows()),
+                                        (_("指标得分"), leaf_headers, leaf_rows())])
+
+
+@login_required
+def score_detail(request, pk: int):
+    score = get_in_scope(Score.objects.select_related("run__system", "organisation"), request.user, pk)
+    leaves = list(LeafScore.objects.filter(score=score).select_related("indicator__parent")
+                  .order_by("indicator__order", "indicator_id"))
+    groups: list[dict] = []
+    for leaf in leaves:
+        parent = leaf.indicator.parent
+        if not groups or groups[-1]["group"] != parent:
+            groups.append({"group": parent, "leaves": [], "points": Decimal(0)})
+        groups[-1]["leaves"].append(leaf)
+        groups[-1]["points"] += leaf.points
+    total = sum((g["points"] for g in groups), Decimal(0))
+    return render(request, "evaluation/score.html", {
+        "score": score, "run": score.run, "system": score.run.system, "groups": groups, "sum": total,
+        "category": _(score.category),
+        "adds_up": total == score.total, "follow_ups": FollowUp.objects.for_user(request.user)
+        .filter(organisation=score.organisation).select_related("decided_by", "run"),
+    })
+
+
+# -- expert scores -----------------------------------------------------------------------------------------------
+
+def _expert_targets(request, system: IndicatorSystem) -> list[Organisation]:
+    """The organisations the user may score: evaluated by the system, under a body in the user's
+    ``change`` scope (see services._evaluator_path)."""
+    paths = scope_paths(request.user, "change")
+    return [o for o in services.targets(system).orgs
+            if path_in_scope(services._evaluator_path(o), paths)]
+
+
+@login_required
+def expert_scores(request, pk: int):
+    system = get_in_scope(IndicatorSystem.objects.all(), request.user, pk)
+    indicators = list(system.indicators.filter(source_type=SourceType.EXPERT).order_by("order"))
+    if not indicators:
+        raise Http404(_("该指标体系没有专家评分指标。"))
+    try:
+        year = int(request.POST.get("year") or request.GET.get("year") or _default_year())
+    except ValueError:
+        year = _default_year()
+    orgs = _expert_targets(request, system)
+    existing = {(e.organisation_id, e.indicator_id): e for e in
+                ExpertScore.objects.for_user(request.user).filter(system=system, year=year)}
+    errors: list[str] = []
+    if request.method == "POST":
+        if not orgs:
+            raise PermissionDenied(_("您无权为该体系的参评组织录入专家评分。"))
+        saved = 0
+        for org in orgs:
+            for ind in indicators:
+                text = (request.POST.get(f"v-{org.pk}-{ind.pk}") or "").strip()
+                old = existing.get((org.pk, ind.pk))
+                if not text or (old is not None and _same(old.value, text)):
+                    continue
+                try:
+                    services.enter_expert_score(request.user, ind, year, org, text,
+                                                (request.POST.get(f"n-{org.pk}-{ind.pk}") or "").strip())
+                    saved += 1
+                except (ValidationError, PermissionDenied) as exc:
+                    errors.append(f"{org.name}：{join_messages(error_messages(exc))}")
+        if not errors:
+            messages.success(request, _("已保存 %(n)s 项专家评分。") % {"n": saved})
+            return redirect(f"{request.path}?year={year}")
+    rows = [{"org": o, "cells": [{"indicator": ind, "score": existing.get((o.pk, ind.pk)),
+                                  "name": f"v-{o.pk}-{ind.pk}", "note": f"n-{o.pk}-{ind.pk}"}
+                                 for ind in indicators]} for o in orgs]
+    return render(request, "evaluation/expert.html", {
+        "system": system, "indicators": indicators, "year": year, "rows": rows, "errors": errors,
+        "data": request.POST if errors else None,
+    }, status=400 if errors else 200)
+
+
+def _same(value: Decimal, text: str) -> bool:
+    try:
+        return Decimal(text).quantize(Decimal("0.01")) == value
+    except ArithmeticError:
+        return False
+
+
+# -- follow-ups ---------------------------------------------------------------------------------------------------
+
+@login_required
+def follow_ups(request, pk: int):
+    org = get_in_scope(Organisation.objects.all(), request.user, pk)
+    steps = list(FollowUp.objects.for_user(request.user).filter(organisation=org)
+                 .select_related("decided_by", "run__system").order_by("created_at", "id"))
+    scores = list(Score.objects.for_user(request.user).filter(organisation=org)
+                  .select_related("run__system").order_by("-run__year", "-run__run_at"))
+    can_decide = user_can(request.user, "change", services._evaluator_path(org))
+    choices = services.next_stages(org) if can_decide else []
+    form = None
+    if choices:
+        runs = [s.run for s in scores if s.run.is_current]
+        form = FollowUpForm(request.POST or None, stages=choices, runs=runs,
+                            initial={"decided_on": timezone.localdate()})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.record_follow_up(request.user, org, form.cleaned_data["run"], form.cleaned_data["stage"],
+                                          form.cleaned_data["note"], form.cleaned_data["decided_on"])
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, join_messages(error_messages(exc)))
+            else:
+                messages.success(request, _("已记录。"))
+                return redirect("evaluation:follow-ups", pk=org.pk)
+    elif request.method == "POST":
+        raise PermissionDenied(_("您无权记录该组织的后续处理，或处理已结束。"))
+    history: list[AuditEntry] = []
+    for step in steps:
+        history.extend(history_for(step))
+    return render(request, "evaluation/follow_ups.html", {
+        "org": org, "steps": steps, "scores": scores, "form": form, "can_decide": can_decide,
+        "stages": [Stage.INTERVIEW.label, Stage.WARNING.label, Stage.REVOKED.label], "history": history,
+        "fail": Grade.FAIL,
+    }, status=400 if request.method == "POST" else 200)
