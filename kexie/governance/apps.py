@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class GovernanceConfig(AppConfig):
     name = "kexie.governance"
     label = "governance"
-    verbose_name = "换届与治理合规"
+    verbose_name = _("换届与治理合规")

@@ -30,7 +30,7 @@ from fractions import Fraction
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 SHARE_PLACES = Decimal("0.000001")
 
@@ -279,11 +279,11 @@ def requirement(rule: RuleSpec) -> str:
         return f"{sign} {percent(t, 2)}"
     n = int(t)
     units: dict[str, str] = {
-        Metric.OFFICIAL_POSTS: _("%(n)s 个") % {"n": n},
+        Metric.OFFICIAL_POSTS: ngettext("%(n)s 个", "%(n)s 个", n) % {"n": n},
         Metric.OFFICIAL_AGE: _("%(n)s 周岁") % {"n": n},
-        Metric.OFFICIAL_TERMS: _("%(n)s 届") % {"n": n},
-        Metric.TERM_OVERDUE: _("%(n)s 天") % {"n": n},
-        Metric.TERM_EXPIRING: _("%(n)s 天") % {"n": n},
+        Metric.OFFICIAL_TERMS: ngettext("%(n)s 届", "%(n)s 届", n) % {"n": n},
+        Metric.TERM_OVERDUE: ngettext("%(n)s 天", "%(n)s 天", n) % {"n": n},
+        Metric.TERM_EXPIRING: ngettext("%(n)s 天", "%(n)s 天", n) % {"n": n},
     }
     return f"{sign} {units[rule.metric]}"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Sum
 from django.db.models.functions import Substr
@@ -32,6 +33,25 @@ class Stat:
     def mean(self) -> float | None:
         return self.sum / self.count if self.count else None
 
+    # Formatted once here rather than by template filters: a wide aggregate has tens of thousands of cells.
+    @property
+    def sum_text(self) -> str:
+        return _number(self.sum)
+
+    @property
+    def mean_text(self) -> str:
+        mean = self.mean
+        return "—" if mean is None else f"{mean:.2f}"
+
+    @property
+    def share_text(self) -> str:
+        return "—" if self.share is None else f"{self.share * 100:.0f}%"
+
+
+def _number(value: float) -> str:
+    """Up to two decimals, none when whole (as ``floatformat:"-2"``)."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
 
 @dataclass
 class Row:
@@ -42,6 +62,7 @@ class Row:
     by_status: dict[str, int] = field(default_factory=dict)
     stats: dict[str, Stat] = field(default_factory=dict)
     submission_id: int | None = None
+    cells: list[Stat] = field(default_factory=list)  # ``stats`` in the order of the chosen keys, for the page
 
     @property
     def counted(self) -> int:
@@ -64,6 +85,15 @@ class Aggregate:
     statuses: tuple[str, ...]
     rows: list[Row]
     total: Row
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        return [(k, self.labels[k]) for k in self.keys]
+
+    @property
+    def keys_query(self) -> str:
+        """The chosen keys as query parameters, for the drill-down links."""
+        return urlencode([("keys", k) for k in self.keys])
 
 
 def statuses_for(include_submitted: bool) -> tuple[str, ...]:
@@ -94,7 +124,8 @@ def aggregate(user: Any, campaign: Campaign, node: Organisation, keys: Sequence[
         row.by_status[r["status"]] = row.by_status.get(r["status"], 0) + r["n"]
 
     values = (SubmissionValue.objects.for_user(user, action)
-              .filter(campaign=campaign, key__in=keys, submission__status__in=statuses)
+              .filter(campaign=campaign, key__in=keys,
+                      submission_id__in=Submission.objects.filter(campaign=campaign, status__in=statuses).values("pk"))
               .filter(prefix_q("org_path", [node.path])).annotate(child=child).order_by()
               .values("child", "key").annotate(s=Sum("value"), n=Count("id")))
     for r in values:
@@ -125,5 +156,7 @@ def aggregate(user: Any, campaign: Campaign, node: Organisation, keys: Sequence[
             st = row.stats.setdefault(k, Stat())
             st.share = st.sum / whole if whole else None
         total.stats[k].share = 1.0 if whole else None
+    for row in [*rows.values(), total]:
+        row.cells = [row.stats[k] for k in keys]
     ordered = sorted(rows.values(), key=lambda r: (not r.own, r.path))
     return Aggregate(campaign, node, keys, {k: labels[k] for k in keys}, statuses, ordered, total)

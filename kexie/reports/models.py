@@ -242,7 +242,10 @@ class SubmissionValue(models.Model):
     scope_path_field = "org_path"
 
     class Meta:
-        indexes = [models.Index(fields=["campaign", "key", "org_path"], name="subvalue_campaign_key_path")]
+        # Covering (value and submission last) so that aggregating reads the index only: measured ×2 on SQLite
+        # for 2,000 filers × 200 figures (docs/benchmarks.md).
+        indexes = [models.Index(fields=["campaign", "key", "org_path", "value", "submission"],
+                                name="subvalue_aggregate")]
         constraints = [models.UniqueConstraint(fields=["submission", "key"], name="subvalue_unique")]
 
     def __str__(self) -> str:
