@@ -70,12 +70,15 @@ def test_best_peer_within_category_and_without_positive_best():
     assert result.refs[:, 0].tolist()[:5] == [10, 10, 10, 4, 4]
 
 
-def test_percentile_weak_rank_with_ties_and_missing():
+def test_percentile_mid_rank_with_ties_and_missing():
     fractions, result = one([1, 2, 2, 3, NAN], "percentile")
-    assert fractions == [0.25, 0.75, 0.75, 1.0, 0.0]  # the missing one is no peer: n = 4
+    assert fractions == [0.0, 0.5, 0.5, 1.0, 0.0]  # the missing one is no peer: n = 4; ties share their mean
     assert result.refs[0, 0] == 4
     fractions, _ = one([7, 7, 7], "percentile")
-    assert fractions == [1, 1, 1]
+    assert fractions == [0.5, 0.5, 0.5]
+    # Reporting 0 where most report 0 earns little, not nearly full marks.
+    fractions, _ = one([0, 0, 0, 0, 0, 0, 0, 0, 9, 12], "percentile")
+    assert fractions[0] < 0.5 and fractions[-1] == 1.0 and fractions[-2] == 8 / 9
     fractions, _ = one([5], "percentile")
     assert fractions == [1]
 

@@ -5,8 +5,8 @@ else. Decision 0011 explains the rules; the short version:
 * Each leaf turns its raw figure into a *fraction* in [0, 1] by one of four methods:
   ``bands`` (threshold bands, the highest threshold reached gives its share), ``linear`` (between a
   lower and an upper bound, clipped; bounds may be reversed for "lower is better"), ``best_peer``
-  (value ÷ the best value in the category) and ``percentile`` (share of the category's organisations
-  with a value ≤ this one, i.e. the "weak" percentile rank).
+  (value ÷ the best value in the category) and ``percentile`` (percentile rank by mid-rank within the
+  category: lowest 0, highest 1, ties share their mean position).
 * Leaf points = weight × fraction, rounded half-up to 0.01 (integer cents, computed exactly); the total
   is the exact sum of the rounded leaf points, so the explanation always adds up.
 * Missing data (NaN) counts as zero points and is flagged; it never leaves the peer set's organisation
@@ -120,21 +120,28 @@ def fraction_best_peer(raw: np.ndarray, groups: list[np.ndarray]) -> tuple[np.nd
 
 
 def fraction_percentile(raw: np.ndarray, groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Share of the category's organisations with data whose value is ≤ this one ("weak" percentile
-    rank): the best gets 1, equal values get equal shares, missing values are no peers."""
+    """Percentile rank by mid-rank among the category's organisations with data: the lowest value gets
+    0, the highest 1, and equal values share the mean of the positions they occupy — so an organisation
+    that reports 0 where most report 0 gets a low share, not a high one (the "weak" rank would give it
+    nearly full marks). A lone organisation gets 1; missing values are no peers."""
     out = np.zeros(raw.shape)
     ref = np.full(raw.shape, np.nan)
     for idx in groups:
         values = raw[idx]
         has = ~np.isnan(values)
         present = np.sort(values[has])
-        if present.size == 0:
+        n = present.size
+        if n == 0:
             continue
-        counted = np.searchsorted(present, values[has], side="right")
         sub = np.zeros(values.shape)
-        sub[has] = counted / present.size
+        if n == 1:
+            sub[has] = 1.0
+        else:
+            below = np.searchsorted(present, values[has], side="left")
+            upto = np.searchsorted(present, values[has], side="right")
+            sub[has] = (below + upto - 1) / (2 * (n - 1))
         out[idx] = sub
-        ref[idx] = present.size
+        ref[idx] = n
     return out, ref
 
 

@@ -146,7 +146,7 @@ def method_text(indicator: Indicator) -> str:
     if indicator.method == Method.BEST_PEER:
         return _("与同类最优值之比：本单位数值 ÷ 同类最高值")
     if indicator.method == Method.PERCENTILE:
-        return _("同类百分位：同类有数据的单位中数值不高于本单位的比例")
+        return _("同类百分位：在同类有数据的单位中按数值排位，最低得 0，最高得满分，并列取平均位次")
     return ""
 
 
@@ -168,7 +168,7 @@ class Describer:
         self.linear = _("(%(raw)s − %(low)s) ÷ (%(high)s − %(low)s) = %(pct)s（限 0–100%%）")
         self.best = _("%(raw)s ÷ 同类最优 %(best)s = %(pct)s")
         self.no_best = _("同类最优值不大于 0，得分率 0%")
-        self.pctl = _("同类 %(n)s 个有数据的单位中，数值不高于 %(raw)s 的占 %(pct)s")
+        self.pctl = _("数值 %(raw)s 在同类 %(n)s 个有数据的单位中的百分位为 %(pct)s")
         if self.method == Method.BANDS:
             self.bands = sorted((float(t), float(s)) for t, s in self.params.get("bands", []))
 
