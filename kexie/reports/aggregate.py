@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Count, Sum
 from django.db.models.functions import Substr
+from django.utils.safestring import SafeString, mark_safe
 
 from kexie.core.scope import prefix_q
 from kexie.orgs.models import Organisation
@@ -70,6 +72,14 @@ class Row:
 
     statuses: tuple[str, ...] = (SubmissionStatus.ACCEPTED,)
 
+    def cells_html(self, tag: str = "td") -> SafeString:
+        """The row's figures as table cells (sum, mean, count, share per chosen figure), built here in one
+        pass: a wide aggregate is tens of thousands of cells, too many for template loops."""
+        # Every value is a number formatted by Stat (digits, '.', '%', '—'): nothing to escape.
+        cell = f'<{tag} class="num">{{}}</{tag}>' * 4
+        return mark_safe("".join(cell.format(s.sum_text, s.mean_text, s.count, s.share_text)  # noqa: S308
+                                 for s in self.cells))
+
     @property
     def leaf(self) -> bool:
         """A single filer with nothing below it: drill-down opens its submission."""
@@ -90,7 +100,7 @@ class Aggregate:
     def columns(self) -> list[tuple[str, str]]:
         return [(k, self.labels[k]) for k in self.keys]
 
-    @property
+    @cached_property
     def keys_query(self) -> str:
         """The chosen keys as query parameters, for the drill-down links."""
         return urlencode([("keys", k) for k in self.keys])
