@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "kexie.reports",
     "kexie.evaluation",
     "kexie.governance",
+    "kexie.calls",
 ]
 
 MIDDLEWARE = [

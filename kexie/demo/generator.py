@@ -509,5 +509,8 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
     from kexie.demo.reports import seed_reports
 
     counts["report_filers"] = sum(seed_reports(gen, log).values())
+    from kexie.demo.calls import seed_calls
+
+    counts["call_applications"] = sum(v for k, v in seed_calls(gen, log).items() if k != "experts")
     counts["orgs"] = Organisation.objects.count()
     return counts

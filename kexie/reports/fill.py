@@ -149,6 +149,32 @@ def table_view(schema: Mapping[str, Any], key: str, rows: list[dict[str, Any]]) 
     return None
 
 
+class TableFull(Exception):
+    """Adding a row would pass the table's ``max_rows``; the message is for the user."""
+
+
+def edit_table(schema: Mapping[str, Any], post: Mapping[str, Any]) -> FieldView | None:
+    """The htmx row editor shared by every form page: the table field named by ``post["table"]``, re-read
+    from the posted cells with one row added (``op=add``) or removed (``op=remove``, ``row=i``). None for a
+    field that is not a table of the schema; ``TableFull`` at the row limit."""
+    key = str(post.get("table", ""))
+    f = S.field_map(schema).get(key)
+    if f is None or f.get("type") != "table":
+        return None
+    rows = raw_from_post(schema, post).get(key, [])
+    if post.get("op") == "remove":
+        try:
+            del rows[int(str(post.get("row", "")))]
+        except (ValueError, IndexError):
+            pass
+    else:
+        limit = int(f.get("max_rows") or S.TABLE_MAX_ROWS)
+        if len(rows) >= limit:
+            raise TableFull(_("“%(f)s”最多 %(n)s 行。") % {"f": S.label_of(f), "n": limit})
+        rows.append({})
+    return table_view(schema, key, rows)
+
+
 def rule_errors(errors: Mapping[str, list[str]]) -> list[str]:
     return list(errors.get(S.ALL, []))
 

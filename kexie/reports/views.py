@@ -316,23 +316,12 @@ def submission_rows(request, pk: int):
     sub = _submission(request, pk, "change")
     if not services.can_fill(request.user, sub):
         raise PermissionDenied(_("该填报当前不能修改。"))
-    schema = sub.campaign.version.schema
-    key = request.POST.get("table", "")
-    f = S.field_map(schema).get(key)
-    if f is None or f.get("type") != "table":
+    try:
+        fv = fill.edit_table(sub.campaign.version.schema, request.POST)
+    except fill.TableFull as exc:
+        return HttpResponse(str(exc), status=422)
+    if fv is None:
         raise Http404(_("没有这个表格。"))
-    rows = fill.raw_from_post(schema, request.POST).get(key, [])
-    if request.POST.get("op") == "remove":
-        try:
-            del rows[int(request.POST.get("row", ""))]
-        except (ValueError, IndexError):
-            pass
-    else:
-        limit = int(f.get("max_rows") or S.TABLE_MAX_ROWS)
-        if len(rows) >= limit:
-            return HttpResponse(_("“%(f)s”最多 %(n)s 行。") % {"f": S.label_of(f), "n": limit}, status=422)
-        rows.append({})
-    fv = fill.table_view(schema, key, rows)
     return render(request, "reports/fill.html#table", {"f": fv, "sub": sub, "editable": True})
 
 

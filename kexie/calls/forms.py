@@ -1,0 +1,82 @@
+"""Forms of the calls pages. The JSON parts of a call (eligibility, stages, rubric, the application form)
+are edited as JSON text or uploaded as a JSON file; ``services.check_call`` says what is wrong in Chinese."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+
+from kexie.calls.models import ApplicantKind, CallType
+from kexie.reports.forms import schema_from_upload
+
+JSON_FIELDS = ("eligibility", "stages", "rubric", "form_schema")
+
+
+class CallForm(forms.Form):
+    code = forms.SlugField(label=_("批次代码"), max_length=60)
+    name = forms.CharField(label=_("名称"), max_length=120)
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    type = forms.ChoiceField(label=_("类型"), choices=CallType.choices)
+    applicant_kind = forms.ChoiceField(label=_("申报主体"), choices=ApplicantKind.choices)
+    description = forms.CharField(label=_("说明"), required=False, max_length=8000, widget=forms.Textarea(attrs={"rows": 3}))
+    reviews_per_application = forms.IntegerField(label=_("每份申报评审专家数"), min_value=1, max_value=50, initial=3)
+    blind = forms.BooleanField(label=_("匿名评审"), required=False)
+    funds = forms.BooleanField(label=_("提供资助"), required=False)
+    funding_per_item = forms.DecimalField(label=_("单项资助金额（万元）"), required=False, min_value=0, max_digits=10,
+                                          decimal_places=2)
+    funding_total = forms.DecimalField(label=_("资助总额（万元）"), required=False, min_value=0, max_digits=12,
+                                       decimal_places=2)
+    places = forms.IntegerField(label=_("计划入选数"), required=False, min_value=0)
+    eligibility = forms.CharField(label=_("申报条件（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    stages = forms.CharField(label=_("阶段与截止日期（JSON）"), widget=forms.Textarea(attrs={"rows": 4}))
+    rubric = forms.CharField(label=_("评分细则（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    form_schema = forms.CharField(label=_("申报表（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    schema_file = forms.FileField(label=_("或上传申报表 JSON 文件"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in JSON_FIELDS:
+            text = (data.get(name) or "").strip()
+            if not text:
+                data[name] = {"sections": [], "rules": []} if name == "form_schema" else []
+                continue
+            try:
+                data[name] = json.loads(text)
+            except json.JSONDecodeError:
+                self.add_error(name, _gettext("不是有效的 JSON。"))
+        upload = data.get("schema_file")
+        if upload:
+            try:
+                data["form_schema"] = schema_from_upload(upload)
+            except forms.ValidationError as exc:
+                self.add_error("schema_file", exc)
+        return data
+
+    def values(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        keys = ("name", "year", "type", "applicant_kind", "description", "reviews_per_application", "blind", "funds",
+                "funding_per_item", "funding_total", "places", *JSON_FIELDS)
+        return {k: d.get(k) for k in keys}
+
+    @staticmethod
+    def initial_for(call: Any) -> dict[str, Any]:
+        initial = {k: getattr(call, k) for k in ("code", "name", "year", "type", "applicant_kind", "description",
+                                                 "reviews_per_application", "blind", "funds", "funding_per_item",
+                                                 "funding_total", "places")}
+        for name in JSON_FIELDS:
+            initial[name] = json.dumps(getattr(call, name), ensure_ascii=False, indent=1)
+        return initial
+
+
+class ReasonForm(forms.Form):
+    comment = forms.CharField(label=_("意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LibraryForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=120)
+    description = forms.CharField(label=_("说明"), required=False, max_length=4000,
+                                  widget=forms.Textarea(attrs={"rows": 2}))

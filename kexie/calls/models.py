@@ -1,0 +1,403 @@
+"""申报评审 (SPEC §3.4, decision 0013): one engine for every call.
+
+A ``Call`` is data: type, owner, applicant kind, eligibility rules (``eligibility.py``), an application form
+(the report-form schema of ``kexie.reports.schema``: number/text/choice/date/file/table fields), the stage
+sequence with deadlines, a rubric, reviews per application, funding. ``Quota`` rows give each nominating
+organisation its places (推荐名额). An ``Application`` moves through statuses that follow the stages, each
+move kept in ``ApplicationEvent`` (with the data as submitted). Expert libraries (``ExpertLibrary`` →
+``Expert``) hold registry people with availability and load; ``ConflictDeclaration`` is a self-declared
+conflict (回避), and ``ReviewAssignment`` is an expert's assigned application (released on a conflict).
+
+Stages (``Call.stages``)::
+
+    [{"code": "apply", "deadline": "2026-03-31"}, {"code": "nominate", "deadline": "2026-04-15"},
+     {"code": "formal", "deadline": "2026-04-30"}, {"code": "review_corr", "deadline": "2026-05-31"},
+     {"code": "notice", "deadline": "2026-06-10"}, {"code": "result", "deadline": ""}]
+
+Rubric (``Call.rubric``): ``[{"key": "innovation", "label": "创新性", "weight": 0.4, "max": 100,
+"guidance": "…"}]`` with weights summing to 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet
+from kexie.core.scope import ScopedQuerySet, prefix_q
+
+
+class CallType(models.TextChoices):
+    TOPIC = "topic", _("课题")
+    TALENT = "talent", _("人才托举")
+    AWARD = "award", _("奖项与院士推荐")
+    POPSCI = "popsci", _("科普作品")
+    BASE = "base", _("基地与示范县认定")
+    FUNCTION = "function", _("承接职能项目")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("个人")
+    ORG = "org", _("单位")
+
+
+class Stage(models.TextChoices):
+    """The stages in their only possible order; a call uses a subsequence starting with 申报, ending with 结果."""
+
+    APPLY = "apply", _("申报")
+    NOMINATE = "nominate", _("单位推荐")
+    FORMAL = "formal", _("形式审查")
+    REVIEW_CORR = "review_corr", _("通讯评审")
+    REVIEW_MEETING = "review_meeting", _("会议评审")
+    NOTICE = "notice", _("公示")
+    RESULT = "result", _("结果")
+
+
+STAGE_ORDER = [s.value for s in Stage]
+REVIEW_STAGES = (Stage.REVIEW_CORR, Stage.REVIEW_MEETING)
+
+
+class CallStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    OPEN = "open", _("进行中")
+    CLOSED = "closed", _("已结束")
+
+
+class Call(SoftDeleteModel):
+    code = models.SlugField(_("批次代码"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=120)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    type = models.CharField(_("类型"), max_length=12, choices=CallType.choices)
+    description = models.TextField(_("说明"), blank=True, max_length=8000)
+    owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="calls",
+                              verbose_name=_("主办单位"))
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    applicant_kind = models.CharField(_("申报主体"), max_length=8, choices=ApplicantKind.choices,
+                                      default=ApplicantKind.PERSON)
+    eligibility = models.JSONField(_("申报条件"), default=list, blank=True)
+    form_schema = models.JSONField(_("申报表"), default=dict, blank=True)
+    stages = models.JSONField(_("阶段与截止日期"), default=list)
+    current_stage = models.CharField(_("当前阶段"), max_length=16, choices=Stage.choices, default=Stage.APPLY)
+    rubric = models.JSONField(_("评分细则"), default=list, blank=True)
+    reviews_per_application = models.PositiveSmallIntegerField(_("每份申报评审专家数"), default=3)
+    blind = models.BooleanField(_("匿名评审"), default=False)
+    funds = models.BooleanField(_("提供资助"), default=False)
+    funding_per_item = models.DecimalField(_("单项资助金额（万元）"), max_digits=10, decimal_places=2, null=True,
+                                           blank=True)
+    funding_total = models.DecimalField(_("资助总额（万元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    places = models.PositiveIntegerField(_("计划入选数"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=8, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = SoftDeleteQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    AUDIT_FIELDS = ("code", "name", "year", "type", "owner", "applicant_kind", "current_stage",
+                    "reviews_per_application", "blind", "funds", "funding_per_item", "funding_total", "places",
+                    "status")
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("申报批次")
+        ordering = ["-year", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # ---- stages --------------------------------------------------------------------------------
+    def stage_codes(self) -> list[str]:
+        return [str(s.get("code")) for s in self.stages if isinstance(s, dict)]
+
+    def deadline_of(self, code: str) -> Any:
+        """The stage's deadline as a date, or None."""
+        import datetime as dt
+
+        for s in self.stages:
+            if isinstance(s, dict) and s.get("code") == code and s.get("deadline"):
+                return dt.date.fromisoformat(str(s["deadline"]))
+        return None
+
+    def has_stage(self, code: str) -> bool:
+        return code in self.stage_codes()
+
+    def next_stage(self) -> str | None:
+        codes = self.stage_codes()
+        i = codes.index(self.current_stage) if self.current_stage in codes else -1
+        return codes[i + 1] if 0 <= i < len(codes) - 1 else None
+
+    def stage_rows(self) -> list[dict[str, Any]]:
+        codes = self.stage_codes()
+        here = codes.index(self.current_stage) if self.current_stage in codes else -1
+        labels = dict(Stage.choices)
+        return [{"code": c, "label": labels.get(c, c), "deadline": self.deadline_of(c),
+                 "state": "done" if i < here else ("current" if i == here else "todo")}
+                for i, c in enumerate(codes)]
+
+
+class Quota(models.Model):
+    """推荐名额: how many applications one nominating organisation may endorse in a call."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("申报批次"))
+    organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="call_quotas",
+                                     verbose_name=_("推荐单位"))
+    org_path = models.CharField(max_length=255, editable=False)
+    places = models.PositiveIntegerField(_("推荐名额"))
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("推荐名额")
+        ordering = ["call", "org_path"]
+        constraints = [models.UniqueConstraint(fields=["call", "organisation"], name="calls_quota_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.call} · {self.organisation}"
+
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        return prefix_q("org_path", paths) | prefix_q("call__org_path", paths)
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    NOMINATED = "nominated", _("已推荐")
+    NOT_NOMINATED = "not_nominated", _("未获推荐")
+    RETURNED = "returned", _("退回修改")
+    FORMAL_PASSED = "formal_passed", _("形式审查通过")
+    FORMAL_FAILED = "formal_failed", _("形式审查未通过")
+    UNDER_REVIEW = "under_review", _("评审中")
+    REVIEWED = "reviewed", _("评审完成")
+    PUBLICISED = "publicised", _("公示中")
+    APPROVED = "approved", _("入选")
+    NOT_APPROVED = "not_approved", _("未入选")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+# Statuses that no longer take part (they free their nomination place).
+CLOSED_STATUSES = (ApplicationStatus.NOT_NOMINATED, ApplicationStatus.FORMAL_FAILED, ApplicationStatus.WITHDRAWN,
+                   ApplicationStatus.NOT_APPROVED)
+EDITABLE_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+
+
+class ApplicationQuerySet(ScopedQuerySet):
+    pass
+
+
+class Application(models.Model):
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申报批次"))
+    applicant_person = models.ForeignKey("people.Person", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="call_applications", verbose_name=_("申报人"))
+    applicant_org = models.ForeignKey("orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="call_applications", verbose_name=_("申报单位"))
+    nominator = models.ForeignKey("orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="call_nominations", verbose_name=_("推荐单位"))
+    # The applicant's organisation path (the person's own organisation, or the applying organisation).
+    org_path = models.CharField(max_length=255, editable=False)
+    title = models.CharField(_("申报名称"), max_length=200)
+    data = models.JSONField(_("申报内容"), default=dict, blank=True)
+    keywords = models.JSONField(_("关键词"), default=list, blank=True)
+    disciplines = models.JSONField(_("学科代码"), default=list, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=ApplicationStatus.choices,
+                              default=ApplicationStatus.DRAFT)
+    status_reason = models.TextField(_("意见"), blank=True, max_length=4000)
+    # Up to three experts the applicant asks to avoid: [{"person_id": 1, "name": "…", "reason": "…"}].
+    avoid_requests = models.JSONField(_("申请回避的专家"), default=list, blank=True)
+    # [{"name": "…", "employer": "…", "person_id": null}]
+    collaborators = models.JSONField(_("合作者"), default=list, blank=True)
+    relatives = models.JSONField(_("亲属"), default=list, blank=True)
+    revision = models.PositiveIntegerField(_("提交次数"), default=0)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    nominated_at = models.DateTimeField(_("推荐时间"), null=True, blank=True)
+    funding = models.DecimalField(_("资助金额（万元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ApplicationQuerySet.as_manager()
+
+    AUDIT_FIELDS = ("title", "status", "status_reason", "nominator", "revision", "funding")
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("申报")
+        ordering = ["call", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "applicant_person"], condition=Q(applicant_person__isnull=False),
+                                    name="calls_application_person_unique"),
+            models.UniqueConstraint(fields=["call", "applicant_org"], condition=Q(applicant_org__isnull=False),
+                                    name="calls_application_org_unique"),
+            models.CheckConstraint(condition=Q(applicant_person__isnull=False) | Q(applicant_org__isnull=False),
+                                   name="calls_application_has_applicant"),
+        ]
+        indexes = [models.Index(fields=["call", "status"], name="calls_app_call_status"),
+                   models.Index(fields=["call", "nominator", "status"], name="calls_app_nominator"),
+                   models.Index(fields=["org_path"], name="calls_app_org_path")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        """The applicant's organisation, the nominating organisation or the call's owner in scope."""
+        return (prefix_q("org_path", paths) | prefix_q("nominator__path", paths)
+                | prefix_q("call__org_path", paths))
+
+    @property
+    def applicant_name(self) -> str:
+        if self.applicant_person_id:
+            return self.applicant_person.name if self.applicant_person else ""
+        return self.applicant_org.name if self.applicant_org else ""
+
+
+class EventAction(models.TextChoices):
+    CREATED = "created", _("创建")
+    SAVED = "saved", _("保存草稿")
+    SUBMITTED = "submitted", _("提交")
+    NOMINATED = "nominated", _("推荐")
+    DECLINED = "declined", _("不予推荐")
+    FORMAL_PASSED = "formal_passed", _("形式审查通过")
+    FORMAL_FAILED = "formal_failed", _("形式审查不通过")
+    RETURNED = "returned", _("退回修改")
+    STAGE = "stage", _("进入下一阶段")
+    WITHDRAWN = "withdrawn", _("撤回")
+
+
+class ApplicationEvent(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events",
+                                    verbose_name=_("申报"))
+    action = models.CharField(_("操作"), max_length=16, choices=EventAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    comment = models.TextField(_("意见"), blank=True, max_length=4000)
+    data: Any = models.JSONField(_("当时的申报内容"), null=True, blank=True)
+    org_path = models.CharField(max_length=255, editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("申报记录")
+        ordering = ["application", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.get_action_display()}"
+
+
+class ExpertLibrary(SoftDeleteModel):
+    """评审专家库 of an organisation."""
+
+    name = models.CharField(_("名称"), max_length=120)
+    owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="expert_libraries",
+                              verbose_name=_("管理单位"))
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    description = models.TextField(_("说明"), blank=True, max_length=4000)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = SoftDeleteQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("评审专家库")
+        ordering = ["org_path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Expert(models.Model):
+    """A registry person in a library; disciplines, expertise and employer are read from the registry."""
+
+    library = models.ForeignKey(ExpertLibrary, on_delete=models.CASCADE, related_name="experts",
+                                verbose_name=_("专家库"))
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="expert_entries",
+                               verbose_name=_("专家"))
+    org_path = models.CharField(max_length=255, editable=False)  # the library's owner
+    available = models.BooleanField(_("可参加评审"), default=True)
+    unavailable_until = models.DateField(_("暂停至"), null=True, blank=True)
+    max_per_call = models.PositiveSmallIntegerField(_("每批次最多评审数"), default=20)
+    past_reviews = models.PositiveIntegerField(_("累计评审数"), default=0)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    added_at = models.DateTimeField(_("入库时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("评审专家")
+        ordering = ["library", "id"]
+        constraints = [models.UniqueConstraint(fields=["library", "person"], name="calls_expert_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.library} · {self.person}"
+
+
+class ConflictDeclaration(models.Model):
+    """A conflict an expert declares on an application (自行申报回避)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="conflict_declarations",
+                                    verbose_name=_("申报"))
+    expert = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="conflict_declarations",
+                               verbose_name=_("专家"))
+    reason = models.TextField(_("回避理由"), max_length=1000)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("申报人"))
+    declared_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    org_path = models.CharField(max_length=255, editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("回避声明")
+        constraints = [models.UniqueConstraint(fields=["application", "expert"], name="calls_conflict_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.expert} ↔ {self.application}"
+
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        return prefix_q("org_path", paths) | prefix_q("application__call__org_path", paths)
+
+
+class AssignmentStatus(models.TextChoices):
+    ASSIGNED = "assigned", _("已分配")
+    RELEASED = "released", _("已释放（回避）")
+    DONE = "done", _("已评审")
+
+
+class ReviewAssignment(models.Model):
+    """An application assigned to an expert for review; a declared conflict releases it for reassignment."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("申报批次"))
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments",
+                                    verbose_name=_("申报"))
+    expert = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="review_assignments",
+                               verbose_name=_("专家"))
+    stage = models.CharField(_("评审阶段"), max_length=16, choices=Stage.choices, default=Stage.REVIEW_CORR)
+    status = models.CharField(_("状态"), max_length=10, choices=AssignmentStatus.choices,
+                              default=AssignmentStatus.ASSIGNED)
+    affinity = models.FloatField(_("匹配度"), default=0)
+    released_reason = models.CharField(_("释放原因"), max_length=1000, blank=True)
+    org_path = models.CharField(max_length=255, editable=False)  # the call's owner
+    created_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("评审分配")
+        constraints = [models.UniqueConstraint(fields=["application", "expert", "stage"],
+                                               name="calls_assignment_unique")]
+        indexes = [models.Index(fields=["call", "expert", "status"], name="calls_assign_expert")]
+
+    def __str__(self) -> str:
+        return f"{self.expert} → {self.application}"

@@ -1,0 +1,228 @@
+"""Demo 申报评审 data for ``kexie seed``: two calls of the province association with quotas, an expert
+library drawn from the registry, and applications in various states — deterministic from the seed.
+
+- 青年人才托举工程 (seed 000: the yearly 100 young talents under 35): individuals under 35 who are
+  members of a society, nominated by their society (2 places each) or their city association (3 places);
+  in the 单位推荐 stage with some nominated, one declined, a few still drafts.
+- 优秀科普作品评选 (seed 001: 100 excellent popular-science works a year): in the 形式审查 stage, some
+  passed, one returned for revision, one failed, the rest waiting.
+- 省科协评审专家库: ~50 senior experts from the registry with availability and past load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.db import transaction
+
+from kexie.calls import eligibility, services
+from kexie.calls.models import Call
+from kexie.members.models import Membership
+from kexie.orgs.models import Organisation
+from kexie.people.models import Person, PersonDiscipline
+
+TALENT_FORM = {"sections": [
+    {"key": "basic", "title": "基本情况", "fields": [
+        {"key": "direction", "label": "研究方向", "type": "text", "required": True},
+        {"key": "discipline", "label": "学科代码", "type": "text", "required": True,
+         "help": "GB/T 13745 学科代码，如 520（计算机科学技术）"},
+        {"key": "keywords", "label": "关键词", "type": "text", "required": True, "help": "3-5 个，用顿号分隔"},
+        {"key": "summary", "label": "主要学术成绩与创新点", "type": "text", "required": True, "multiline": True,
+         "max_length": 1500}]},
+    {"key": "output", "title": "代表性成果", "fields": [
+        {"key": "papers", "label": "代表性论文或专利", "type": "table", "max_rows": 10, "required": True, "columns": [
+            {"key": "title", "label": "题目", "type": "text", "required": True},
+            {"key": "venue", "label": "期刊/专利号", "type": "text"},
+            {"key": "year", "label": "年份", "type": "number", "min": 1990, "max": 2100}]},
+        {"key": "letter", "label": "推荐意见（盖章扫描件）", "type": "file", "extensions": ["pdf", "jpg", "png"],
+         "max_size": 5242880}]},
+], "rules": []}
+
+POPSCI_FORM = {"sections": [
+    {"key": "work", "title": "作品信息", "fields": [
+        {"key": "category", "label": "作品类别", "type": "choice", "required": True,
+         "choices": ["科普图书", "科普视频", "科普动漫", "科普文章", "科普展品"]},
+        {"key": "published_on", "label": "首次发表日期", "type": "date", "required": True},
+        {"key": "discipline", "label": "学科代码", "type": "text"},
+        {"key": "keywords", "label": "关键词", "type": "text", "required": True},
+        {"key": "audience", "label": "目标人群", "type": "choice",
+         "choices": ["青少年", "农民", "产业工人", "老年人", "领导干部和公务员", "社会公众"]},
+        {"key": "summary", "label": "作品简介", "type": "text", "required": True, "multiline": True},
+        {"key": "reach", "label": "传播量", "type": "number", "unit": "人次", "min": 0},
+        {"key": "authors", "label": "主创人员", "type": "table", "max_rows": 8, "columns": [
+            {"key": "name", "label": "姓名", "type": "text", "required": True},
+            {"key": "role", "label": "分工", "type": "text"}]},
+        {"key": "sample", "label": "作品样本", "type": "file", "extensions": ["pdf", "zip", "jpg", "png"],
+         "max_size": 20971520}]},
+], "rules": []}
+
+RUBRIC_TALENT = [
+    {"key": "innovation", "label": "创新性", "weight": 0.4, "max": 100, "guidance": "研究的原创性与前沿性"},
+    {"key": "achievement", "label": "学术成绩", "weight": 0.35, "max": 100, "guidance": "代表性成果的水平与影响"},
+    {"key": "potential", "label": "发展潜力", "weight": 0.25, "max": 100, "guidance": "成长空间与培养价值"},
+]
+RUBRIC_POPSCI = [
+    {"key": "science", "label": "科学性", "weight": 0.4, "max": 100, "guidance": "内容准确、无知识性错误"},
+    {"key": "art", "label": "艺术性与可读性", "weight": 0.3, "max": 100, "guidance": "表现形式与通俗程度"},
+    {"key": "impact", "label": "传播效果", "weight": 0.3, "max": 100, "guidance": "覆盖人群与社会反响"},
+]
+CATEGORIES = ["科普图书", "科普视频", "科普动漫", "科普文章", "科普展品"]
+WORK_TOPICS = ["身边的", "走近", "图说", "漫话", "揭秘", "一本书读懂"]
+RETURN_REASON = "附件不清晰或无效"
+
+
+def _stages(today: dt.date, codes: list[str], start: int) -> list[dict[str, str]]:
+    """Deadlines every 20 days from ``today + start``; 结果 without a deadline."""
+    out = []
+    for i, code in enumerate(codes):
+        day = today + dt.timedelta(days=start + 20 * i)
+        out.append({"code": code, "deadline": "" if code == "result" else day.isoformat()})
+    return out
+
+
+def _codes(person_ids: list[int]) -> dict[int, str]:
+    codes: dict[int, str] = {}
+    for pid, code in PersonDiscipline.objects.filter(person_id__in=person_ids).order_by(
+            "person_id", "-is_primary", "discipline__code").values_list("person_id", "discipline__code"):
+        codes.setdefault(pid, code)
+    return codes
+
+
+def seed_calls(gen: Any, log: Any = print) -> dict[str, int]:
+    root: Organisation = gen.root
+    today: dt.date = gen.today
+    year = today.year
+    rng = random.Random(f"calls-{gen.seed}")
+    out: dict[str, int] = {}
+    with transaction.atomic():
+        out["experts"] = _library(root, rng, today)
+        out["talent"] = _talent(root, rng, today, year)
+        out["popsci"] = _popsci(root, rng, today, year)
+    log(f"  申报评审：专家 {out['experts']} 位，托举工程申报 {out['talent']} 份，科普作品申报 {out['popsci']} 份")
+    return out
+
+
+def _library(root: Organisation, rng: random.Random, today: dt.date) -> int:
+    lib = services.create_library(None, owner=root, name="省科协评审专家库",
+                                  description="从全省科技工作者登记信息中遴选的高级职称专家，用于各类申报评审。")
+    pool = list(Person.objects.filter(deleted_at__isnull=True, title_level__in=["senior", "vice_senior"])
+                .exclude(expertise=[]).order_by("pk").values_list("pk", flat=True)[:2000])
+    chosen = sorted(rng.sample(pool, min(50, len(pool))))
+    services.add_experts(None, lib, list(Person.objects.filter(pk__in=chosen).order_by("pk")), max_per_call=15)
+    for i, expert in enumerate(lib.experts.order_by("pk")):
+        expert.past_reviews = rng.randint(0, 60)
+        if i % 9 == 4:
+            expert.available = False
+            expert.unavailable_until = today + dt.timedelta(days=120)
+            expert.note = "出国访问"
+        expert.save()
+    return len(chosen)
+
+
+def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
+    codes = ["apply", "nominate", "formal", "review_corr", "review_meeting", "notice", "result"]
+    call = services.create_call(
+        None, owner=root, code=f"talent-{year}", name=f"{year}年度青年人才托举工程", year=year, type="talent",
+        applicant_kind="person",
+        description="每年遴选 100 名 35 岁以下优秀青年科技工作者，连续 3 年给予培养经费支持。由省级学会和市科协推荐。",
+        eligibility=[{"rule": "age", "on": f"{year}-12-31", "max": 35}, {"rule": "membership", "society": None},
+                     {"rule": "previous", "years": 3, "types": ["talent"], "statuses": ["approved"]}],
+        form_schema=TALENT_FORM, stages=_stages(today, codes, 10), rubric=RUBRIC_TALENT, reviews_per_application=5,
+        blind=True, funds=True, funding_per_item=15, funding_total=1500, places=100)
+    services.open_call(None, call)
+    young = dt.date(year - 35, 1, 1)
+    members = list(Membership.objects.filter(deleted_at__isnull=True, status__in=eligibility.GOOD_STANDING,
+                                             person__birth_date__gte=young, person__deleted_at__isnull=True,
+                                             society__depth=2).order_by("person_id", "society_id")
+                   .values_list("person_id", "society_id"))
+    society_of: dict[int, int] = {}
+    for pid, sid in members:
+        society_of.setdefault(pid, sid)
+    people = sorted(rng.sample(sorted(society_of), min(36, len(society_of))))
+    societies = sorted({society_of[p] for p in people})
+    quota_orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=societies)}
+    cities = list(Organisation.objects.filter(depth=2, kind__code="kx").order_by("path"))
+    services.set_quotas(None, call, {**{o: 2 for o in quota_orgs.values()}, **{c: 3 for c in cities}})
+    codes_of = _codes(people)
+    apps = []
+    for i, person in enumerate(Person.objects.filter(pk__in=people).order_by("pk")):
+        city = next((c for c in cities if person.org_path.startswith(c.path)), None)
+        nominator = city if (i % 4 == 3 and city is not None) else quota_orgs[society_of[person.pk]]
+        words = list(person.expertise or [])[:4] or ["交叉学科"]
+        app = services.start_application(None, call, person=person, nominator=nominator,
+                                         title=f"{person.name}：{words[0]}方向青年人才托举")
+        data = {"direction": words[0], "discipline": codes_of.get(person.pk, "")[:5] or "410",
+                "keywords": "、".join(words),
+                "summary": f"长期从事{words[0]}研究，在{'、'.join(words[1:3]) or words[0]}方面取得创新性成果，"
+                           f"主持省部级项目{rng.randint(1, 4)}项。",
+                "papers": [{"title": f"{w}若干关键问题研究", "venue": rng.choice(["中国科学", "科学通报", "自然科学进展"]),
+                            "year": year - rng.randint(0, 4)} for w in words[:rng.randint(1, 3)]]}
+        if i % 9 == 8:
+            services.save_draft(None, app, {k: v for k, v in data.items() if k != "papers"})
+            continue
+        apps.append(services.submit(None, app, data))
+    call = services.advance_stage(None, Call.objects.get(pk=call.pk))
+    used: dict[int, int] = {}
+    declined = False
+    for app in apps:
+        assert app.nominator is not None
+        places = 3 if app.nominator.depth == 2 and app.nominator in cities else 2
+        if not declined and used.get(app.nominator_id or 0, 0) == 0 and rng.random() < 0.2:
+            services.decline(None, app, "申报材料中代表性成果与研究方向关联不够紧密，本单位不予推荐。")
+            declined = True
+            continue
+        if used.get(app.nominator_id or 0, 0) < places - (1 if rng.random() < 0.3 else 0):
+            services.nominate(None, app, "经本单位评议，同意推荐。")
+            used[app.nominator_id or 0] = used.get(app.nominator_id or 0, 0) + 1
+    # The 申报 stage has ended: its deadline lies in the past.
+    stages = _stages(today, codes, -25)
+    stages[1]["deadline"] = (today + dt.timedelta(days=12)).isoformat()
+    for s in stages[2:]:
+        if s["deadline"]:
+            s["deadline"] = (dt.date.fromisoformat(s["deadline"]) + dt.timedelta(days=40)).isoformat()
+    services.edit_call(None, call, stages=stages)
+    return len(people)
+
+
+def _popsci(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
+    codes = ["apply", "formal", "review_corr", "review_meeting", "notice", "result"]
+    call = services.create_call(
+        None, owner=root, code=f"popsci-{year}", name=f"{year}年度优秀科普作品评选", year=year, type="popsci",
+        applicant_kind="person",
+        description="每年评选 100 部优秀科普作品，涵盖图书、视频、动漫、文章和展品，面向公众征集。",
+        eligibility=[], form_schema=POPSCI_FORM, stages=_stages(today, codes, 10), rubric=RUBRIC_POPSCI,
+        reviews_per_application=3, funds=True, funding_per_item=2, places=100)
+    services.open_call(None, call)
+    pool = list(Person.objects.filter(deleted_at__isnull=True).exclude(expertise=[]).order_by("pk")
+                .values_list("pk", flat=True)[:5000])
+    chosen = sorted(rng.sample(pool, min(24, len(pool))))
+    codes_of = _codes(chosen)
+    apps = []
+    for i, person in enumerate(Person.objects.filter(pk__in=chosen).order_by("pk")):
+        word = (person.expertise or ["科学"])[0]
+        category = CATEGORIES[i % len(CATEGORIES)]
+        app = services.start_application(None, call, person=person, title=f"《{rng.choice(WORK_TOPICS)}{word}》")
+        data = {"category": category, "published_on": (today - dt.timedelta(days=rng.randint(60, 700))).isoformat(),
+                "discipline": codes_of.get(person.pk, "")[:5], "keywords": "、".join((person.expertise or [])[:3]),
+                "audience": rng.choice(["青少年", "农民", "产业工人", "老年人", "社会公众"]),
+                "summary": f"以通俗易懂的{category[2:]}形式介绍{word}的基本原理与生活应用。",
+                "reach": rng.randint(2000, 900000), "authors": [{"name": person.name, "role": "主创"}]}
+        if i % 8 == 7:
+            services.save_draft(None, app, data)
+            continue
+        apps.append(services.submit(None, app, data))
+    call = services.advance_stage(None, Call.objects.get(pk=call.pk))
+    for i, app in enumerate(apps):
+        if i % 3 == 0:
+            continue  # waiting for the formal check
+        if i == 1:
+            services.formal_check(None, app, "return", [RETURN_REASON], "作品样本无法打开，请重新上传。")
+        elif i == 2:
+            services.formal_check(None, app, "fail", ["不符合申报条件"], "作品首次发表时间超出征集范围。")
+        else:
+            services.formal_check(None, app, "pass")
+    stages = _stages(today, codes, -15)
+    services.edit_call(None, call, stages=stages)
+    return len(chosen)

@@ -1,0 +1,60 @@
+"""申报评审: a draft call of city B, an application from city B (to a provincial call), a city-B expert library
+and one of its experts (tests/test_calls.py has the rest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+TABLE = {
+    "calls:list": ("list", None),  # calls in scope plus published ones; tests/test_calls.py
+    "calls:create": ("list", None),  # the owner must be in the creator's change scope
+    "calls:detail": ("detail", "call"),
+    "calls:edit": ("change", "call"),
+    "calls:open": ("change", "call"),
+    "calls:advance": ("change", "call"),
+    "calls:quotas": ("change", "call"),
+    "calls:apply": ("change", "call"),
+    "calls:applications": ("detail", "call"),
+    "calls:export": ("detail", "call"),
+    "calls:nominations": ("detail", "call"),
+    "calls:formal": ("change", "call"),
+    "calls:application": ("detail", "application"),
+    "calls:fill": ("change", "application"),
+    "calls:rows": ("change", "application"),
+    "calls:file": ("detail", "application"),
+    "calls:nominate": ("change", "application"),
+    "calls:formal-check": ("change", "application"),
+    "calls:withdraw": ("change", "application"),
+    "calls:declare": ("change", "application"),
+    "calls:libraries": ("list", None),
+    "calls:library": ("detail", "expert_library"),
+    "calls:expert": ("change", "expert"),
+}
+
+FORM = {"sections": [{"key": "s", "title": "基本", "fields": [{"key": "summary", "label": "简介", "type": "text"}]}],
+        "rules": []}
+
+
+def records(province):
+    from kexie.calls import services
+    from kexie.core.scope import prefix_q
+    from kexie.people.models import Person
+
+    b = province["city_b"]
+    today = dt.date.today()
+    stages = [{"code": "apply", "deadline": (today + dt.timedelta(days=30)).isoformat()},
+              {"code": "formal", "deadline": ""}, {"code": "review_corr", "deadline": ""},
+              {"code": "result", "deadline": ""}]
+    draft = services.create_call(province["users"]["demo-city-b"], owner=b, code="city-b-draft-call",
+                                 name="B市科普基地认定（草稿）", year=2026, type="base", applicant_kind="person",
+                                 form_schema=FORM, stages=stages)
+    provincial = services.create_call(province["users"]["demo-province"], owner=province["root"],
+                                      code="scope-provincial-call", name="全省开放批次", year=2026, type="topic",
+                                      form_schema=FORM, stages=stages)
+    services.open_call(province["users"]["demo-province"], provincial)
+    person = Person.objects.filter(prefix_q("org_path", [b.path])).order_by("pk").first()
+    app = services.start_application(None, provincial, person=person, title="B市申报人的课题")
+    app = services.save_draft(None, app, {"summary": "B市内容"})
+    lib = services.create_library(province["users"]["demo-city-b"], owner=b, name="B市评审专家库")
+    services.add_experts(None, lib, [person])
+    return {"call": draft, "application": app, "expert_library": lib, "expert": lib.experts.get()}
