@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet
 from kexie.core.scope import ScopedQuerySet, prefix_q
@@ -42,7 +43,7 @@ class CallType(models.TextChoices):
 
 class ApplicantKind(models.TextChoices):
     PERSON = "person", _("个人")
-    ORG = "org", _("单位")
+    ORG = "org", pgettext_lazy("applicant kind", "单位")
 
 
 class Stage(models.TextChoices):
