@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from kexie.core.crypto import EncryptedTextField
 from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet
 from kexie.core.scope import ScopedQuerySet, prefix_q
 
@@ -92,6 +93,15 @@ class Call(SoftDeleteModel):
     funding_total = models.DecimalField(_("资助总额（万元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     places = models.PositiveIntegerField(_("计划入选数"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=8, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    # Reviewing and results (decision 0013, "Reviewing and results").
+    expert_library = models.ForeignKey("calls.ExpertLibrary", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="calls", verbose_name=_("评审专家库"))
+    notice_days = models.PositiveSmallIntegerField(_("公示天数"), default=7)
+    notice_starts = models.DateField(_("公示开始"), null=True, blank=True)
+    notice_ends = models.DateField(_("公示截止"), null=True, blank=True)
+    appeal_lodge_days = models.PositiveSmallIntegerField(_("复审申请期限（天）"), default=15)
+    appeal_decide_days = models.PositiveSmallIntegerField(_("复审决定期限（天）"), default=60)
+    results_published_at = models.DateTimeField(_("结果发布时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("创建人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -402,3 +412,163 @@ class ReviewAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert} → {self.application}"
+
+
+def _application_scope(paths: list[str]) -> Q:
+    """The application's scope (``Application.scope_q``) reached through ``application``."""
+    return (prefix_q("application__org_path", paths) | prefix_q("application__nominator__path", paths)
+            | prefix_q("application__call__org_path", paths))
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+
+
+class Recommendation(models.TextChoices):
+    RECOMMEND = "recommend", pgettext_lazy("recommendation", "推荐")
+    CONDITIONAL = "conditional", _("可考虑")
+    REJECT = "reject", _("不推荐")
+
+
+class Review(models.Model):
+    """One expert's review of one assigned application: raw scores per rubric criterion are the record.
+
+    Scoped to the call's owner only (``org_path``): the reviewer's identity is never shown outside the
+    organising office, so neither the applicant's nor the nominator's scope reaches a review row."""
+
+    assignment = models.OneToOneField(ReviewAssignment, on_delete=models.CASCADE, related_name="review",
+                                      verbose_name=_("评审分配"))
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("申报批次"))
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews",
+                                    verbose_name=_("申报"))
+    reviewer = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="call_reviews",
+                                 verbose_name=_("评审专家"))
+    scores = models.JSONField(_("分项评分"), default=dict, blank=True)
+    total = models.FloatField(_("加权总分"), null=True, blank=True)
+    comment = models.TextField(_("评审意见"), blank=True, max_length=8000)
+    recommendation = models.CharField(_("推荐意见"), max_length=12, choices=Recommendation.choices, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    org_path = models.CharField(max_length=255, editable=False)  # the call's owner
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("评审意见")
+        ordering = ["application", "id"]
+        indexes = [models.Index(fields=["call", "status"], name="calls_review_call_status")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} → {self.application}"
+
+
+class Vote(models.TextChoices):
+    YES = "yes", _("赞成")
+    NO = "no", _("反对")
+    ABSTAIN = "abstain", _("弃权")
+
+
+class MeetingVote(models.Model):
+    """A panel member's vote on an application at the meeting review (会议评审), per round."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="votes", verbose_name=_("申报批次"))
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="votes",
+                                    verbose_name=_("申报"))
+    member = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="call_votes",
+                               verbose_name=_("评审委员"))
+    vote = models.CharField(_("表决"), max_length=8, choices=Vote.choices)
+    round = models.PositiveSmallIntegerField(_("轮次"), default=1)
+    cast_at = models.DateTimeField(_("时间"), auto_now=True)
+    org_path = models.CharField(max_length=255, editable=False)  # the call's owner
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("会评表决")
+        ordering = ["application", "round", "id"]
+        constraints = [models.UniqueConstraint(fields=["application", "member", "round"],
+                                               name="calls_vote_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.vote} {self.application}"
+
+
+class CaseStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("成立")
+    DISMISSED = "dismissed", _("不成立")
+
+
+class Objection(models.Model):
+    """公示异议: an objection lodged during the public-notice period, handled as a tracked case."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="objections", verbose_name=_("申报批次"))
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="objections",
+                                    verbose_name=_("申报"))
+    name = models.CharField(_("异议人"), max_length=60)
+    contact = EncryptedTextField(_("联系方式"), blank=True)
+    text = models.TextField(_("异议内容"), max_length=4000)
+    lodged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("提交账号"))
+    lodged_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("处理人"))
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    handling_reason = models.TextField(_("处理意见"), blank=True, max_length=4000)
+    org_path = models.CharField(max_length=255, editable=False)  # the application's
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("公示异议")
+        ordering = ["call", "lodged_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_status_display()}"
+
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        return _application_scope(paths)
+
+
+class AppealStatus(models.TextChoices):
+    LODGED = "lodged", _("待决定")
+    UPHELD = "upheld", _("复审改变结果")
+    REJECTED = "rejected", _("维持原结果")
+
+
+class Appeal(models.Model):
+    """复审: the applicant asks for a re-examination within the call's window; decided within its window."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("申报批次"))
+    application = models.OneToOneField(Application, on_delete=models.CASCADE, related_name="appeal",
+                                       verbose_name=_("申报"))
+    lodged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("申请人"))
+    lodged_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    reasons = models.TextField(_("复审理由"), max_length=4000)
+    decide_by = models.DateField(_("决定期限"))
+    status = models.CharField(_("状态"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.LODGED)
+    decision = models.TextField(_("复审决定"), blank=True, max_length=4000)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("决定人"))
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    org_path = models.CharField(max_length=255, editable=False)  # the application's
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("复审")
+        ordering = ["call", "lodged_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_status_display()}"
+
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        return _application_scope(paths)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kexie.calls import views
+from kexie.calls import views, views_review
 
 app_name = "calls"
 urlpatterns: list = [
@@ -24,6 +24,20 @@ urlpatterns: list = [
     path("applications/<int:pk>/formal/", views.application_formal, name="formal-check"),
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
     path("applications/<int:pk>/declare/", views.application_declare, name="declare"),
+    path("<int:pk>/assign/", views_review.assign, name="assign"),
+    path("<int:pk>/results/", views_review.results_page, name="results"),
+    path("<int:pk>/publish/", views_review.publish, name="publish"),
+    path("<int:pk>/finalise/", views_review.finalise, name="finalise"),
+    path("<int:pk>/export/all/", views_review.export_all, name="export-all"),
+    path("<int:pk>/notice/", views_review.notice, name="notice"),
+    path("reviews/", views_review.my_reviews, name="my-reviews"),
+    path("reviews/<int:pk>/", views_review.review_form, name="review"),
+    path("applications/<int:pk>/vote/", views_review.vote, name="vote"),
+    path("applications/<int:pk>/object/", views_review.object_to, name="object"),
+    path("applications/<int:pk>/result/", views_review.result, name="result"),
+    path("applications/<int:pk>/appeal/", views_review.appeal, name="appeal"),
+    path("objections/<int:pk>/", views_review.objection_handle, name="objection"),
+    path("appeals/<int:pk>/", views_review.appeal_decide, name="appeal-decide"),
     path("experts/", views.libraries, name="libraries"),
     path("experts/<int:pk>/", views.library_detail, name="library"),
     path("experts/entry/<int:pk>/", views.expert_availability, name="expert"),

@@ -29,6 +29,21 @@ TABLE = {
     "calls:libraries": ("list", None),
     "calls:library": ("detail", "expert_library"),
     "calls:expert": ("change", "expert"),
+    # reviewing and results (tests/test_calls_review.py)
+    "calls:assign": ("change", "call"),
+    "calls:results": ("change", "call"),
+    "calls:publish": ("change", "call"),
+    "calls:finalise": ("change", "call"),
+    "calls:export-all": ("change", "call"),
+    "calls:notice": ("detail", "call"),  # a published call's notice is public; the city-B call is a draft
+    "calls:my-reviews": ("own", None),  # the caller's own assignments only
+    "calls:review": ("change", "assignment"),  # the assigned expert only
+    "calls:vote": ("change", "application"),  # panel members of the call and the call's staff
+    "calls:object": ("change", "application"),  # publicised applications only
+    "calls:result": ("detail", "application"),
+    "calls:appeal": ("change", "application"),
+    "calls:objection": ("change", "objection"),
+    "calls:appeal-decide": ("change", "appeal"),
 }
 
 FORM = {"sections": [{"key": "s", "title": "基本", "fields": [{"key": "summary", "label": "简介", "type": "text"}]}],
@@ -57,4 +72,14 @@ def records(province):
     app = services.save_draft(None, app, {"summary": "B市内容"})
     lib = services.create_library(province["users"]["demo-city-b"], owner=b, name="B市评审专家库")
     services.add_experts(None, lib, [person])
-    return {"call": draft, "application": app, "expert_library": lib, "expert": lib.experts.get()}
+    from kexie.calls.models import Appeal, Objection, ReviewAssignment
+
+    expert = Person.objects.filter(prefix_q("org_path", [b.path])).exclude(pk=person.pk).order_by("pk").first()
+    assignment = ReviewAssignment.objects.create(call=provincial, application=app, expert=expert,
+                                                 org_path=provincial.org_path)
+    objection = Objection.objects.create(call=provincial, application=app, name="异议人", contact="13800000000",
+                                         text="B市异议", org_path=app.org_path)
+    appeal = Appeal.objects.create(call=provincial, application=app, reasons="B市复审", decide_by=today,
+                                   org_path=app.org_path)
+    return {"call": draft, "application": app, "expert_library": lib, "expert": lib.experts.get(),
+            "assignment": assignment, "objection": objection, "appeal": appeal}
