@@ -479,3 +479,78 @@ def test_daily_task_reminds_unfinished_reviewers_once(province):
     assert first["notices"] == len(waiting)
     assert set(Notification.objects.filter(title__contains=call.name).values_list("user_id", flat=True)) == waiting
     assert remind_reviewers_task.call()["notices"] == 0  # the same day again: nobody twice
+
+
+# ---- the PDF result letter ----------------------------------------------------------------------
+def test_result_letter_pdf_for_the_applicant_and_staff_only_once_final(province):
+    staff = province["users"]["demo-province"]
+    call = review_call(province, n_apps=2, rpa=2)
+    review.run_assignment(staff, call)
+    for a in ReviewAssignment.objects.filter(call=call).select_related("expert__user"):
+        submit(a, comment="论证充分，建议资助。")
+    app = call.applications.order_by("pk").select_related("applicant_person__user").first()
+    applicant = client_for(app.applicant_person.user)
+    url = f"/calls/applications/{app.pk}/letter.pdf"
+    assert "letter.pdf" not in applicant.get(f"/calls/applications/{app.pk}/result/").content.decode()
+    assert applicant.get(url).status_code == 404  # before results are final
+    Call.objects.filter(pk=call.pk).update(current_stage="result", results_published_at=timezone.now())
+    assert applicant.get(url).status_code == 404  # published, but this application has no final result yet
+    Application.objects.filter(pk=app.pk).update(status="approved", status_reason="综合评分位列前茅。")
+    assert f'href="/calls/applications/{app.pk}/letter.pdf"' in applicant.get(
+        f"/calls/applications/{app.pk}/result/").content.decode()
+
+    resp = applicant.get(url)
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    assert resp["Content-Disposition"] == f'attachment; filename="result-letter-{app.pk}.pdf"'
+    assert resp.content.startswith(b"%PDF") and len(resp.content) > 5000
+    assert b"CJK" in pdf_objects(resp.content)  # a Noto CJK font from the OS packages is embedded
+    assert "calls/letter.html" in [t.name for t in resp.templates]
+    ctx = resp.context
+    assert ctx["app"].pk == app.pk and ctx["app"].get_status_display() == "入选"
+    assert ctx["app"].status_reason == "综合评分位列前茅。" and ctx["issuer"] == call.owner.name
+    assert [o["label"] for o in ctx["opinions"]] == ["专家 1", "专家 2"]
+    assert all(o["comment"] == "论证充分，建议资助。" for o in ctx["opinions"])
+    html = render_letter_html(ctx)
+    assert "评审结果通知书" in html and call.name in html and app.title in html and "入选" in html
+    assert app.applicant_person.name in html and "专家 1" in html and call.owner.name in html
+    for r in ReviewAssignment.objects.filter(application=app).select_related("expert"):
+        assert r.expert.name not in html
+    assert "http" not in html.replace("http-equiv", "")  # no external assets
+
+    assert login_staff().get(url).status_code == 200
+    city_a = client_for(province["users"]["demo-city-a"])  # the applicant's city: scoped like the result page
+    assert city_a.get(url).status_code == city_a.get(f"/calls/applications/{app.pk}/result/").status_code
+    other = call.applications.exclude(pk=app.pk).select_related("applicant_person__user").first()
+    assert client_for(other.applicant_person.user).get(url).status_code == 404
+    assert client_for(User.objects.create(username="letter-stranger")).get(url).status_code == 404
+
+
+def test_letter_rendering_refuses_external_urls():
+    from kexie.calls.letters import OfflineFetcher
+
+    fetcher = OfflineFetcher(allowed_protocols=["data"])
+    for url in ("https://example.com/logo.png", "file:///etc/passwd", "http://127.0.0.1/x.css"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    fetcher.fetch("data:text/plain,ok").close()  # inline data only
+
+
+def pdf_objects(pdf: bytes) -> bytes:
+    """The PDF's objects with their (Flate) streams inflated, to look for names without a PDF library."""
+    import re
+    import zlib
+
+    out = [pdf]
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            out.append(zlib.decompress(m.group(1)))
+        except zlib.error:
+            pass
+    return b"\n".join(out)
+
+
+def render_letter_html(ctx) -> str:
+    from django.template.loader import render_to_string
+
+    return render_to_string("calls/letter.html", {k: ctx[k] for k in ("app", "call", "opinions", "appeal",
+                                                                       "issuer", "issued")})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kexie.calls import views, views_review
+from kexie.calls import letters, views, views_review
 
 app_name = "calls"
 urlpatterns: list = [
@@ -35,6 +35,7 @@ urlpatterns: list = [
     path("applications/<int:pk>/vote/", views_review.vote, name="vote"),
     path("applications/<int:pk>/object/", views_review.object_to, name="object"),
     path("applications/<int:pk>/result/", views_review.result, name="result"),
+    path("applications/<int:pk>/letter.pdf", letters.letter, name="letter"),
     path("applications/<int:pk>/appeal/", views_review.appeal, name="appeal"),
     path("objections/<int:pk>/", views_review.objection_handle, name="objection"),
     path("appeals/<int:pk>/", views_review.appeal_decide, name="appeal-decide"),

@@ -288,20 +288,25 @@ def object_to(request, pk: int):
 
 
 # ---- applicant ----------------------------------------------------------------------------------
-@login_required
-def result(request, pk: int):
-    app = _application(request, pk)
+def result_context(request: Any, app: Application) -> dict[str, Any]:
+    """What the applicant's result page shows (also the PDF result letter, ``letters.letter``)."""
     call = app.call
     published = call.results_published_at is not None
     appeal = Appeal.objects.filter(application=app).first()
     deadline = review.appeal_deadline(call)
-    return render(request, "calls/result.html", {
+    return {
         "app": app, "call": call, "published": published, "appeal": appeal, "deadline": deadline,
         "opinions": review.opinions_for_applicant(app) if published else [],
         "rubric": {str(c["key"]): c["label"] for c in call.rubric or []},
+        "final": published and app.status in (ApplicationStatus.APPROVED, ApplicationStatus.NOT_APPROVED),
         "can_appeal": published and appeal is None and deadline is not None and timezone.localdate() <= deadline
         and (review.is_applicant(request.user, app) or user_can(request.user, "change", app.org_path)),
-    })
+    }
+
+
+@login_required
+def result(request, pk: int):
+    return render(request, "calls/result.html", result_context(request, _application(request, pk)))
 
 
 @login_required

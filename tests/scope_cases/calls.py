@@ -41,6 +41,7 @@ TABLE = {
     "calls:vote": ("change", "application"),  # panel members of the call and the call's staff
     "calls:object": ("change", "application"),  # publicised applications only
     "calls:result": ("detail", "application"),
+    "calls:letter": ("detail", "application"),  # the PDF result letter, scoped like the result page
     "calls:appeal": ("change", "application"),
     "calls:objection": ("change", "objection"),
     "calls:appeal-decide": ("change", "appeal"),
