@@ -408,6 +408,7 @@ def test_employer_names_normalise_to_the_legal_entity():
     assert n("东海大学 计算机学院") == n("东海大学（玉泉校区）") == "东海大学"
     assert n("ＡＢＣ科技有限公司") == "abc科技有限公司"
     assert n("西山研究所第二室") == "西山研究所"
+    assert n("東海大學醫學院") == "东海大学"  # traditional characters, as identity resolution reads them
     assert n("") == ""
 
 

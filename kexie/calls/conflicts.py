@@ -37,6 +37,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kexie.calls.models import Application, ApplicationStatus, ConflictDeclaration
+from kexie.identity.engine import to_simplified_many
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person, PersonDiscipline
 
@@ -76,7 +77,10 @@ _MARKERS = ("大学", "学院", "医院", "研究院", "研究所", "科学院",
 
 
 def normalise_employer(name: str) -> str:
+    """The legal entity an employer name points at: traditional and variant characters as identity resolution
+    reads them (東海大學 = 东海大学), brackets and punctuation dropped, cut after the first institution word."""
     text = unicodedata.normalize("NFKC", name or "").lower()
+    text = to_simplified_many([text.replace("\n", " ")])[0] if text else ""
     text = _NOISE.sub("", _BRACKETS.sub("", text))
     best = None
     for m in _MARKERS:

@@ -75,9 +75,28 @@ def copy_block(table: str, columns: Sequence[str], data: bytes) -> None:
 
 
 def next_id(table: str) -> int:
+    """The first free primary key of a table being filled by one loader (seeding); beside concurrent writers
+    use ``reserve_ids``."""
     with connection.cursor() as cur:
         cur.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")
         return int(cur.fetchone()[0])
+
+
+def reserve_ids(table: str, n: int) -> list[int]:
+    """Primary keys for ``n`` new rows, taken from the table's sequence on PostgreSQL (safe beside
+    concurrent inserts); on SQLite the write lock is ours for the whole transaction."""
+    if n <= 0:
+        return []
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [n])
+            return [r[0] for r in cur.fetchall()]
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        top = cur.fetchone()[0]
+        cur.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        seq = cur.fetchone()
+        first = max(top, seq[0] if seq else 0) + 1
+    return list(range(first, first + n))
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -26,7 +26,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kexie.core.bulk import copy_rows
+from kexie.core.bulk import copy_rows, reserve_ids
 from kexie.core.crypto import decrypt, encrypt, mask_id_number, mask_phone
 from kexie.core.models import AuditEntry
 from kexie.core.scope import path_in_scope
@@ -45,23 +45,6 @@ ID_NUMBER, NAME_AND_PHONE = gettext_lazy("身份证号"), gettext_lazy("姓名�
 
 
 # -- database helpers --------------------------------------------------------------------------------
-
-
-def reserve_ids(table: str, n: int) -> list[int]:
-    """Primary keys for ``n`` new rows, taken from the table's sequence on PostgreSQL (safe beside
-    concurrent inserts); on SQLite the write lock is ours for the whole transaction."""
-    if n <= 0:
-        return []
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            cur.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [n])
-            return [r[0] for r in cur.fetchall()]
-        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-        top = cur.fetchone()[0]
-        cur.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
-        seq = cur.fetchone()
-        first = max(top, seq[0] if seq else 0) + 1
-    return list(range(first, first + n))
 
 
 def update_rows(table: str, columns: Sequence[str], rows: list[Sequence]) -> None:
