@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from kexie.core.text import join_clauses, join_list
+
 IntArr = NDArray[np.int64]
 FloatArr = NDArray[np.float64]
 
@@ -288,7 +290,7 @@ class _Net:
 
 
 def _names(inst: Instance, apps: Sequence[int], limit: int = 20) -> str:
-    shown = "、".join(inst.label(int(a)) for a in apps[:limit])
+    shown = join_list(inst.label(int(a)) for a in apps[:limit])
     if len(apps) > limit:
         shown += _("等 %(count)d 项") % {"count": len(apps)}
     return shown
@@ -320,12 +322,12 @@ def _network(inst: Instance) -> _Net:
     if (max_left < 0).any():
         bad = np.nonzero(max_left < 0)[0]
         raise AssignmentError(_("固定的评审任务超过专家的评审上限：专家 %(reviewers)s")
-                              % {"reviewers": "、".join(f"#{r}" for r in bad[:20])}, reviewers=bad)
+                              % {"reviewers": join_list(f"#{r}" for r in bad[:20])}, reviewers=bad)
     min_left = np.maximum(inst.min_load - pin_load, 0)
     if (min_left > max_left).any():
         bad = np.nonzero(min_left > max_left)[0]
         raise AssignmentError(_("专家的评审下限高于上限：专家 %(reviewers)s")
-                              % {"reviewers": "、".join(f"#{r}" for r in bad[:20])}, reviewers=bad)
+                              % {"reviewers": join_list(f"#{r}" for r in bad[:20])}, reviewers=bad)
     demand = int(need.sum())
     if int(max_left.sum()) < demand:
         raise AssignmentError(_("专家评审上限之和（%(cap)d）少于需要的评审总数（%(need)d），请提高上限或增加专家")
@@ -420,13 +422,13 @@ class _Flow:
                 more = _("等 %(count)d 项") % {"count": len(lacking)} if len(lacking) > 20 else ""
                 return AssignmentError(
                     _("无法完成分配：以下申报合格、无回避且未被禁止的专家不足：%(apps)s")
-                    % {"apps": "；".join(details) + more}, apps=lacking)
+                    % {"apps": join_clauses(details) + more}, apps=lacking)
             return AssignmentError(
                 _("无法完成分配：专家的评审上限（或同单位人数上限）不够，以下申报无法配齐：%(apps)s；请提高上限或增加专家")
                 % {"apps": _names(inst, list(short))}, apps=short)
         low = net.supply[inst.n_apps:inst.n_apps + inst.n_reviewers] > 0
         return AssignmentError(_("无法完成分配：部分专家的评审下限无法满足（合格的申报不足）：专家 %(reviewers)s")
-                               % {"reviewers": "、".join(f"#{r}" for r in np.nonzero(low)[0][:20])},
+                               % {"reviewers": join_list(f"#{r}" for r in np.nonzero(low)[0][:20])},
                                reviewers=np.nonzero(low)[0])
 
 

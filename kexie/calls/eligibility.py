@@ -23,6 +23,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kexie.core.text import join_list
+
 RULES = ("age", "title", "membership", "region", "previous")
 GOOD_STANDING = ("new", "current", "grace")
 
@@ -113,10 +115,10 @@ def describe(rule: dict[str, Any]) -> str:
             parts.append(_("不小于 %(n)s 周岁") % {"n": rule["min"]})
         if rule.get("max") is not None:
             parts.append(_("不超过 %(n)s 周岁") % {"n": rule["max"]})
-        return _("截至 %(d)s 年龄%(p)s") % {"d": rule.get("on"), "p": "、".join(parts)}
+        return _("截至 %(d)s 年龄%(p)s") % {"d": rule.get("on"), "p": join_list(parts)}
     if kind == "title":
         labels = dict(TitleLevel.choices)
-        return _("职称级别为：%(l)s") % {"l": "、".join(str(labels.get(x, x)) for x in rule.get("levels") or [])}
+        return _("职称级别为：%(l)s") % {"l": join_list(str(labels.get(x, x)) for x in rule.get("levels") or [])}
     if kind == "membership":
         if rule.get("society"):
             soc = Organisation.objects.filter(pk=rule["society"]).values_list("name", flat=True).first()
@@ -124,13 +126,13 @@ def describe(rule: dict[str, Any]) -> str:
         return _("须为任一学会会员（会籍有效）")
     if kind == "region":
         names = Organisation.objects.filter(pk__in=rule.get("orgs") or []).values_list("name", flat=True)
-        return _("所在组织属于：%(o)s") % {"o": "、".join(names)}
+        return _("所在组织属于：%(o)s") % {"o": join_list(names)}
     if kind == "previous":
         types = dict(CallType.choices)
         statuses = dict(ApplicationStatus.choices)
         return _("近 %(y)s 年未曾在“%(t)s”类批次中%(s)s") % {
-            "y": rule.get("years"), "t": "、".join(str(types.get(x, x)) for x in rule.get("types") or []),
-            "s": "、".join(str(statuses.get(x, x)) for x in rule.get("statuses") or []) or _("申报")}
+            "y": rule.get("years"), "t": join_list(str(types.get(x, x)) for x in rule.get("types") or []),
+            "s": join_list(str(statuses.get(x, x)) for x in rule.get("statuses") or []) or _("申报")}
     return str(kind)
 
 
@@ -167,7 +169,7 @@ def _title(call: Any, rule: dict[str, Any], person: Any, org: Any) -> Check:
     from kexie.people.models import TitleLevel
 
     labels = dict(TitleLevel.choices)
-    wanted = "、".join(str(labels.get(x, x)) for x in rule.get("levels") or [])
+    wanted = join_list(str(labels.get(x, x)) for x in rule.get("levels") or [])
     if person is None:
         return Check("title", False, _("职称条件只适用于个人申报。"))
     if person.title_level in (rule.get("levels") or []):
@@ -204,7 +206,7 @@ def _region(call: Any, rule: dict[str, Any], person: Any, org: Any) -> Check:
     path = person.org_path if person is not None else (org.path if org is not None else "")
     if any(path.startswith(p) for p, _n in roots):
         return Check("region", True, _("所在组织在申报范围内。"))
-    return Check("region", False, _("所在组织不在申报范围内（限：%(o)s）。") % {"o": "、".join(n for _p, n in roots)})
+    return Check("region", False, _("所在组织不在申报范围内（限：%(o)s）。") % {"o": join_list(n for _p, n in roots)})
 
 
 def _previous(call: Any, rule: dict[str, Any], person: Any, org: Any) -> Check:

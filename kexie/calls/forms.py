@@ -10,10 +10,13 @@ from django import forms
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
-from kexie.calls.models import ApplicantKind, CallType
+from kexie.calls.models import ApplicantKind, CallType, ExpertLibrary
 from kexie.reports.forms import schema_from_upload
 
 JSON_FIELDS = ("eligibility", "stages", "rubric", "form_schema")
+# Left empty, these take the model's defaults.
+INT_DEFAULTS = {"notice_days": 7, "appeal_lodge_days": 15, "appeal_decide_days": 60, "project_months": 12,
+                "midterm_month": 6}
 
 
 class CallForm(forms.Form):
@@ -31,11 +34,31 @@ class CallForm(forms.Form):
     funding_total = forms.DecimalField(label=_("资助总额（万元）"), required=False, min_value=0, max_digits=12,
                                        decimal_places=2)
     places = forms.IntegerField(label=_("计划入选数"), required=False, min_value=0)
+    expert_library = forms.ModelChoiceField(label=_("评审专家库"), required=False, queryset=ExpertLibrary.objects.none(),
+                                            empty_label=_("（暂不指定）"))
+    notice_days = forms.IntegerField(
+        required=False, label=_("公示天数"), min_value=1, max_value=60, initial=7)
+    appeal_lodge_days = forms.IntegerField(
+        required=False, label=_("复审申请期限（天）"), min_value=1, max_value=90, initial=15)
+    appeal_decide_days = forms.IntegerField(
+        required=False, label=_("复审决定期限（天）"), min_value=1, max_value=180, initial=60)
+    tracks_projects = forms.BooleanField(label=_("立项后跟踪中期检查与结题"), required=False)
+    project_months = forms.IntegerField(
+        required=False, label=_("研究周期（月）"), min_value=1, max_value=120, initial=12)
+    midterm_month = forms.IntegerField(
+        required=False, label=_("中期检查（第几个月，0 为不检查）"), min_value=0, max_value=119, initial=6)
     eligibility = forms.CharField(label=_("申报条件（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     stages = forms.CharField(label=_("阶段与截止日期（JSON）"), widget=forms.Textarea(attrs={"rows": 4}))
     rubric = forms.CharField(label=_("评分细则（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     form_schema = forms.CharField(label=_("申报表（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
     schema_file = forms.FileField(label=_("或上传申报表 JSON 文件"), required=False)
+
+    def __init__(self, *args: Any, libraries: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if libraries is not None:
+            field = self.fields["expert_library"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = libraries
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -59,14 +82,21 @@ class CallForm(forms.Form):
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         keys = ("name", "year", "type", "applicant_kind", "description", "reviews_per_application", "blind", "funds",
-                "funding_per_item", "funding_total", "places", *JSON_FIELDS)
-        return {k: d.get(k) for k in keys}
+                "funding_per_item", "funding_total", "places", "expert_library", "notice_days", "appeal_lodge_days",
+                "appeal_decide_days", "tracks_projects", "project_months", "midterm_month", *JSON_FIELDS)
+        values = {k: d.get(k) for k in keys}
+        for key, default in INT_DEFAULTS.items():
+            if values.get(key) is None:
+                values[key] = default
+        return values
 
     @staticmethod
     def initial_for(call: Any) -> dict[str, Any]:
         initial = {k: getattr(call, k) for k in ("code", "name", "year", "type", "applicant_kind", "description",
                                                  "reviews_per_application", "blind", "funds", "funding_per_item",
-                                                 "funding_total", "places")}
+                                                 "funding_total", "places", "expert_library", "notice_days",
+                                                 "appeal_lodge_days", "appeal_decide_days", "tracks_projects",
+                                                 "project_months", "midterm_month")}
         for name in JSON_FIELDS:
             initial[name] = json.dumps(getattr(call, name), ensure_ascii=False, indent=1)
         return initial

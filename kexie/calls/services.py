@@ -19,6 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kexie.calls import eligibility
 from kexie.calls.models import (
@@ -44,6 +45,7 @@ from kexie.calls.models import (
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
 from kexie.core.services import require
+from kexie.core.text import join_list
 from kexie.notices.services import notify
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
@@ -151,11 +153,41 @@ def check_call(values: Mapping[str, Any]) -> list[str]:
         problems.append(_("每份申报评审专家数应为 1 到 50 的整数。"))
     if values.get("type") not in CallType.values:
         problems.append(_("批次类型无效。"))
+    for key, lo, hi, message in INT_LIMITS:
+        if key in values and values[key] is not None:
+            v = values[key]
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                problems.append(message % {"lo": lo, "hi": hi})
+    months, midterm = values.get("project_months", 12), values.get("midterm_month", 6)
+    if isinstance(months, int) and isinstance(midterm, int) and midterm and midterm >= months:
+        problems.append(_("中期检查应在研究周期之内（早于第 %(m)s 个月）。") % {"m": months})
     return problems
 
 
+INT_LIMITS = (
+    ("project_months", 1, 120, _lazy("研究周期应为 %(lo)s 到 %(hi)s 个月。")),
+    ("midterm_month", 0, 119, _lazy("中期检查月份应为 %(lo)s 到 %(hi)s 的整数（0 为不检查）。")),
+    ("notice_days", 1, 60, _lazy("公示天数应为 %(lo)s 到 %(hi)s 天。")),
+    ("appeal_lodge_days", 1, 90, _lazy("复审申请期限应为 %(lo)s 到 %(hi)s 天。")),
+    ("appeal_decide_days", 1, 180, _lazy("复审决定期限应为 %(lo)s 到 %(hi)s 天。")),
+)
+
+
+def _check_library(actor: Any, values: Mapping[str, Any]) -> None:
+    """The call's expert library must be alive and visible to whoever sets it."""
+    lib = values.get("expert_library")
+    if lib is None:
+        return
+    if not isinstance(lib, ExpertLibrary) or lib.deleted_at is not None:
+        raise ValidationError(_("评审专家库不存在。"))
+    if actor is not None and not user_can(actor, "view", lib.org_path):
+        raise ValidationError(_("评审专家库“%(n)s”不在您的管理范围内。") % {"n": lib.name})
+
+
 CALL_KEYS = ("name", "year", "type", "description", "applicant_kind", "eligibility", "form_schema", "stages",
-             "rubric", "reviews_per_application", "blind", "funds", "funding_per_item", "funding_total", "places")
+             "rubric", "reviews_per_application", "blind", "funds", "funding_per_item", "funding_total", "places",
+             "expert_library", "notice_days", "appeal_lodge_days", "appeal_decide_days", "tracks_projects",
+             "project_months", "midterm_month")
 # Once an application has been submitted these cannot change: applicants were judged against them.
 FROZEN_KEYS = ("applicant_kind", "eligibility", "form_schema")
 
@@ -166,6 +198,7 @@ def create_call(actor: Any, *, owner: Organisation, code: str, **values: Any) ->
     if Call.objects.filter(code=code).exists():
         raise ValidationError(_("批次代码“%(c)s”已被使用。") % {"c": code})
     values.setdefault("form_schema", {"sections": [], "rules": []})
+    _check_library(actor, values)
     problems = check_call(values)
     if problems:
         raise ValidationError(problems)
@@ -189,11 +222,13 @@ def edit_call(actor: Any, call: Call, **values: Any) -> Call:
     _require(actor, "change", call.org_path)
     unknown = set(values) - set(CALL_KEYS)
     if unknown:
-        raise ValidationError(_("未知的字段：%(k)s") % {"k": "、".join(sorted(unknown))})
+        raise ValidationError(_("未知的字段：%(k)s") % {"k": join_list(sorted(unknown))})
     started = call.applications.exclude(status=ApplicationStatus.DRAFT).exists()
     frozen = [k for k in FROZEN_KEYS if k in values and values[k] != getattr(call, k)]
     if started and frozen:
         raise ValidationError(_("已有申报提交，不能再修改申报主体、申报条件和申报表。"))
+    if "expert_library" in values and values["expert_library"] != call.expert_library:
+        _check_library(actor, values)
     merged = {k: getattr(call, k) for k in CALL_KEYS} | values
     if "stages" in values and [s.get("code") for s in values["stages"] if isinstance(s, dict)] != call.stage_codes() \
             and call.current_stage != Stage.APPLY:

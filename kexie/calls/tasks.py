@@ -12,3 +12,11 @@ def remind_reviewers_task() -> dict[str, int]:
 
     calls = list(Call.objects.filter(deleted_at__isnull=True, status=CallStatus.OPEN, current_stage__in=REVIEW_STAGES))
     return {"calls": len(calls), "notices": sum(remind_reviewers(call) for call in calls)}
+
+
+@task()
+def remind_project_reports_task() -> dict[str, int]:
+    """Daily: remind the leaders of funded topics whose midterm or final report is due soon or overdue."""
+    from kexie.calls.projects import remind_due
+
+    return {"notices": remind_due()}

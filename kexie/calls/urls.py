@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kexie.calls import letters, views, views_review
+from kexie.calls import letters, views, views_projects, views_review
 
 app_name = "calls"
 urlpatterns: list = [
@@ -39,6 +39,17 @@ urlpatterns: list = [
     path("applications/<int:pk>/appeal/", views_review.appeal, name="appeal"),
     path("objections/<int:pk>/", views_review.objection_handle, name="objection"),
     path("appeals/<int:pk>/", views_review.appeal_decide, name="appeal-decide"),
+    path("<int:pk>/projects/", views_projects.call_projects, name="projects"),
+    path("<int:pk>/projects/establish/", views_projects.establish, name="establish"),
+    path("<int:pk>/projects/export/", views_projects.projects_export, name="projects-export"),
+    path("projects/", views_projects.project_list, name="project-list"),
+    path("projects/<int:pk>/", views_projects.project_detail, name="project"),
+    path("projects/<int:pk>/extend/", views_projects.project_extend, name="project-extend"),
+    path("projects/<int:pk>/terminate/", views_projects.project_terminate, name="project-terminate"),
+    path("projects/reports/<int:pk>/", views_projects.report_fill, name="project-report"),
+    path("projects/reports/<int:pk>/rows/", views_projects.report_rows, name="project-report-rows"),
+    path("projects/reports/<int:pk>/file/", views_projects.report_file, name="project-report-file"),
+    path("projects/reports/<int:pk>/judge/", views_projects.report_judge, name="project-report-judge"),
     path("experts/", views.libraries, name="libraries"),
     path("experts/<int:pk>/", views.library_detail, name="library"),
     path("experts/entry/<int:pk>/", views.expert_availability, name="expert"),

@@ -28,6 +28,7 @@ from kexie.calls.models import (
     CallStatus,
     Expert,
     ExpertLibrary,
+    Project,
     Quota,
     ReviewAssignment,
     Stage,
@@ -70,6 +71,11 @@ def _application(request: Any, pk: int, action: str = "view") -> Application:
     return app
 
 
+def _libraries(user: Any) -> Any:
+    """The expert libraries a call's staff may choose: those in their scope."""
+    return ExpertLibrary.objects.for_user(user).alive().order_by("org_path", "name")
+
+
 def _refuse(request: Any, exc: Exception) -> None:
     for m in error_messages(exc):
         messages.error(request, m)
@@ -94,7 +100,8 @@ def call_list(request):
 
 @login_required
 def call_create(request):
-    form = CallForm(request.POST or None, request.FILES or None)
+    form = CallForm(request.POST or None, request.FILES or None, libraries=_libraries(request.user),
+                    initial={"tracks_projects": True})
     owners = Organisation.objects.for_user(request.user, "change").alive().order_by("path")[:200]
     if request.method == "POST" and form.is_valid():
         owner = owners.model.objects.filter(pk__in=[o.pk for o in owners], pk=request.POST.get("owner")).first()
@@ -116,7 +123,9 @@ def call_create(request):
 @login_required
 def call_edit(request, pk: int):
     call = _call(request, pk, "change")
-    form = CallForm(request.POST or None, request.FILES or None, initial=CallForm.initial_for(call))
+    form = CallForm(request.POST or None, request.FILES or None, initial=CallForm.initial_for(call),
+                    libraries=_libraries(request.user))
+    form.fields["code"].disabled = True  # the code is the call's permanent identifier (not shown on this page)
     if request.method == "POST" and form.is_valid():
         try:
             services.edit_call(request.user, call, **form.values())
@@ -429,6 +438,7 @@ def application_detail(request, pk: int):
         "reasons": services.FORMAL_REASONS,
         "declarations": app.conflict_declarations.select_related("expert"),
         "person": services.person_of(user),
+        "project": Project.objects.filter(application=app).first(),
     })
 
 

@@ -6,6 +6,9 @@ library drawn from the registry, and applications in various states — determin
   in the 单位推荐 stage with some nominated, one declined, a few still drafts.
 - 优秀科普作品评选 (seed 001: 100 excellent popular-science works a year): in the 形式审查 stage, some
   passed, one returned for revision, one failed, the rest waiting.
+- 学会研究课题 of last year (seed 000: 立项 75; seed 001: 50 topics funded): results published eight months
+  ago, its approved topics established as projects; midterm reports passed, returned, awaiting review or
+  overdue, final reports due in four months.
 - 省科协评审专家库: ~50 senior experts from the registry with availability and past load.
 """
 
@@ -100,7 +103,9 @@ def seed_calls(gen: Any, log: Any = print) -> dict[str, int]:
         out["experts"] = _library(root, rng, today)
         out["talent"] = _talent(root, rng, today, year)
         out["popsci"] = _popsci(root, rng, today, year)
-    log(f"  申报评审：专家 {out['experts']} 位，托举工程申报 {out['talent']} 份，科普作品申报 {out['popsci']} 份")
+        out["projects"] = _topics(root, rng, today, year - 1)
+    log(f"  申报评审：专家 {out['experts']} 位，托举工程申报 {out['talent']} 份，科普作品申报 {out['popsci']} 份，"
+        f"上年度立项课题 {out['projects']} 项")
     return out
 
 
@@ -226,3 +231,70 @@ def _popsci(root: Organisation, rng: random.Random, today: dt.date, year: int) -
     stages = _stages(today, codes, -15)
     services.edit_call(None, call, stages=stages)
     return len(chosen)
+
+
+TOPIC_FORM = {"sections": [
+    {"key": "plan", "title": "研究方案", "fields": [
+        {"key": "discipline", "label": "学科代码", "type": "text", "required": True},
+        {"key": "keywords", "label": "关键词", "type": "text", "required": True},
+        {"key": "summary", "label": "研究内容与预期成果", "type": "text", "required": True, "multiline": True},
+        {"key": "budget", "label": "申请经费", "type": "number", "unit": "万元", "min": 0, "max": 50, "decimals": 2}]},
+], "rules": []}
+RUBRIC_TOPIC = [
+    {"key": "value", "label": "选题价值", "weight": 0.4, "max": 100, "guidance": "对学科发展和决策咨询的意义"},
+    {"key": "feasibility", "label": "研究可行性", "weight": 0.35, "max": 100, "guidance": "方案、团队与条件"},
+    {"key": "output", "label": "预期成果", "weight": 0.25, "max": 100, "guidance": "成果形式与应用前景"},
+]
+TOPIC_STEMS = ["发展现状与对策研究", "关键技术路线研究", "产业化路径研究", "人才队伍建设研究", "标准体系研究"]
+
+
+def _topics(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
+    """Last year's 学会研究课题, finished: approved topics followed as projects (立项 → 中期检查 → 结题)."""
+    from django.utils import timezone
+
+    from kexie.calls import projects
+    from kexie.calls.models import Application, ApplicationStatus, ProjectReport
+
+    published = today - dt.timedelta(days=245)
+    stages = [{"code": c, "deadline": (published - dt.timedelta(days=20 * (4 - i))).isoformat() if c != "result"
+               else ""} for i, c in enumerate(["apply", "formal", "review_corr", "notice", "result"])]
+    call = services.create_call(
+        None, owner=root, code=f"topic-{year}", name=f"{year}年度学会研究课题", year=year, type="topic",
+        applicant_kind="person", description="面向省级学会和科技工作者征集研究课题，资助开展学科发展与决策咨询研究。",
+        eligibility=[], form_schema=TOPIC_FORM, stages=stages, rubric=RUBRIC_TOPIC, reviews_per_application=3,
+        funds=True, funding_per_item=10, funding_total=150, places=15, tracks_projects=True, project_months=12,
+        midterm_month=6)
+    services.open_call(None, call)
+    pool = list(Person.objects.filter(deleted_at__isnull=True, title_level__in=["senior", "vice_senior"])
+                .exclude(expertise=[]).order_by("-pk").values_list("pk", flat=True)[:3000])
+    chosen = sorted(rng.sample(pool, min(22, len(pool))))
+    codes_of = _codes(chosen)
+    for i, person in enumerate(Person.objects.filter(pk__in=chosen).order_by("pk")):
+        word = (person.expertise or ["科技创新"])[0]
+        approved = i < 15
+        Application.objects.create(
+            call=call, applicant_person=person, org_path=person.org_path, title=f"{word}{TOPIC_STEMS[i % 5]}",
+            data={"discipline": codes_of.get(person.pk, "")[:3], "keywords": "、".join((person.expertise or [])[:3]),
+                  "summary": f"围绕{word}开展调查研究，形成研究报告和政策建议。", "budget": 10},
+            keywords=list((person.expertise or [])[:3]), disciplines=[codes_of.get(person.pk, "")[:3]],
+            status=ApplicationStatus.APPROVED if approved else ApplicationStatus.NOT_APPROVED,
+            status_reason="经评审入选。" if approved else "经评审未入选。", revision=1,
+            submitted_at=timezone.now() - dt.timedelta(days=330), funding=10 if approved else None)
+    Call.objects.filter(pk=call.pk).update(current_stage="result", status="closed",
+                                           results_published_at=timezone.now() - dt.timedelta(days=245))
+    projects.establish(None, Call.objects.get(pk=call.pk), starts=published)
+    mids = list(ProjectReport.objects.filter(project__call=call, kind="midterm").select_related("project")
+                .order_by("project__code"))
+    for i, report in enumerate(mids):
+        if i % 7 == 6:
+            continue  # overdue: not yet submitted
+        data = {"progress": "已完成文献梳理和实地调研，形成调研报告初稿。", "plan": "完善政策建议，形成结题报告。",
+                "papers": rng.randint(0, 3), "advisory_reports": rng.randint(0, 2), "spent": rng.randint(30, 60) / 10}
+        projects.submit_report(None, report, data)
+        if i % 7 == 5:
+            continue  # awaiting review
+        if i % 7 == 4:
+            projects.judge_report(None, report, "return", "请补充经费支出明细和调研样本说明。")
+        else:
+            projects.judge_report(None, report, "pass", "进展符合计划。")
+    return len(mids)

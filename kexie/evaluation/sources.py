@@ -21,6 +21,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kexie.core.text import join_clauses
 from kexie.evaluation.models import Method, SourceType
 from kexie.reports import registry
 
@@ -137,7 +138,7 @@ def method_text(indicator: Indicator) -> str:
     """The scoring rule of a leaf in words (system page and the explanation)."""
     p = indicator.params or {}
     if indicator.method == Method.BANDS:
-        bands = "；".join(_("≥%(t)s 得 %(s)s") % {"t": number(float(t)), "s": percent(float(s))}
+        bands = join_clauses(_("≥%(t)s 得 %(s)s") % {"t": number(float(t)), "s": percent(float(s))}
                          for t, s in sorted(p.get("bands", []), key=lambda b: float(b[0])))
         return _("分档计分：%(bands)s；低于最低档得 0") % {"bands": bands}
     if indicator.method == Method.LINEAR:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from kexie.core.text import join_list
 from kexie.imports.spec import IGNORED_HEADERS, Column, Spec, header_index, normalise_header
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -138,7 +139,7 @@ def _find_header(rows: Iterator[tuple[int, list[str]]], spec: Spec) -> tuple[int
             break
     if best[1] < 0:
         raise FileError(_("没有找到表头：请使用下载的导入模板，表头应包含“%(cols)s”等列。")
-                        % {"cols": "、".join(c.header for c in spec.columns if c.required)})
+                        % {"cols": join_list(c.header for c in spec.columns if c.required)})
     number, header = seen[best[1]]
     return number, header, seen[best[1] + 1:]
 
@@ -268,5 +269,5 @@ def map_headers(header: list[str], spec: Spec) -> Mapping:
         columns.append((i, col))
     missing = [c.header for c in spec.columns if c.required and c.key not in used]
     if missing:
-        raise FileError(_("缺少必填列：%(cols)s。请使用下载的导入模板。") % {"cols": "、".join(missing)})
+        raise FileError(_("缺少必填列：%(cols)s。请使用下载的导入模板。") % {"cols": join_list(missing)})
     return Mapping(columns, unknown)

@@ -30,6 +30,7 @@ from kexie.census.services import schedule_refresh
 from kexie.core.audit import log_action
 from kexie.core.scope import user_can
 from kexie.core.services import require
+from kexie.core.text import join_list
 from kexie.imports import apply
 from kexie.imports.models import BatchStatus, ImportBatch, ImportChange, Kind, Mode
 from kexie.imports.pipeline import InlineWriter, ThreadWriter
@@ -347,7 +348,7 @@ def rollback_batch(actor: Any, batch: ImportBatch) -> ImportBatch:
         models.Q(org_path__startswith=batch.org_path) | models.Q(org_path__in=_ancestors(batch.org_path)))
     if later.exists():
         raise ValidationError(_("之后还有同类导入批次（%(ids)s）未撤销，请先撤销较晚的批次。")
-                              % {"ids": "、".join(f"#{b}" for b in later.values_list("pk", flat=True)[:5])})
+                              % {"ids": join_list(f"#{b}" for b in later.values_list("pk", flat=True)[:5])})
     conflicts = _conflicts(batch)
     if conflicts:
         raise ValidationError(_("本批导入的记录中有 %(n)s 条在导入后又被修改过，不能整批撤销。") % {"n": conflicts})

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from kexie.core.crypto import blind_index
 from kexie.core.scope import path_in_scope, prefix_q, scope_paths
+from kexie.core.text import join_list
 from kexie.core.validators import (
     id_birth_date,
     id_gender,
@@ -326,7 +327,7 @@ def _choice(ctx: Context, col: Column, v: str) -> str:
     table = _choice_table(col)
     hit = table.get(v) if v in table else table.get(v.lower())
     if hit is None:
-        raise CellError(_("“%(v)s”不是可选值，可填：%(opts)s。") % {"v": v, "opts": "、".join(lbl for _, lbl in col.choices)})
+        raise CellError(_("“%(v)s”不是可选值，可填：%(opts)s。") % {"v": v, "opts": join_list(lbl for _, lbl in col.choices)})
     return hit
 
 

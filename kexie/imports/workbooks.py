@@ -11,6 +11,7 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from kexie.core.export import neutralise
+from kexie.core.text import join_clauses, join_list
 from kexie.imports.readers import Table
 from kexie.imports.spec import ERROR_HEADER, Spec
 
@@ -61,7 +62,7 @@ def write_template(fileobj, spec: Spec) -> None:
     for col in spec.columns:
         desc = str(col.help)
         if col.type == "choice":
-            desc = (desc + " " if desc else "") + _("可选值：%(v)s。") % {"v": "、".join(lbl for _, lbl in col.choices)}
+            desc = (desc + " " if desc else "") + _("可选值：%(v)s。") % {"v": join_list(lbl for _, lbl in col.choices)}
         if col.max_length and col.type in ("text", "name", "code"):
             desc = (desc + " " if desc else "") + _("不超过%(n)s字。") % {"n": col.max_length}
         help_ws.write_string(row, 0, col.header)
@@ -97,7 +98,7 @@ def write_error_workbook(fileobj, spec: Spec, table: Table, error_rows: dict[int
         problems = error_rows.get(number)
         marked = set()
         if problems:
-            ws.write_string(out, 0, "；".join(f"“{col}”：{m}" if col else m for col, m in problems), msg)
+            ws.write_string(out, 0, join_clauses(f"“{col}”：{m}" if col else m for col, m in problems), msg)
             marked = {index[col] for col, _m in problems if col in index}
         for c, value in enumerate(cells):
             if value or c in marked:

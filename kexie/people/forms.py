@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.text import join_list
 from kexie.core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
 from kexie.orgs.models import Organisation
 from kexie.people.models import Discipline, Person
@@ -34,7 +35,7 @@ class PersonForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["id_number"].initial = self.instance.id_number
             self.fields["phone"].initial = self.instance.phone
-            self.fields["expertise_text"].initial = "、".join(self.instance.expertise)
+            self.fields["expertise_text"].initial = join_list(self.instance.expertise)
             self.fields["honours_text"].initial = "\n".join(self.instance.honours)
             self.fields["discipline_codes"].initial = [d.code for d in self.instance.disciplines.all()]
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kexie.core.export import Sheet, neutralise
+from kexie.core.text import join_clauses, join_list
 from kexie.imports.readers import MAX_UNPACKED_BYTES, cell_text
 from kexie.reports import schema as S
 from kexie.reports import services
@@ -181,12 +182,12 @@ def write_template(fileobj: Any, campaign: Campaign, submissions: Sequence[Submi
             desc.append(_("数值，%(d)s 位小数") % {"d": f.get("decimals") or 0}
                         + (_("，范围 %(lo)s～%(hi)s") % {"lo": f.get("min"), "hi": f.get("max")} if len(bounds) == 2 else ""))
         elif f.get("type") == "choice":
-            desc.append(_("可选值：%(v)s") % {"v": "、".join(f.get("choices") or [])})
+            desc.append(_("可选值：%(v)s") % {"v": join_list(f.get("choices") or [])})
         elif f.get("type") == "date":
             desc.append(_("日期，如 2024-05-01"))
         help_ws.write_string(row, 0, _header(f))
         help_ws.write_string(row, 1, _("是") if f.get("required") else "")
-        help_ws.write_string(row, 2, "；".join(d for d in desc if d), wrap)
+        help_ws.write_string(row, 2, join_clauses(d for d in desc if d), wrap)
     rules = S.rules(schema)
     if rules:
         row += 2

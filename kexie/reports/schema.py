@@ -27,6 +27,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from kexie.core.text import join_list
 from kexie.reports import figures
 
 TYPES = ("number", "text", "choice", "date", "file", "table")
@@ -321,7 +322,7 @@ def _choice(f: Mapping[str, Any], value: Any) -> str:
     text = str(value).strip()
     choices = [str(c) for c in f.get("choices") or []]
     if text not in choices:
-        raise ValueError(_("“%(f)s”应为以下选项之一：%(c)s。") % {"f": label_of(f), "c": "、".join(choices)})
+        raise ValueError(_("“%(f)s”应为以下选项之一：%(c)s。") % {"f": label_of(f), "c": join_list(choices)})
     return text
 
 
@@ -353,7 +354,7 @@ def check_file(f: Mapping[str, Any], name: str, size: int) -> None:
     allowed = [str(e).lower().lstrip(".") for e in f.get("extensions") or FILE_EXTENSIONS]
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in allowed:
-        raise ValueError(_("“%(f)s”只接受 %(e)s 格式的文件。") % {"f": label_of(f), "e": "、".join(allowed)})
+        raise ValueError(_("“%(f)s”只接受 %(e)s 格式的文件。") % {"f": label_of(f), "e": join_list(allowed)})
     if size > limit:
         raise ValueError(_("“%(f)s”的文件大小不能超过 %(n)s MB。") % {"f": label_of(f), "n": _fmt(round(limit / 1024**2, 1))})
 
@@ -424,7 +425,7 @@ class Rule:
         names |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in attribute_bases}
         unknown = sorted(names - known)
         if unknown:
-            raise RuleError(_("规则“%(e)s”引用了未知的数值字段：%(n)s。") % {"e": expr, "n": "、".join(unknown)})
+            raise RuleError(_("规则“%(e)s”引用了未知的数值字段：%(n)s。") % {"e": expr, "n": join_list(unknown)})
         if not isinstance(tree.body, ast.Compare | ast.BoolOp) and not (
                 isinstance(tree.body, ast.UnaryOp) and isinstance(tree.body.op, ast.Not)):
             raise RuleError(_("规则“%(e)s”应为比较（如 a <= b）。") % {"e": expr})

@@ -45,6 +45,25 @@ TABLE = {
     "calls:appeal": ("change", "application"),
     "calls:objection": ("change", "objection"),
     "calls:appeal-decide": ("change", "appeal"),
+    # funded topics (tests/test_calls_projects.py)
+    "calls:projects": ("change", "call"),
+    "calls:establish": ("change", "call"),
+    "calls:projects-export": ("change", "call"),
+    "calls:project-list": ("list", None),  # projects in scope plus the caller's own
+    "calls:project": ("detail", "project"),
+    "calls:project-extend": ("change", "project"),
+    "calls:project-terminate": ("change", "project"),
+    "calls:project-report": ("change", "project_report"),
+    "calls:project-report-rows": ("change", "project_report"),
+    "calls:project-report-file": ("detail", "project_report"),
+    "calls:project-report-judge": ("change", "project_report"),
+    # API (tests/test_calls_projects.py checks the lists)
+    "call-list": ("list", None),
+    "call-detail": ("detail", "call"),
+    "call-application-list": ("list", None),
+    "call-application-detail": ("detail", "application"),
+    "project-list": ("list", None),
+    "project-detail": ("detail", "project"),
 }
 
 FORM = {"sections": [{"key": "s", "title": "基本", "fields": [{"key": "summary", "label": "简介", "type": "text"}]}],
@@ -82,5 +101,13 @@ def records(province):
                                          text="B市异议", org_path=app.org_path)
     appeal = Appeal.objects.create(call=provincial, application=app, reasons="B市复审", decide_by=today,
                                    org_path=app.org_path)
+    from kexie.calls.models import Project, ProjectReport
+
+    project = Project.objects.create(call=provincial, application=app, code="scope-provincial-call-001",
+                                     title=app.title, org_path=app.org_path, starts=today,
+                                     ends=today + dt.timedelta(days=365))
+    report = ProjectReport.objects.create(project=project, kind="midterm", due=today + dt.timedelta(days=180),
+                                          org_path=app.org_path)
     return {"call": draft, "application": app, "expert_library": lib, "expert": lib.experts.get(),
-            "assignment": assignment, "objection": objection, "appeal": appeal}
+            "assignment": assignment, "objection": objection, "appeal": appeal, "project": project,
+            "project_report": report}

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kexie.core.text import join_list
 from kexie.orgs.models import Organisation
 from kexie.reports.models import FormVersion, ReportForm
 
@@ -22,7 +23,7 @@ def names() -> list[str]:
 
 def load(name: str) -> dict[str, Any]:
     if name not in names():
-        raise ValidationError(_("没有名为“%(n)s”的预置报表；可选：%(all)s。") % {"n": name, "all": "、".join(names())})
+        raise ValidationError(_("没有名为“%(n)s”的预置报表；可选：%(all)s。") % {"n": name, "all": join_list(names())})
     data: dict[str, Any] = json.loads((DIR / f"{name}.json").read_text(encoding="utf-8"))
     return data
 

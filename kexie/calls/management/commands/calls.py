@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kexie.calls import review
 from kexie.calls.assign import MODES
 from kexie.calls.models import Call
+from kexie.core.text import join_clauses
 
 
 class Command(BaseCommand):
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         try:
             out = review.run_assignment(None, call, mode=mode, seed=seed)
         except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from exc
+            raise CommandError(join_clauses(exc.messages)) from exc
         data = out.to_dict()
         if fmt == "json":
             self.stdout.write(json.dumps(data, ensure_ascii=False))

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kexie.core.text import join_clauses, join_list
 from kexie.evaluation import services
 from kexie.evaluation.models import EvaluationRun, Grade, LeafScore, Score
 
@@ -44,11 +45,11 @@ class Command(BaseCommand):
             system = services.install_preset(None, preset)
             run = services.run_evaluation(None, system, year)
         except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from None
+            raise CommandError(join_clauses(exc.messages)) from None
         if fmt == "json":
             self.stdout.write(dumps(report(run)))
             return
-        counts = "，".join(f"{Grade(g).label} {run.grade_counts.get(g, 0)}" for g in Grade.values)
+        counts = join_list(f"{Grade(g).label} {run.grade_counts.get(g, 0)}" for g in Grade.values)
         self.stdout.write(_("%(system)s %(year)s 年度：评价 %(n)s 个组织（%(grades)s），缺失数据 %(missing)s 项，"
                             "用时 %(seconds)s 秒。") % {"system": system.name, "year": year, "n": run.organisations,
                                                      "grades": counts, "missing": run.missing_leaves,

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from kexie.accounts.models import User
+from kexie.core.text import join_clauses
 from kexie.identity.services import DEFAULT_AUTO, DEFAULT_REVIEW
 from kexie.identity.tasks import dedup_task
 
@@ -72,7 +73,7 @@ class Command(BaseCommand):
                 worked = True
                 result.refresh()
         if result.status != "SUCCESSFUL":
-            errors = "；".join(e.traceback.strip().splitlines()[-1] for e in result.errors) or result.status
+            errors = join_clauses(e.traceback.strip().splitlines()[-1] for e in result.errors) or result.status
             raise CommandError(f"任务 {result.id} 失败：{errors}")
         report = {"job": str(result.id), **result.return_value}
         if format == "json":

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from kexie.core.text import join_clauses
 from kexie.orgs.models import Organisation
 from kexie.reports import presets
 
@@ -32,5 +33,5 @@ class Command(BaseCommand):
         try:
             version = presets.install(options["preset"], owner)
         except ValidationError as exc:
-            raise CommandError("；".join(exc.messages)) from exc
+            raise CommandError(join_clauses(exc.messages)) from exc
         self.stdout.write(f"已安装《{version.form.name}》（{version.form.code}）第 {version.number} 版，制表单位：{owner.name}")

@@ -1,0 +1,286 @@
+"""Pages of funded topics (立项 → 中期检查 → 结题). Thin: writes are in ``projects``. Lookups go through the scope
+helper, except the leader's own project (the applicant's, as with ``views._application``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kexie.calls import projects
+from kexie.calls.models import Project, ProjectReport, ProjectReportStatus, ProjectStatus
+from kexie.calls.services import ApplicationInvalid
+from kexie.calls.views import _call, _refuse
+from kexie.core.export import xlsx_response
+from kexie.core.http import error_messages, paginate
+from kexie.core.scope import get_in_scope
+from kexie.reports import fill
+from kexie.reports import schema as S
+
+RELATED = ("call", "call__owner", "application__applicant_person", "application__applicant_org",
+           "application__nominator")
+
+
+def _project(request: Any, pk: int, action: str = "view") -> Project:
+    qs = Project.objects.select_related(*RELATED)
+    try:
+        own = qs.filter(pk=int(pk), application__applicant_person__user=request.user).first()
+    except (TypeError, ValueError):
+        own = None
+    if own is not None:
+        return own
+    found: Project = get_in_scope(qs, request.user, pk, action)
+    return found
+
+
+def _report(request: Any, pk: int, action: str = "view") -> ProjectReport:
+    qs = ProjectReport.objects.select_related(*(f"project__{r}" for r in RELATED))
+    try:
+        own = qs.filter(pk=int(pk), project__application__applicant_person__user=request.user).first()
+    except (TypeError, ValueError):
+        own = None
+    if own is not None:
+        return own
+    found: ProjectReport = get_in_scope(qs, request.user, pk, action)
+    return found
+
+
+def _filtered(request: Any, qs: Any) -> tuple[Any, dict[str, str]]:
+    status = request.GET.get("status", "")
+    pending = request.GET.get("pending", "")
+    if status in ProjectStatus.values:
+        qs = qs.filter(status=status)
+    if pending == "review":
+        qs = qs.filter(reports__status=ProjectReportStatus.SUBMITTED)
+    elif pending == "overdue":
+        qs = qs.filter(status=ProjectStatus.ONGOING, reports__status__in=projects.EDITABLE,
+                       reports__due__lt=projects._today())
+    return qs.distinct(), {"status": status, "pending": pending}
+
+
+def _annotated(qs: Any) -> Any:
+    return qs.select_related(*RELATED).annotate(
+        to_review=Count("reports", filter=Q(reports__status=ProjectReportStatus.SUBMITTED), distinct=True))
+
+
+@login_required
+def project_list(request):
+    """Projects in scope, plus the caller's own as a leader."""
+    qs = Project.objects.filter(Q(pk__in=Project.objects.for_user(request.user).values("pk"))
+                                | Q(application__applicant_person__user=request.user))
+    qs, filters = _filtered(request, qs)
+    return render(request, "calls/projects.html", {
+        "page": paginate(request, _annotated(qs).order_by("-call__year", "code")), "call": None,
+        "statuses": ProjectStatus.choices, **filters})
+
+
+@login_required
+def call_projects(request, pk: int):
+    call = _call(request, pk, "change")
+    qs, filters = _filtered(request, Project.objects.for_user(request.user).filter(call=call))
+    waiting = call.applications.filter(status="approved", project__isnull=True).count() if call.tracks_projects else 0
+    return render(request, "calls/projects.html", {
+        "page": paginate(request, _annotated(qs).order_by("code")), "call": call, "waiting": waiting,
+        "statuses": ProjectStatus.choices, "today": projects._today(), **filters})
+
+
+@login_required
+@require_POST
+def establish(request, pk: int):
+    call = _call(request, pk, "change")
+    starts = None
+    if request.POST.get("starts"):
+        try:
+            starts = dt.date.fromisoformat(request.POST["starts"])
+        except ValueError:
+            messages.error(request, _("开始日期格式应为 YYYY-MM-DD。"))
+            return redirect("calls:projects", pk=call.pk)
+    try:
+        n = projects.establish(request.user, call, starts=starts)
+        messages.success(request, _("已立项 %(n)s 项。") % {"n": n})
+    except (ValidationError, PermissionDenied) as exc:
+        _refuse(request, exc)
+    return redirect("calls:projects", pk=call.pk)
+
+
+@login_required
+def projects_export(request, pk: int):
+    call = _call(request, pk, "change")
+    qs = Project.objects.for_user(request.user, "export").filter(call=call).select_related(*RELATED).order_by("code")
+    reports = {(r.project_id, r.kind): r for r in ProjectReport.objects.filter(project__in=qs)}
+    headers = [_("立项编号"), _("课题名称"), _("负责人/单位"), _("推荐单位"), _("资助金额（万元）"), _("开始日期"),
+               _("计划完成日期"), _("延期次数"), _("状态"), _("中期检查"), _("中期截止"), _("结题报告"), _("结题截止"),
+               *[S.label_of(f) for f in projects._OUTPUTS], _("目标完成情况"), _("说明")]
+
+    def cell(p: Project, kind: str) -> list[Any]:
+        r = reports.get((p.pk, kind))
+        return [r.get_status_display(), r.due] if r else ["—", ""]
+
+    def rows():
+        for p in qs.iterator(chunk_size=500):
+            final = reports.get((p.pk, "final"))
+            data = (final.data if final and final.data else None) or (
+                reports[(p.pk, "midterm")].data if (p.pk, "midterm") in reports else {}) or {}
+            yield [p.code, p.title, p.application.applicant_name,
+                   p.application.nominator.name if p.application.nominator else "", p.funding, p.starts, p.ends,
+                   p.extensions, p.get_status_display(), *cell(p, "midterm"), *cell(p, "final"),
+                   *[data.get(f["key"], "") for f in projects._OUTPUTS], data.get("goals", ""), p.status_reason]
+    return xlsx_response(f"{call.code}-projects", _("立项课题"), headers, rows())
+
+
+@login_required
+def project_detail(request, pk: int):
+    project = _project(request, pk)
+    user = request.user
+    leader, staff = projects.is_leader(user, project), projects.is_staff(user, project)
+    reports = []
+    for r in project.reports.order_by("due", "id"):
+        reports.append({"r": r, "sections": fill.views(projects.SCHEMAS[r.kind], r.data or {}),
+                        "can_fill": leader and project.status == ProjectStatus.ONGOING and r.status in projects.EDITABLE,
+                        "can_judge": staff and r.status == ProjectReportStatus.SUBMITTED,
+                        "overdue": r.status in projects.EDITABLE and r.due < projects._today()})
+    return render(request, "calls/project.html", {
+        "project": project, "call": project.call, "app": project.application, "reports": reports,
+        "staff": staff and project.status == ProjectStatus.ONGOING, "leader": leader,
+        "events": project.events.select_related("actor", "report").order_by("at", "id"),
+        "max_end": projects.add_months(project.ends, projects.MAX_EXTENSION_MONTHS),
+    })
+
+
+def _store_uploads(report: ProjectReport, request: Any, raw: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for key, f in S.field_map(projects.SCHEMAS[report.kind]).items():
+        if f.get("type") != "file":
+            continue
+        upload = request.FILES.get(f"file-{key}")
+        if upload is not None:
+            try:
+                S.check_file(f, upload.name, upload.size)
+            except ValueError as exc:
+                errors.setdefault(key, []).append(str(exc))
+                continue
+            ext = upload.name.rsplit(".", 1)[-1].lower()
+            path = default_storage.save(f"projects/{report.project_id}/{report.pk}/{key}-{uuid.uuid4().hex[:12]}.{ext}",
+                                        upload)
+            raw[key] = {"name": upload.name[:200], "path": path, "size": upload.size}
+        elif request.POST.get(f"clear-{key}"):
+            raw[key] = None
+        elif (report.data or {}).get(key):
+            raw[key] = report.data[key]
+    return errors
+
+
+@login_required
+def report_fill(request, pk: int):
+    report = _report(request, pk)
+    project = report.project
+    if not projects.is_leader(request.user, project) or project.status != ProjectStatus.ONGOING \
+            or report.status not in projects.EDITABLE:
+        return redirect("calls:project", pk=project.pk)
+    schema = projects.SCHEMAS[report.kind]
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = dict(report.data or {})
+    status = 200
+    if request.method == "POST":
+        raw = fill.raw_from_post(schema, request.POST)
+        errors = _store_uploads(report, request, raw)
+        data = raw
+        if not errors:
+            try:
+                if request.POST.get("action") == "submit":
+                    projects.submit_report(request.user, report, raw)
+                    messages.success(request, _("报告已提交。"))
+                    return redirect("calls:project", pk=project.pk)
+                projects.save_report(request.user, report, raw)
+                messages.success(request, _("草稿已保存。"))
+                return redirect("calls:project-report", pk=report.pk)
+            except ApplicationInvalid as exc:
+                errors = exc.errors
+            except (ValidationError, PermissionDenied) as exc:
+                errors = {S.ALL: error_messages(exc)}
+        status = 400
+    return render(request, "calls/project_report.html", {
+        "report": report, "project": project, "sections": fill.views(schema, data, errors),
+        "general_errors": errors.get(S.ALL, []), "error_count": sum(len(v) for v in errors.values()),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def report_rows(request, pk: int):
+    """htmx: the achievements table re-rendered with a row added or removed."""
+    report = _report(request, pk, "change")
+    if not projects.is_leader(request.user, report.project) or report.status not in projects.EDITABLE:
+        raise PermissionDenied(_("该报告当前不能修改。"))
+    try:
+        fv = fill.edit_table(projects.SCHEMAS[report.kind], request.POST)
+    except fill.TableFull as exc:
+        return HttpResponse(str(exc), status=422)
+    if fv is None:
+        raise Http404(_("没有这个表格。"))
+    return render(request, "calls/project_report.html#table", {"f": fv, "report": report, "editable": True})
+
+
+@login_required
+def report_file(request, pk: int):
+    report = _report(request, pk)
+    key = request.GET.get("key", "")
+    value = (report.data or {}).get(key)
+    f = S.field_map(projects.SCHEMAS[report.kind]).get(key)
+    if not f or f.get("type") != "file" or not isinstance(value, dict) or not value.get("path"):
+        raise Http404(_("没有这个附件。"))
+    path = str(value["path"])
+    if not path.startswith(f"projects/{report.project_id}/{report.pk}/") or not default_storage.exists(path):
+        raise Http404(_("没有这个附件。"))
+    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=str(value.get("name")))
+
+
+@login_required
+@require_POST
+def report_judge(request, pk: int):
+    report = _report(request, pk, "change")
+    try:
+        projects.judge_report(request.user, report, request.POST.get("verdict", ""), request.POST.get("comment", ""))
+        messages.success(request, _("审核结论已保存。"))
+    except (ValidationError, PermissionDenied) as exc:
+        _refuse(request, exc)
+    return redirect("calls:project", pk=report.project_id)
+
+
+@login_required
+@require_POST
+def project_extend(request, pk: int):
+    project = _project(request, pk, "change")
+    try:
+        new_end = dt.date.fromisoformat(request.POST.get("ends", ""))
+    except ValueError:
+        messages.error(request, _("新的完成日期格式应为 YYYY-MM-DD。"))
+        return redirect("calls:project", pk=project.pk)
+    try:
+        projects.extend(request.user, project, new_end, request.POST.get("reason", ""))
+        messages.success(request, _("已延期。"))
+    except (ValidationError, PermissionDenied) as exc:
+        _refuse(request, exc)
+    return redirect("calls:project", pk=project.pk)
+
+
+@login_required
+@require_POST
+def project_terminate(request, pk: int):
+    project = _project(request, pk, "change")
+    try:
+        projects.terminate(request.user, project, request.POST.get("reason", ""))
+        messages.success(request, _("课题已终止。"))
+    except (ValidationError, PermissionDenied) as exc:
+        _refuse(request, exc)
+    return redirect("calls:project", pk=project.pk)
