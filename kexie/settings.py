@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "kexie.evaluation",
     "kexie.governance",
     "kexie.calls",
+    "kexie.innovation",
 ]
 
 MIDDLEWARE = [

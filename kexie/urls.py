@@ -15,6 +15,7 @@ urlpatterns = [
     path("evaluation/", include("kexie.evaluation.urls")),
     path("governance/", include("kexie.governance.urls")),
     path("calls/", include("kexie.calls.urls")),
+    path("innovation/", include("kexie.innovation.urls")),
     path("api/v1/", include("kexie.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher posts here
     path("admin/", admin.site.urls),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
@@ -52,3 +53,14 @@ def revoke_role(assignment: RoleAssignment) -> None:
     user = assignment.user
     assignment.delete()
     rebuild_scope(user)
+
+
+def users_at(org_ids: Iterable[int], action: str = "change") -> dict[int, list[Any]]:
+    """Active users holding a role with ``action`` directly at each organisation."""
+    out: dict[int, list[Any]] = {}
+    rows = (RoleAssignment.objects.filter(organisation_id__in=list(org_ids), user__is_active=True)
+            .select_related("user", "role"))
+    for ra in rows:
+        if action in (ra.role.actions or []):
+            out.setdefault(ra.organisation_id, []).append(ra.user)
+    return out

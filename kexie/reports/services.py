@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kexie.accounts.models import RoleAssignment
+from kexie.accounts.services import users_at
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import prefix_q, scope_paths, user_can
 from kexie.core.services import require
@@ -420,17 +420,6 @@ def _review(actor: Any, submission: Submission, status: str, action: str, commen
 
 
 # ---- notices ------------------------------------------------------------------------------------
-def users_at(org_ids: Iterable[int], action: str = "change") -> dict[int, list[Any]]:
-    """Active users holding a role with ``action`` directly at each organisation."""
-    out: dict[int, list[Any]] = {}
-    rows = (RoleAssignment.objects.filter(organisation_id__in=list(org_ids), user__is_active=True)
-            .select_related("user", "role"))
-    for ra in rows:
-        if action in (ra.role.actions or []):
-            out.setdefault(ra.organisation_id, []).append(ra.user)
-    return out
-
-
 def _notify_reviewers(submission: Submission) -> None:
     parent = Organisation.objects.filter(path=parent_path(submission)).values_list("pk", flat=True).first()
     ids = [i for i in (parent, submission.campaign.owner_id) if i]

@@ -1,0 +1,224 @@
+"""数字科创: enterprise registration and verification, the need's status flow with review, dispatch to societies
+(点菜) with answers, SLA escalation, completion, the enterprise's rating and the service records, confidentiality
+of contacts, scope, and matching feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from kexie.accounts.models import User
+from kexie.innovation import services
+from kexie.innovation.models import (
+    Dispatch,
+    DispatchStatus,
+    Enterprise,
+    MatchFeedback,
+    Need,
+    NeedEvent,
+    NeedStatus,
+    ServiceRecord,
+    VerifyStatus,
+)
+from kexie.notices.models import Notification
+from kexie.orgs.models import Organisation
+from kexie.people.models import Person
+
+_seq = itertools.count(1)
+# Valid unified social credit codes (GB 32100 check characters).
+USCC = ["91350100M000100Y43", "91110000802100433B", "91320000134762590B"]
+
+
+def client_for(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def company(province, *, verified=True, uscc=None) -> tuple[Enterprise, User]:
+    user = User.objects.create(username=f"company-{next(_seq)}")
+    ent = services.register_enterprise(user, name="江淮精工齿轮有限公司", uscc=uscc or USCC[0], contact_name="王经理",
+                                       contact_phone="13912345678", industry="34")
+    if verified:
+        services.verify_enterprise(province["users"]["demo-province"], ent, "verify")
+    return Enterprise.objects.get(pk=ent.pk), user
+
+
+def society_with_staff(province) -> tuple[Organisation, User]:
+    user = province["users"]["demo-society"]
+    org = Organisation.objects.get(pk=user.assignments.get().organisation_id)
+    return org, user
+
+
+def published(province) -> tuple[Need, User]:
+    ent, user = company(province)
+    need = services.create_need(user, title="高精度齿轮传动噪声控制", description="减速机齿轮啮合噪声偏高，需要降噪方案。",
+                                industry="34", kind="research", budget="50")
+    services.submit_need(user, need)
+    services.review_need(province["users"]["demo-province"], need, "approve")
+    return Need.objects.get(pk=need.pk), user
+
+
+# ---- enterprises --------------------------------------------------------------------------------
+def test_registration_checks_the_credit_code_and_waits_for_verification(province):
+    user = User.objects.create(username="company-x")
+    with pytest.raises(ValidationError) as exc:
+        services.register_enterprise(user, name="", uscc="91350100M000100Y44", contact_name="", contact_phone="123")
+    msgs = exc.value.messages
+    assert "请填写企业名称。" in msgs and "请填写联系人。" in msgs and len(msgs) >= 4
+    assert not Enterprise.objects.exists()
+    ent = services.register_enterprise(user, name="某公司", uscc=USCC[1], contact_name="李", contact_phone="13912345678")
+    assert ent.status == VerifyStatus.PENDING and ent.host.depth == 1  # no region: the province association
+    with pytest.raises(ValidationError) as exc:
+        services.register_enterprise(user, name="重复", uscc=USCC[1], contact_name="李", contact_phone="13912345678")
+    assert exc.value.messages == ["该统一社会信用代码已注册，请联系本企业的管理员添加账号。"]
+    with pytest.raises(PermissionDenied):  # not verified yet
+        services.create_need(user, title="x", description="y", industry="34", kind="research")
+    with pytest.raises(PermissionDenied):
+        services.verify_enterprise(province["users"]["demo-city-a"], ent, "verify")
+    with pytest.raises(ValidationError) as exc:
+        services.verify_enterprise(province["users"]["demo-province"], ent, "reject", "")
+    assert exc.value.messages == ["不通过核验须说明理由。"]
+    services.verify_enterprise(province["users"]["demo-province"], ent, "verify")
+    assert services.enterprise_of(user) == ent
+    assert Enterprise.objects.get(pk=ent.pk).contact_phone_masked == "139****5678"
+
+
+# ---- needs --------------------------------------------------------------------------------------
+def test_need_flow_review_before_publication(province):
+    ent, user = company(province)
+    staff = province["users"]["demo-province"]
+    need = services.create_need(user, title="齿轮降噪", description="", industry="", kind="research")  # draft
+    with pytest.raises(ValidationError) as exc:
+        services.submit_need(user, need)
+    assert "请填写需求描述。" in exc.value.messages
+    with pytest.raises(ValidationError) as exc:
+        services.edit_need(user, need, industry="99", budget="-1", deadline="2020-13-01")
+    assert exc.value.messages == ["行业代码“99”不是国民经济行业分类的大类代码。", "预算应为非负数（万元）。",
+                                  "期望解决时间的格式应为 YYYY-MM-DD。"]
+    services.edit_need(user, need, description="减速机噪声偏高", industry="34", budget="30")
+    services.submit_need(user, need)
+    with pytest.raises(ValidationError):
+        services.edit_need(user, need, title="改名")  # submitted: no edits
+    with pytest.raises(PermissionDenied):
+        services.review_need(province["users"]["demo-city-a"], need, "approve")
+    with pytest.raises(ValidationError) as exc:
+        services.review_need(staff, need, "return")
+    assert exc.value.messages == ["退回或不予发布须说明理由。"]
+    services.review_need(staff, need, "return", "请补充技术指标。")
+    services.edit_need(user, need, description="减速机噪声 85 dB，目标 75 dB 以下")
+    services.submit_need(user, need)
+    services.review_need(staff, need, "approve")
+    need.refresh_from_db()
+    assert need.status == NeedStatus.PUBLISHED and need.published_at is not None
+    actions = list(NeedEvent.objects.filter(need=need).values_list("action", flat=True))
+    assert actions == ["created", "submitted", "review_return", "submitted", "review_approve"]
+    assert Notification.objects.filter(user=user, title__contains="需求审核结果").count() == 2
+
+
+def test_dispatch_answer_complete_rate_and_service_records(province):
+    need, company_user = published(province)
+    staff = province["users"]["demo-province"]
+    society, society_user = society_with_staff(province)
+    with pytest.raises(ValidationError) as exc:
+        services.dispatch(staff, need, [province["city_a"]])
+    assert exc.value.messages == [f"“{province['city_a'].name}”不是学会，不能派单。"]
+    [d] = services.dispatch(staff, need, [society], respond_days=5, note="请组织专家服务")
+    assert Need.objects.get(pk=need.pk).status == NeedStatus.MATCHING
+    with pytest.raises(ValidationError) as exc:
+        services.dispatch(staff, need, [society])
+    assert exc.value.messages == [f"已向“{society.name}”派过单。"]
+    assert Notification.objects.filter(user=society_user, key=f"innovation-dispatch-{d.pk}").exists()
+    with pytest.raises(PermissionDenied):
+        services.respond(province["users"]["demo-city-a"], d, accept=False, reason="忙")
+    with pytest.raises(ValidationError) as exc:
+        services.respond(society_user, d, accept=True, plan="")
+    assert exc.value.messages == ["请指定服务团队负责人。", "请填写服务方案。"]
+    experts = list(Person.objects.filter(memberships__society=society).order_by("pk")[:3])
+    services.respond(society_user, d, accept=True, leader=experts[0], team=experts, plan="组织传动专家入企诊断")
+    assert Need.objects.get(pk=need.pk).status == NeedStatus.MATCHED
+    with pytest.raises(ValidationError):
+        services.rate(company_user, d, 5)  # not done yet
+    services.complete(society_user, d, "优化齿形修形，噪声降至 74 dB")
+    with pytest.raises(PermissionDenied):
+        services.rate(staff, d, 5)  # the enterprise rates its own service
+    with pytest.raises(ValidationError) as exc:
+        services.rate(company_user, d, 6)
+    assert exc.value.messages == ["评价应为 1 到 5 星。"]
+    services.rate(company_user, d, 5, "专家团队专业高效")
+    with pytest.raises(ValidationError):
+        services.rate(company_user, d, 4)
+    records = ServiceRecord.objects.filter(dispatch=d)
+    assert records.count() == len(experts) and {r.rating for r in records} == {5}
+    assert {r.expert_id for r in records} == {p.pk for p in experts}
+    assert all(r.society_id == society.pk and r.enterprise_name == "江淮精工齿轮有限公司" for r in records)
+    services.solve(company_user, need, "问题已解决，产品通过客户验收")
+    assert Need.objects.get(pk=need.pk).status == NeedStatus.SOLVED
+
+
+def test_all_declines_return_the_need_to_the_pool(province):
+    need, _user = published(province)
+    society, society_user = society_with_staff(province)
+    [d] = services.dispatch(province["users"]["demo-province"], need, [society])
+    with pytest.raises(ValidationError) as exc:
+        services.respond(society_user, d, accept=False, reason=" ")
+    assert exc.value.messages == ["婉拒须说明理由。"]
+    services.respond(society_user, d, accept=False, reason="本学会暂无该方向专家")
+    assert Need.objects.get(pk=need.pk).status == NeedStatus.PUBLISHED
+    assert Dispatch.objects.get(pk=d.pk).status == DispatchStatus.DECLINED
+
+
+def test_overdue_dispatches_escalate_once_per_level(province):
+    need, _user = published(province)
+    society, society_user = society_with_staff(province)
+    [d] = services.dispatch(province["users"]["demo-province"], need, [society], respond_days=3)
+    now = timezone.now()
+    assert services.escalate_overdue(now) == {"reminded": 0, "escalated": 0}
+    late = d.respond_by + dt.timedelta(hours=1)
+    assert services.escalate_overdue(late) == {"reminded": 1, "escalated": 0}
+    assert services.escalate_overdue(late) == {"reminded": 0, "escalated": 0}
+    assert Notification.objects.filter(user=society_user, key=f"innovation-overdue-{d.pk}-1").exists()
+    assert services.escalate_overdue(d.respond_by + dt.timedelta(days=3)) == {"reminded": 0, "escalated": 1}
+    assert Dispatch.objects.get(pk=d.pk).escalation == 2
+    services.respond(society_user, Dispatch.objects.get(pk=d.pk), accept=False, reason="人手不足")
+    assert services.escalate_overdue(d.respond_by + dt.timedelta(days=9)) == {"reminded": 0, "escalated": 0}
+
+
+def test_pages_scope_and_contact_masking(province):
+    need, company_user = published(province)
+    society, society_user = society_with_staff(province)
+    staff = client_for(province["users"]["demo-province"])
+    page = staff.get(f"/innovation/{need.pk}/").content.decode()
+    assert need.title in page and "派单" in page
+    assert staff.post(f"/innovation/{need.pk}/act/", {"action": "dispatch", "societies": [society.pk],
+                                                      "days": "5"}).status_code == 302
+    d = Dispatch.objects.get(need=need)
+    # the society sees the dispatch and the need; city A sees neither; the enterprise sees its need
+    assert client_for(society_user).get(f"/innovation/dispatches/{d.pk}/").status_code == 200
+    assert client_for(society_user).get(f"/innovation/{need.pk}/").status_code == 200
+    city_a = client_for(province["users"]["demo-city-a"])
+    assert city_a.get(f"/innovation/{need.pk}/").status_code == 404
+    assert need.title not in city_a.get("/innovation/").content.decode()
+    mine = client_for(company_user)
+    assert need.title in mine.get("/innovation/").content.decode()
+    ent_page = mine.get(f"/innovation/enterprises/{need.enterprise_id}/").content.decode()
+    assert "139****5678" in ent_page and "13912345678" not in ent_page
+    # bad input on the page: unknown action changes nothing
+    assert staff.post(f"/innovation/{need.pk}/act/", {"action": "explode"}).status_code == 302
+    assert Need.objects.get(pk=need.pk).status == NeedStatus.MATCHING
+
+
+def test_feedback_marks_once_per_user(province):
+    need, company_user = published(province)
+    person = Person.objects.filter(deleted_at__isnull=True).first()
+    services.mark(company_user, need, person, True, 1)
+    services.mark(company_user, need, person, False, 1)
+    assert MatchFeedback.objects.get(need=need, person=person).useful is False
+    outsider = User.objects.create(username="outsider-fb")
+    with pytest.raises(PermissionDenied):
+        services.mark(outsider, need, person, True)
