@@ -526,7 +526,7 @@ def test_result_letter_pdf_for_the_applicant_and_staff_only_once_final(province)
 
 
 def test_letter_rendering_refuses_external_urls():
-    from kexie.calls.letters import OfflineFetcher
+    from kexie.calls.pdf import OfflineFetcher
 
     fetcher = OfflineFetcher(allowed_protocols=["data"])
     for url in ("https://example.com/logo.png", "file:///etc/passwd", "http://127.0.0.1/x.css"):

@@ -67,11 +67,12 @@ def published(province) -> tuple[Need, User]:
 # ---- enterprises --------------------------------------------------------------------------------
 def test_registration_checks_the_credit_code_and_waits_for_verification(province):
     user = User.objects.create(username="company-x")
+    before = Enterprise.objects.count()
     with pytest.raises(ValidationError) as exc:
         services.register_enterprise(user, name="", uscc="91350100M000100Y44", contact_name="", contact_phone="123")
     msgs = exc.value.messages
     assert "请填写企业名称。" in msgs and "请填写联系人。" in msgs and len(msgs) >= 4
-    assert not Enterprise.objects.exists()
+    assert Enterprise.objects.count() == before
     ent = services.register_enterprise(user, name="某公司", uscc=USCC[1], contact_name="李", contact_phone="13912345678")
     assert ent.status == VerifyStatus.PENDING and ent.host.depth == 1  # no region: the province association
     with pytest.raises(ValidationError) as exc:
@@ -222,3 +223,47 @@ def test_feedback_marks_once_per_user(province):
     outsider = User.objects.create(username="outsider-fb")
     with pytest.raises(PermissionDenied):
         services.mark(outsider, need, person, True)
+
+
+def test_api_needs_and_service_records_are_scoped(province):
+    need, company_user = published(province)
+    staff = client_for(province["users"]["demo-province"])
+    body = staff.get("/api/v1/needs/?status=published").json()
+    assert need.pk in {r["id"] for r in body["results"]}
+    row = next(r for r in body["results"] if r["id"] == need.pk)
+    assert "contact_phone" not in row and row["enterprise_name"] == "江淮精工齿轮有限公司"
+    assert [r["id"] for r in client_for(company_user).get("/api/v1/needs/").json()["results"]] == [need.pk]
+    city_a = client_for(province["users"]["demo-city-a"])
+    assert need.pk not in {r["id"] for r in city_a.get("/api/v1/needs/?page_size=500").json()["results"]}
+    assert city_a.get(f"/api/v1/needs/{need.pk}/").status_code == 404
+    society, society_user = society_with_staff(province)
+    [d] = services.dispatch(province["users"]["demo-province"], need, [society])
+    assert client_for(society_user).get(f"/api/v1/needs/{need.pk}/").status_code == 200
+    services.respond(society_user, d, accept=True, leader=Person.objects.filter(memberships__society=society).first(),
+                     plan="入企诊断")
+    services.complete(society_user, d, "完成")
+    services.rate(company_user, d, 4)
+    records = client_for(society_user).get(f"/api/v1/service-records/?year={timezone.localdate().year}").json()
+    mine = [r for r in records["results"] if r["need"] == need.pk]
+    assert len(mine) == 1 and mine[0]["rating"] == 4
+    seen_a = {r["id"] for r in city_a.get("/api/v1/service-records/?page_size=500").json()["results"]}
+    assert seen_a == set(ServiceRecord.objects.for_user(province["users"]["demo-city-a"]).values_list("pk", flat=True))
+    assert not seen_a & set(ServiceRecord.objects.filter(need=need).values_list("pk", flat=True))
+
+
+def test_workstation_figures_prefill_reports_through_the_registry(province):
+    from kexie.innovation.models import Station, StationYear
+    from kexie.reports import registry
+
+    a, b = province["city_a"], province["city_b"]
+    last = timezone.localdate().year - 1
+    before = registry.values(["stations", "station_projects", "station_revenue"], [a, b])
+    st = Station.objects.create(kind="academician", name="齿轮传动院士工作站", host_name="江淮精工齿轮有限公司", owner=a,
+                                org_path=a.path, agreement_start=dt.date(last - 1, 1, 1),
+                                agreement_end=dt.date(last + 2, 12, 31))
+    StationYear.objects.create(station=st, year=last, projects=3, patents=2, trained=5, revenue=120, org_path=a.path)
+    got = registry.values(["stations", "station_projects", "station_revenue"], [a, b])
+    assert got[a.pk]["stations"] == before[a.pk]["stations"] + 1
+    assert got[a.pk]["station_projects"] == before[a.pk]["station_projects"] + 3
+    assert got[a.pk]["station_revenue"] == before[a.pk]["station_revenue"] + 120
+    assert got[b.pk] == before[b.pk]

@@ -10,32 +10,11 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from weasyprint import HTML  # type: ignore[import-untyped]  # WeasyPrint ships no type hints
-from weasyprint.urls import URLFetcher, URLFetcherResponse  # type: ignore[import-untyped]  # (nor does this module)
 
 from kexie.calls.views import _application
 from kexie.calls.views_review import result_context
-
-TEMPLATE = "calls/letter.html"
-
-
-class OfflineFetcher(URLFetcher):
-    """Refuses every URL but an inline ``data:`` one: a letter is rendered without network or file access."""
-
-    def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-        if not url.lower().startswith("data:"):
-            raise ValueError(f"refused while rendering a letter: {url[:80]}")
-        response: URLFetcherResponse = super().fetch(url, headers)
-        return response
-
-
-def render_pdf(context: dict[str, Any]) -> bytes:
-    html = render_to_string(TEMPLATE, context)
-    pdf: bytes = HTML(string=html, url_fetcher=OfflineFetcher(allowed_protocols=["data"])).write_pdf()
-    return pdf
 
 
 @login_required
@@ -46,6 +25,8 @@ def letter(request: Any, pk: int) -> HttpResponse:
     if not context["final"]:
         raise Http404(_("记录不存在或您无权访问。"))
     context |= {"issued": timezone.localdate(), "issuer": app.call.owner.name}
+    from kexie.calls.pdf import render_pdf  # WeasyPrint loads only when a letter is asked for
+
     response = HttpResponse(render_pdf(context), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="result-letter-{app.pk}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"

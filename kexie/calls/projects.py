@@ -176,7 +176,7 @@ def establish(actor: Any, call: Call, *, starts: dt.date | None = None) -> int:
 
 # ---- reports --------------------------------------------------------------------------------------
 def _lock_report(report: ProjectReport) -> ProjectReport:
-    fresh: ProjectReport = (ProjectReport.objects.select_for_update()
+    fresh: ProjectReport = (ProjectReport.objects.select_for_update(of=("self",))
                             .select_related("project__call", "project__application__applicant_person__user")
                             .get(pk=report.pk))
     return fresh
@@ -288,7 +288,7 @@ def judge_report(actor: Any, report: ProjectReport, verdict: str, comment: str =
 
 # ---- extension and termination -------------------------------------------------------------------
 def _lock_project(actor: Any, project: Project) -> Project:
-    fresh: Project = Project.objects.select_for_update().select_related("call").get(pk=project.pk)
+    fresh: Project = Project.objects.select_for_update(of=("self",)).select_related("call").get(pk=project.pk)
     _require(actor, "change", fresh.call.org_path)
     if fresh.status != ProjectStatus.ONGOING:
         raise ValidationError(_("课题%(s)s，不能再延期或终止。") % {"s": fresh.get_status_display()})

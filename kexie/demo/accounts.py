@@ -17,6 +17,7 @@ ACCOUNTS = [
     ("demo-scientist", "科技工作者", "我的资料、会籍、个人信息导出"),
     ("demo-enterprise", "企业科协", "一个企业科协"),
     ("demo-volunteer", "科技志愿者", "我的资料"),
+    ("demo-company", "企业用户", "江淮精工齿轮有限公司：发布技术需求、评价服务"),
 ]
 
 

@@ -512,5 +512,8 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
     from kexie.demo.calls import seed_calls
 
     counts["call_applications"] = sum(v for k, v in seed_calls(gen, log).items() if k != "experts")
+    from kexie.demo.innovation import seed_innovation
+
+    counts["innovation_needs"] = seed_innovation(gen, log)["needs"]
     counts["orgs"] = Organisation.objects.count()
     return counts

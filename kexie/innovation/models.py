@@ -483,8 +483,8 @@ class Station(SoftDeleteModel):
     agreement_start = models.DateField(_("协议开始"))
     agreement_end = models.DateField(_("协议结束"))
     status = models.CharField(_("状态"), max_length=8, choices=StationStatus.choices, default=StationStatus.ACTIVE)
-    experts = models.ManyToManyField("people.Person", through="StationExpert", related_name="stations",
-                                     verbose_name=_("进站专家"))
+    experts: Any = models.ManyToManyField("people.Person", through="StationExpert", related_name="stations",
+                                           verbose_name=_("进站专家"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     objects = SoftDeleteQuerySet.as_manager()

@@ -269,7 +269,7 @@ def create_need(actor: Any, *, owner: Organisation | None = None, enterprise: En
 
 
 def _lock(need: Need) -> Need:
-    fresh: Need = Need.objects.select_for_update().select_related("enterprise", "owner").get(pk=need.pk)
+    fresh: Need = Need.objects.select_for_update(of=("self",)).select_related("enterprise", "owner").get(pk=need.pk)
     return fresh
 
 
@@ -396,7 +396,7 @@ OPEN_FOR_DISPATCH = (NeedStatus.PUBLISHED, NeedStatus.MATCHING, NeedStatus.MATCH
 
 
 def _lock_dispatch(d: Dispatch) -> Dispatch:
-    fresh: Dispatch = (Dispatch.objects.select_for_update().select_related("need", "society", "need__enterprise")
+    fresh: Dispatch = (Dispatch.objects.select_for_update(of=("self",)).select_related("need", "society", "need__enterprise")
                        .get(pk=d.pk))
     return fresh
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kexie.innovation import views
+from kexie.innovation import urls_challenges, urls_intro, urls_market, urls_stations, views
 
 app_name = "innovation"
 urlpatterns: list = [
@@ -14,3 +14,5 @@ urlpatterns: list = [
     path("enterprises/register/", views.enterprise_register, name="enterprise-register"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise"),
 ]
+urlpatterns += urls_market.urlpatterns + urls_intro.urlpatterns + urls_stations.urlpatterns
+urlpatterns += urls_challenges.urlpatterns

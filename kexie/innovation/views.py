@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kexie.calls.eligibility import GOOD_STANDING
 from kexie.core.http import error_messages, paginate
 from kexie.core.scope import get_in_scope, scope_paths, user_can
 from kexie.innovation import services
@@ -161,6 +162,7 @@ def need_detail(request, pk: int):
                                                                              depth__lte=3).order_by("path")[:300])
     return render(request, "innovation/need.html", {
         "need": need, "staff": staff, "editor": editor, "dispatches": dispatches,
+        "enterprise_user": services.is_enterprise_user(user, need),
         "industry": INDUSTRY_NAMES.get(need.industry, ""), "events": need.events.select_related("actor"),
         "can_edit": editor and need.status in services.EDITABLE,
         "can_review": staff and need.status in (NeedStatus.SUBMITTED, NeedStatus.REVIEWING),
@@ -236,15 +238,15 @@ def dispatch_detail(request, pk: int):
         try:
             action = request.POST.get("action")
             if action == "accept" and can_answer:
-                ids = [int(i) for i in request.POST.get("team", "").replace("，", ",").split(",") if i.strip().isdigit()]
-                people = {p.pk: p for p in Person.objects.for_user(user).filter(pk__in=ids, deleted_at__isnull=True)}
-                if len(people) != len(set(ids)):
-                    raise ValidationError(_("团队成员编号有误或不在本学会范围内。"))
+                raw = [*request.POST.getlist("team"), *request.POST.get("team_ids", "").replace("，", ",").split(",")]
+                ids = {int(i) for i in raw if i.strip().isdigit()}
                 leader_id = request.POST.get("leader", "")
+                if leader_id.isdigit():
+                    ids.add(int(leader_id))
+                people = {p.pk: p for p in Person.objects.for_user(user).filter(pk__in=ids, deleted_at__isnull=True)}
+                if len(people) != len(ids):
+                    raise ValidationError(_("团队成员有误或不在本学会范围内。"))
                 leader = people.get(int(leader_id)) if leader_id.isdigit() else None
-                if leader_id and leader is None:
-                    leader = Person.objects.for_user(user).filter(pk=int(leader_id) if leader_id.isdigit() else 0,
-                                                                  deleted_at__isnull=True).first()
                 services.respond(user, d, accept=True, leader=leader, team=list(people.values()),
                                  plan=request.POST.get("plan", ""))
             elif action == "decline" and can_answer:
@@ -257,8 +259,14 @@ def dispatch_detail(request, pk: int):
             return redirect("innovation:dispatch", pk=d.pk)
         except (ValidationError, PermissionDenied) as exc:
             _refuse(request, exc)
+    members = []
+    if can_answer:
+        members = list(Person.objects.for_user(user).filter(
+            memberships__society=d.society, memberships__status__in=GOOD_STANDING, deleted_at__isnull=True,
+        ).distinct().order_by("name", "pk")[:300])
     return render(request, "innovation/dispatch.html", {"d": d, "need": d.need, "can_answer": can_answer,
-                                                        "can_complete": can_complete, "team": d.team.all()})
+                                                        "can_complete": can_complete, "team": d.team.all(),
+                                                        "members": members})
 
 
 @login_required

@@ -113,6 +113,20 @@ def _people_in_subtree(orgs: list[Organisation]) -> dict[int, float]:
     return {o.pk: below[o.pk] + float(own.get(o.pk) or 0) for o in orgs}
 
 
+def _stations(key: str) -> Counter:
+    """点火 workstations managed in the organisation's subtree (itself included), last calendar year."""
+
+    def count(orgs: list[Organisation]) -> dict[int, float]:
+        from django.utils import timezone
+
+        from kexie.innovation.stations import station_metrics
+
+        figures = station_metrics([o.path for o in orgs], timezone.localdate().year - 1)
+        return {o.pk: figures[o.path][key] for o in orgs}
+
+    return count
+
+
 METRICS: dict[str, Metric] = {
     "individual_members": Metric(_("个人会员数（登记）"), _("人"), _members()),
     "student_members": Metric(_("学生会员数（登记）"), _("人"), _members(Category.STUDENT)),
@@ -126,6 +140,11 @@ METRICS: dict[str, Metric] = {
     "enterprise_associations": Metric(_("企业科协数（登记）"), _("个"), _subtree(("enterprise_kx",))),
     "university_associations": Metric(_("高校科协数（登记）"), _("个"), _subtree(("university_kx",))),
     "people_registered": Metric(_("登记科技工作者数（含下级）"), _("人"), _people_in_subtree),
+    "stations": Metric(_("工作站数（登记，上年度）"), _("个"), _stations("stations")),
+    "station_projects": Metric(_("工作站合作项目数（上年度）"), _("项"), _stations("station_projects")),
+    "station_patents": Metric(_("工作站专利数（上年度）"), _("件"), _stations("station_patents")),
+    "station_trained": Metric(_("工作站培养人才数（上年度）"), _("人"), _stations("station_trained")),
+    "station_revenue": Metric(_("工作站新增产值（上年度）"), _("万元"), _stations("station_revenue")),
 }
 
 

@@ -13,6 +13,10 @@ TABLE = {
     "innovation:dispatch": ("change", "dispatch"),
     "innovation:enterprise-register": ("own", None),  # registers the caller's own enterprise
     "innovation:enterprise": ("change", "enterprise"),
+    "need-list": ("list", None),  # API; tests/test_innovation.py checks the list holds only what one may see
+    "need-detail": ("detail", "need"),
+    "service-record-list": ("list", None),
+    "service-record-detail": ("detail", "service_record"),
 }
 
 
@@ -32,4 +36,9 @@ def records(province):
 
     d = Dispatch.objects.create(need=need, society=society, society_path=society.path, org_path=b.path,
                                 respond_by=timezone.now() + dt.timedelta(days=5))
-    return {"need": need, "dispatch": d, "enterprise": ent}
+    from kexie.innovation.models import ServiceRecord
+
+    record = ServiceRecord.objects.create(society=society, enterprise=ent, enterprise_name=ent.name, need=need,
+                                          kind="research", served_on=timezone.localdate(), org_path=society.path,
+                                          need_path=b.path)
+    return {"need": need, "dispatch": d, "enterprise": ent, "service_record": record}

@@ -6,13 +6,14 @@ from kexie.calls.tasks import remind_project_reports_task, remind_reviewers_task
 from kexie.census.tasks import refresh_census_task
 from kexie.core.text import join_list
 from kexie.governance.tasks import term_reminders_task
+from kexie.innovation.tasks import escalate_dispatches_task, refresh_stations_task
 from kexie.members.tasks import refresh_membership_statuses, refresh_people_counts_task
 from kexie.orgs.counts import refresh_people_counts
 from kexie.reports.tasks import send_report_reminders
 
 
 class Command(BaseCommand):
-    help = "提交每日任务：按日期刷新会员状态（宽限期、已过期等）、底数汇总、换届提醒、填报截止提醒、评审截止提醒和课题报告提醒。建议由 cron 每天运行一次。"
+    help = "提交每日任务：按日期刷新会员状态（宽限期、已过期等）、底数汇总、换届提醒、填报截止提醒、评审截止提醒、课题报告提醒和派单超期督办。建议由 cron 每天运行一次。"
 
     def add_arguments(self, parser):
         parser.add_argument("--now", action="store_true", help="在当前进程中立即执行，而不是提交到任务队列")
@@ -32,9 +33,14 @@ class Command(BaseCommand):
             self.stdout.write(f"评审提醒：{reviews['calls']} 个批次，新发通知 {reviews['notices']} 条。")
             projects = remind_project_reports_task.call()
             self.stdout.write(f"课题报告提醒：新发通知 {projects['notices']} 条。")
+            overdue = escalate_dispatches_task.call()
+            self.stdout.write(f"派单督办：提醒 {overdue['reminded']} 单，上报督办 {overdue['escalated']} 单。")
+            stations = refresh_stations_task.call()
+            self.stdout.write(f"工作站：协议到期 {stations['expired']} 个，恢复运行 {stations['reactivated']} 个。")
             return
         ids = [refresh_membership_statuses.enqueue().id, refresh_people_counts_task.enqueue().id,
                refresh_census_task.enqueue().id, term_reminders_task.enqueue().id,
                send_report_reminders.enqueue().id, remind_reviewers_task.enqueue().id,
-               remind_project_reports_task.enqueue().id]
+               remind_project_reports_task.enqueue().id, escalate_dispatches_task.enqueue().id,
+               refresh_stations_task.enqueue().id]
         self.stdout.write(f"已提交任务 {join_list(ids)}（由 `kexie db_worker` 执行）")
