@@ -20,6 +20,14 @@ def _expected_vendor():
         pytest.exit(f"expected the {expected} backend, got {connection.vendor}", returncode=3)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _match_dir(tmp_path_factory):
+    """Each test process builds its own expert-matching index from its own test database."""
+    from django.conf import settings
+
+    settings.KEXIE_MATCH_DIR = str(tmp_path_factory.mktemp("match"))
+
+
 def seed_tiny() -> None:
     from kexie.orgs.models import Organisation
 

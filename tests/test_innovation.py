@@ -267,3 +267,19 @@ def test_workstation_figures_prefill_reports_through_the_registry(province):
     assert got[a.pk]["station_projects"] == before[a.pk]["station_projects"] + 3
     assert got[a.pk]["station_revenue"] == before[a.pk]["station_revenue"] + 120
     assert got[b.pk] == before[b.pk]
+
+
+def test_a_confidential_need_reaches_its_service_team_and_no_other_expert(province):
+    need, company_user = published(province)
+    Need.objects.filter(pk=need.pk).update(confidentiality="matched")
+    society, society_user = society_with_staff(province)
+    [d] = services.dispatch(province["users"]["demo-province"], need, [society])
+    members = list(Person.objects.filter(memberships__society=society, user__isnull=True).order_by("pk")[:2])
+    for i, p in enumerate(members):
+        Person.objects.filter(pk=p.pk).update(user=User.objects.create(username=f"team-expert-{i}"))
+    lead, other = (Person.objects.get(pk=p.pk) for p in members)
+    assert client_for(lead.user).get(f"/innovation/{need.pk}/").status_code == 404  # not on the team yet
+    services.respond(society_user, d, accept=True, leader=lead, team=[lead], plan="入企诊断")
+    assert client_for(lead.user).get(f"/innovation/{need.pk}/").status_code == 200
+    assert client_for(other.user).get(f"/innovation/{need.pk}/").status_code == 404
+    assert client_for(other.user).get(f"/innovation/market/needs/{need.pk}/").status_code == 404

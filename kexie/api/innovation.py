@@ -1,16 +1,16 @@
 """Read endpoints of 数字科创: technology needs and service records.
 
-Needs: those of associations in scope, the caller's enterprise's, and those dispatched to the caller's societies
-(as on the pages); the enterprise's contact details are never included. Service records: in scope (the serving
+Needs: as on the pages (``services.visible_q``); the enterprise's contact details are never included. Service records: in scope (the serving
 society or the need's association)."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
 from kexie.innovation.filters import NeedFilter, ServiceRecordFilter
-from kexie.innovation.models import Dispatch, Need, ServiceRecord
+from kexie.innovation.models import Need, ServiceRecord
+from kexie.innovation.services import visible_q
 
 
 class NeedSerializer(serializers.ModelSerializer[Need]):
@@ -40,9 +40,7 @@ class NeedViewSet(viewsets.ReadOnlyModelViewSet[Need]):
 
     def get_queryset(self) -> QuerySet[Need]:
         user = self.request.user
-        visible = (Q(pk__in=Need.objects.for_user(user).values("pk")) | Q(enterprise__users=user)
-                   | Q(pk__in=Dispatch.objects.for_user(user).values("need_id")))
-        qs: QuerySet[Need] = Need.objects.alive().filter(visible).distinct()
+        qs: QuerySet[Need] = Need.objects.alive().filter(visible_q(user)).distinct()
         return qs.select_related("enterprise", "region").order_by("-id")
 
 

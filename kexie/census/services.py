@@ -534,3 +534,6 @@ def schedule_refresh() -> None:
             refresh_census_task.using(run_after=timezone.now() + REFRESH_DELAY).enqueue()
 
     transaction.on_commit(enqueue)
+    from kexie.innovation.tasks import schedule_index_rebuild
+
+    schedule_index_rebuild()  # the expert-matching index reads the same registry

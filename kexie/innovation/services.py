@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -159,6 +160,16 @@ def enterprise_of(user: Any) -> Enterprise | None:
 def is_enterprise_user(user: Any, need: Need) -> bool:
     return bool(need.enterprise_id and getattr(user, "pk", None)
                 and need.enterprise is not None and need.enterprise.users.filter(pk=user.pk).exists())
+
+
+def visible_q(user: Any) -> Q:
+    """Who sees a need: staff of its association's subtree, the users of its enterprise, the staff of the societies
+    it was dispatched to, and the experts serving it (a service team's members, an introduced expert). A need
+    "visible to matched experts only" reaches no one else; the marketplace shows public ones only."""
+    return (Q(pk__in=Need.objects.for_user(user).values("pk")) | Q(enterprise__users=user)
+            | Q(pk__in=Dispatch.objects.for_user(user).values("need_id"))
+            | Q(dispatches__team__user=user) | Q(dispatches__team_leader__user=user)
+            | Q(introductions__expert__user=user, introductions__status__in=("brokered", "accepted", "done")))
 
 
 def can_edit(user: Any, need: Need) -> bool:

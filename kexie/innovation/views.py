@@ -1,5 +1,4 @@
-"""Pages of 数字科创. Thin: writes are in ``services``. A need is visible to the staff of its association's
-subtree, to the users of its enterprise, and to the staff of the societies it was dispatched to."""
+"""Pages of 数字科创. Thin: writes are in ``services``. Who sees a need: ``services.visible_q``."""
 
 from __future__ import annotations
 
@@ -8,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -36,9 +34,7 @@ INDUSTRY_NAMES = {code: name for code, name, _s in DIVISIONS}
 
 
 def _visible(user: Any) -> Any:
-    return Need.objects.alive().filter(
-        Q(pk__in=Need.objects.for_user(user).values("pk")) | Q(enterprise__users=user)
-        | Q(pk__in=Dispatch.objects.for_user(user).values("need_id"))).distinct()
+    return Need.objects.alive().filter(services.visible_q(user)).distinct()
 
 
 def _need(request: Any, pk: int) -> Need:

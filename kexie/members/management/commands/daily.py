@@ -6,7 +6,7 @@ from kexie.calls.tasks import remind_project_reports_task, remind_reviewers_task
 from kexie.census.tasks import refresh_census_task
 from kexie.core.text import join_list
 from kexie.governance.tasks import term_reminders_task
-from kexie.innovation.tasks import escalate_dispatches_task, refresh_stations_task
+from kexie.innovation.tasks import escalate_dispatches_task, rebuild_match_index_task, refresh_stations_task
 from kexie.members.tasks import refresh_membership_statuses, refresh_people_counts_task
 from kexie.orgs.counts import refresh_people_counts
 from kexie.reports.tasks import send_report_reminders
@@ -37,10 +37,12 @@ class Command(BaseCommand):
             self.stdout.write(f"派单督办：提醒 {overdue['reminded']} 单，上报督办 {overdue['escalated']} 单。")
             stations = refresh_stations_task.call()
             self.stdout.write(f"工作站：协议到期 {stations['expired']} 个，恢复运行 {stations['reactivated']} 个。")
+            index = rebuild_match_index_task.call()
+            self.stdout.write(f"专家匹配索引已重建：{index['people']} 人。")
             return
         ids = [refresh_membership_statuses.enqueue().id, refresh_people_counts_task.enqueue().id,
                refresh_census_task.enqueue().id, term_reminders_task.enqueue().id,
                send_report_reminders.enqueue().id, remind_reviewers_task.enqueue().id,
                remind_project_reports_task.enqueue().id, escalate_dispatches_task.enqueue().id,
-               refresh_stations_task.enqueue().id]
+               refresh_stations_task.enqueue().id, rebuild_match_index_task.enqueue().id]
         self.stdout.write(f"已提交任务 {join_list(ids)}（由 `kexie db_worker` 执行）")
