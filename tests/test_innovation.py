@@ -283,3 +283,31 @@ def test_a_confidential_need_reaches_its_service_team_and_no_other_expert(provin
     assert client_for(lead.user).get(f"/innovation/{need.pk}/").status_code == 200
     assert client_for(other.user).get(f"/innovation/{need.pk}/").status_code == 404
     assert client_for(other.user).get(f"/innovation/market/needs/{need.pk}/").status_code == 404
+
+
+def test_marks_on_matched_experts_move_them_in_later_rankings(province):
+    """Staff mark the top expert of a need "无用": for the same kind of need the expert drops in the ranking."""
+    import re
+
+    from kexie.innovation import signals
+    from kexie.innovation.matching import api
+
+    ent, user = company(province)
+    staff_user = province["users"]["demo-province"]
+    person = Person.objects.filter(deleted_at__isnull=True).exclude(expertise=[]).order_by("pk").first()
+    words = "、".join(person.expertise[:3])
+    need = services.create_need(user, title=f"{words}技术难题", description=f"需要{words}方面的专家帮助解决生产问题。",
+                                industry="34", kind="research")
+    services.submit_need(user, need)
+    services.review_need(staff_user, need, "approve")
+    text = f"{need.title}\n{need.description}"
+    before = [r.person_id for r in api.match_need(text, top=10, industry="34", feedback=signals.feedback())]
+    assert before, "the matcher finds experts for the need"
+    top = Person.objects.get(pk=before[0])
+    page = client_for(staff_user).get(f"/innovation/{need.pk}/").content.decode()
+    assert top.name in page and re.search(r"匹配：", page)
+    assert client_for(staff_user).post(f"/innovation/{need.pk}/feedback/", {"person": top.pk, "useful": "0",
+                                                                          "rank": "1"}).status_code == 302
+    after = [r.person_id for r in api.match_need(text, top=10, industry="34", feedback=signals.feedback())]
+    assert top.pk not in after[:1]
+    assert (after.index(top.pk) if top.pk in after else 99) > 0

@@ -126,13 +126,15 @@ def need_edit(request, pk: int):
 
 def _matches(request: Any, need: Need) -> tuple[list[Any], str]:
     """The matcher's experts for a need, within the caller's scope; an explanation when it cannot answer."""
+    from kexie.innovation import signals
     from kexie.innovation.matching import api
     from kexie.innovation.matching.errors import EmptyQuery
 
     try:
         results = api.match_need(f"{need.title}\n{need.description}", top=10, industry=need.industry or None,
                                  region=need.region.code if need.region else None,
-                                 allowed_paths=scope_paths(request.user, "view"))
+                                 allowed_paths=scope_paths(request.user, "view"), load=signals.current_load(),
+                                 feedback=signals.feedback())
     except EmptyQuery as exc:
         return [], str(exc)
     marks = dict(MatchFeedback.objects.filter(need=need, by=request.user).values_list("person_id", "useful"))

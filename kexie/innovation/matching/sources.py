@@ -25,8 +25,10 @@ def _from_model() -> Iterable[NeedRow]:
     except ImportError as exc:
         raise NeedsUnavailable() from exc
     from kexie.innovation.data.industries import DIVISION_DISCIPLINES
+    from kexie.innovation.models import OPEN_NEED_STATUSES
 
-    for need in Need.objects.filter(deleted_at__isnull=True).select_related("region").iterator():
+    open_needs = Need.objects.filter(deleted_at__isnull=True, status__in=OPEN_NEED_STATUSES)
+    for need in open_needs.select_related("region").iterator():
         title = str(getattr(need, "title", "") or "")
         body = str(getattr(need, "text", "") or getattr(need, "description", "") or "")
         region = getattr(need, "region_code", None) or getattr(getattr(need, "region", None), "code", None)
