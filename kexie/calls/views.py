@@ -4,15 +4,13 @@ applicant's own application (``_application``) and published calls, which every 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -288,28 +286,6 @@ def apply(request, pk: int):
     return redirect("calls:fill", pk=app.pk)
 
 
-def _store_uploads(app: Application, request: Any, raw: dict[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for key, f in S.field_map(app.call.form_schema or {}).items():
-        if f.get("type") != "file":
-            continue
-        upload = request.FILES.get(f"file-{key}")
-        if upload is not None:
-            try:
-                S.check_file(f, upload.name, upload.size)
-            except ValueError as exc:
-                errors.setdefault(key, []).append(str(exc))
-                continue
-            ext = upload.name.rsplit(".", 1)[-1].lower()
-            path = default_storage.save(f"calls/{app.call_id}/{app.pk}/{key}-{uuid.uuid4().hex[:12]}.{ext}", upload)
-            raw[key] = {"name": upload.name[:200], "path": path, "size": upload.size}
-        elif request.POST.get(f"clear-{key}"):
-            raw[key] = None
-        elif (app.data or {}).get(key):
-            raw[key] = app.data[key]
-    return errors
-
-
 def _people_list(post: Any, prefix: str, n: int, reason: bool = False) -> list[dict[str, Any]]:
     out = []
     for i in range(n):
@@ -341,7 +317,8 @@ def application_fill(request, pk: int):
     status = 200
     if request.method == "POST":
         raw = fill.raw_from_post(schema, request.POST)
-        errors = _store_uploads(app, request, raw)
+        errors = fill.store_uploads(schema, f"calls/{app.call_id}/{app.pk}", request.POST, request.FILES, raw,
+                                    keep=app.data)
         raw["title"] = request.POST.get("title", app.title)
         for key, n in LIST_ROWS.items():
             raw[key] = _people_list(request.POST, key, n, reason=key == "avoid_requests")
@@ -407,15 +384,8 @@ def application_rows(request, pk: int):
 @login_required
 def application_file(request, pk: int):
     app = _application(request, pk)
-    key = request.GET.get("key", "")
-    value = (app.data or {}).get(key)
-    f = S.field_map(app.call.form_schema or {}).get(key)
-    if not f or f.get("type") != "file" or not isinstance(value, dict) or not value.get("path"):
-        raise Http404(_("没有这个附件。"))
-    path = str(value["path"])
-    if not path.startswith(f"calls/{app.call_id}/{app.pk}/") or not default_storage.exists(path):
-        raise Http404(_("没有这个附件。"))
-    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=str(value.get("name")))
+    return fill.attachment_response(app.call.form_schema or {}, app.data, request.GET.get("key", ""),
+                                    f"calls/{app.call_id}/{app.pk}")
 
 
 @login_required

@@ -4,15 +4,13 @@ helper, except the leader's own project (the applicant's, as with ``views._appli
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -157,29 +155,6 @@ def project_detail(request, pk: int):
     })
 
 
-def _store_uploads(report: ProjectReport, request: Any, raw: dict[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for key, f in S.field_map(projects.SCHEMAS[report.kind]).items():
-        if f.get("type") != "file":
-            continue
-        upload = request.FILES.get(f"file-{key}")
-        if upload is not None:
-            try:
-                S.check_file(f, upload.name, upload.size)
-            except ValueError as exc:
-                errors.setdefault(key, []).append(str(exc))
-                continue
-            ext = upload.name.rsplit(".", 1)[-1].lower()
-            path = default_storage.save(f"projects/{report.project_id}/{report.pk}/{key}-{uuid.uuid4().hex[:12]}.{ext}",
-                                        upload)
-            raw[key] = {"name": upload.name[:200], "path": path, "size": upload.size}
-        elif request.POST.get(f"clear-{key}"):
-            raw[key] = None
-        elif (report.data or {}).get(key):
-            raw[key] = report.data[key]
-    return errors
-
-
 @login_required
 def report_fill(request, pk: int):
     report = _report(request, pk)
@@ -193,7 +168,8 @@ def report_fill(request, pk: int):
     status = 200
     if request.method == "POST":
         raw = fill.raw_from_post(schema, request.POST)
-        errors = _store_uploads(report, request, raw)
+        errors = fill.store_uploads(schema, f"projects/{report.project_id}/{report.pk}", request.POST, request.FILES,
+                                    raw, keep=report.data)
         data = raw
         if not errors:
             try:
@@ -234,15 +210,8 @@ def report_rows(request, pk: int):
 @login_required
 def report_file(request, pk: int):
     report = _report(request, pk)
-    key = request.GET.get("key", "")
-    value = (report.data or {}).get(key)
-    f = S.field_map(projects.SCHEMAS[report.kind]).get(key)
-    if not f or f.get("type") != "file" or not isinstance(value, dict) or not value.get("path"):
-        raise Http404(_("没有这个附件。"))
-    path = str(value["path"])
-    if not path.startswith(f"projects/{report.project_id}/{report.pk}/") or not default_storage.exists(path):
-        raise Http404(_("没有这个附件。"))
-    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=str(value.get("name")))
+    return fill.attachment_response(projects.SCHEMAS[report.kind], report.data, request.GET.get("key", ""),
+                                    f"projects/{report.project_id}/{report.pk}")
 
 
 @login_required

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 
 from kexie.reports import schema as S
@@ -38,9 +39,11 @@ def raw_from_post(schema: Mapping[str, Any], post: Mapping[str, Any]) -> dict[st
     return raw
 
 
-def store_uploads(schema: Mapping[str, Any], submission: Any, post: Mapping[str, Any], files: Mapping[str, Any],
-                  raw: dict[str, Any]) -> dict[str, list[str]]:
-    """Attachments: checked against the field's limits, then stored; errors by field key."""
+def store_uploads(schema: Mapping[str, Any], prefix: str, post: Mapping[str, Any], files: Mapping[str, Any],
+                  raw: dict[str, Any], keep: Mapping[str, Any] | None = None) -> dict[str, list[str]]:
+    """Attachments of a form (reports, calls, projects): each upload is checked against its field's limits, then
+    stored under ``prefix/``; a ticked "clear" empties the field; otherwise the value in ``keep`` (the saved data)
+    stays. Errors by field key."""
     errors: dict[str, list[str]] = {}
     for key, f in S.field_map(schema).items():
         if f.get("type") != "file":
@@ -53,12 +56,26 @@ def store_uploads(schema: Mapping[str, Any], submission: Any, post: Mapping[str,
                 errors.setdefault(key, []).append(str(exc))
                 continue
             ext = upload.name.rsplit(".", 1)[-1].lower()
-            path = default_storage.save(
-                f"reports/{submission.campaign_id}/{submission.pk}/{key}-{uuid.uuid4().hex[:12]}.{ext}", upload)
+            path = default_storage.save(f"{prefix}/{key}-{uuid.uuid4().hex[:12]}.{ext}", upload)
             raw[key] = {"name": upload.name[:200], "path": path, "size": upload.size}
         elif post.get(f"clear-{key}"):
             raw[key] = None
+        elif keep is not None and keep.get(key):
+            raw[key] = keep[key]
     return errors
+
+
+def attachment_response(schema: Mapping[str, Any], data: Mapping[str, Any] | None, key: str,
+                        prefix: str) -> FileResponse:
+    """The stored attachment of a file field, if it lies under ``prefix/``; 404 otherwise."""
+    value = (data or {}).get(key)
+    f = S.field_map(schema).get(key)
+    if not f or f.get("type") != "file" or not isinstance(value, dict) or not value.get("path"):
+        raise Http404(_("没有这个附件。"))
+    path = str(value["path"])
+    if not path.startswith(f"{prefix}/") or not default_storage.exists(path):
+        raise Http404(_("没有这个附件。"))
+    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=str(value.get("name")))
 
 
 @dataclass

@@ -12,9 +12,8 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -274,7 +273,7 @@ def submission_fill(request, pk: int):
     status = 200
     if request.method == "POST":
         raw = fill.raw_from_post(schema, request.POST)
-        errors = fill.store_uploads(schema, sub, request.POST, request.FILES, raw)
+        errors = fill.store_uploads(schema, f"reports/{sub.campaign_id}/{sub.pk}", request.POST, request.FILES, raw)
         action = request.POST.get("action", "save")
         data = {**{k: v for k, v in data.items() if S.field_map(schema).get(k, {}).get("type") == "file"}, **raw}
         if not errors:
@@ -328,15 +327,8 @@ def submission_rows(request, pk: int):
 @login_required
 def submission_file(request, pk: int):
     sub = _submission(request, pk)
-    key = request.GET.get("key", "")
-    value = (sub.data or {}).get(key)
-    f = S.field_map(sub.campaign.version.schema).get(key)
-    if not f or f.get("type") != "file" or not isinstance(value, dict) or not value.get("path"):
-        raise Http404(_("没有这个附件。"))
-    path = str(value["path"])
-    if not path.startswith(f"reports/{sub.campaign_id}/{sub.pk}/") or not default_storage.exists(path):
-        raise Http404(_("没有这个附件。"))
-    return FileResponse(default_storage.open(path, "rb"), as_attachment=True, filename=str(value.get("name")))
+    return fill.attachment_response(sub.campaign.version.schema, sub.data, request.GET.get("key", ""),
+                                    f"reports/{sub.campaign_id}/{sub.pk}")
 
 
 @login_required
