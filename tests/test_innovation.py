@@ -311,3 +311,23 @@ def test_marks_on_matched_experts_move_them_in_later_rankings(province):
     after = [r.person_id for r in api.match_need(text, top=10, industry="34", feedback=signals.feedback())]
     assert top.pk not in after[:1]
     assert (after.index(top.pk) if top.pk in after else 99) > 0
+
+
+def test_an_expert_sees_needs_matching_their_expertise_and_an_achievement_its_needs(province):
+    from kexie.innovation import recommend
+    from kexie.innovation.models import Achievement
+
+    need, _user = published(province)  # 高精度齿轮传动噪声控制 (public, published)
+    expert = Person.objects.create(
+        name="齿轮专家", org=province["city_a"], org_path=province["city_a"].path,
+        expertise=["齿轮传动", "振动与噪声控制", "减速器设计"], user=User.objects.create(username="gear-expert"))
+    titles = [n.title for n, _m in recommend.needs_for_person(expert, top=5)]
+    assert need.title in titles[:3]
+    page = client_for(expert.user).get("/innovation/").content.decode()
+    assert "与您专长匹配的技术需求" in page and need.title in page
+    ach = Achievement.objects.create(title="低噪声齿轮修形技术", description="通过齿廓修形降低齿轮传动噪声 5 dB 以上。",
+                                     maturity="pilot", transfer_mode="licence", industry="34",
+                                     owner=province["root"], org_path=province["root"].path, status="published")
+    assert need.pk in [n.pk for n, _m in recommend.needs_for_achievement(ach)][:3]
+    html = client_for(province["users"]["demo-province"]).get(f"/innovation/achievements/{ach.pk}/").content.decode()
+    assert "匹配的技术需求" in html and need.title in html

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from kexie.calls.eligibility import GOOD_STANDING
 from kexie.core.http import error_messages, paginate
 from kexie.core.scope import get_in_scope, scope_paths, user_can
-from kexie.innovation import services
+from kexie.innovation import recommend, services
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.forms import EnterpriseForm, NeedForm
 from kexie.innovation.models import (
@@ -59,7 +59,9 @@ def need_list(request):
         qs = qs.filter(kind=kind)
     ent = services.enterprise_of(request.user)
     pending = Enterprise.objects.for_user(request.user, "change").alive().filter(status="pending")[:20]
+    person = Person.objects.filter(user=request.user, deleted_at__isnull=True).first()
     return render(request, "innovation/needs.html", {
+        "for_me": recommend.needs_for_person(person) if person is not None and person.expertise else [],
         "page": paginate(request, qs.order_by("-created_at", "-id")), "status": status, "kind": kind,
         "statuses": NeedStatus.choices, "kinds": NeedKind.choices, "enterprise": ent,
         "registered": Enterprise.objects.alive().filter(users=request.user).first(),

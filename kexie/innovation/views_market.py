@@ -25,7 +25,7 @@ from kexie.core.export import xlsx_sheets_response
 from kexie.core.http import client_ip, error_messages, paginate
 from kexie.core.scope import get_in_scope, scope_paths, user_can
 from kexie.core.search import query_tokens
-from kexie.innovation import dashboard, market
+from kexie.innovation import dashboard, market, recommend
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.models import (
     Achievement,
@@ -233,6 +233,7 @@ def achievement_detail(request, pk: int):
     return render(request, "innovation/achievement.html", {
         "ach": ach, "staff": staff, "industry": INDUSTRY_NAMES.get(ach.industry, ""),
         "enquiries": Enquiry.objects.for_user(request.user).filter(achievement=ach).order_by("-created_at")[:50],
+        "matched_needs": recommend.needs_for_achievement(ach) if staff else [],
     })
 
 
