@@ -177,7 +177,9 @@ def test_all_declines_return_the_need_to_the_pool(province):
 def test_overdue_dispatches_escalate_once_per_level(province):
     need, _user = published(province)
     society, society_user = society_with_staff(province)
-    [d] = services.dispatch(province["users"]["demo-province"], need, [society], respond_days=3)
+    a = province["city_a"]
+    Need.objects.filter(pk=need.pk).update(owner=a, org_path=a.path)  # received by city A: its parent is told
+    [d] = services.dispatch(province["users"]["demo-city-a"], Need.objects.get(pk=need.pk), [society], respond_days=3)
     now = timezone.now()
     assert services.escalate_overdue(now) == {"reminded": 0, "escalated": 0}
     late = d.respond_by + dt.timedelta(hours=1)
@@ -186,6 +188,9 @@ def test_overdue_dispatches_escalate_once_per_level(province):
     assert Notification.objects.filter(user=society_user, key=f"innovation-overdue-{d.pk}-1").exists()
     assert services.escalate_overdue(d.respond_by + dt.timedelta(days=3)) == {"reminded": 0, "escalated": 1}
     assert Dispatch.objects.get(pk=d.pk).escalation == 2
+    province_staff = province["users"]["demo-province"]
+    assert Notification.objects.filter(user=province_staff, key=f"innovation-overdue-{d.pk}-2").exists()
+    assert not Notification.objects.filter(user=province_staff, key=f"innovation-overdue-{d.pk}-1").exists()
     services.respond(society_user, Dispatch.objects.get(pk=d.pk), accept=False, reason="人手不足")
     assert services.escalate_overdue(d.respond_by + dt.timedelta(days=9)) == {"reminded": 0, "escalated": 0}
 

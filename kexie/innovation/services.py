@@ -567,7 +567,9 @@ def escalate_overdue(now: dt.datetime | None = None) -> dict[str, int]:
         url = reverse("innovation:dispatch", args=[d.pk])
         recipients = [*society_staff, *([d.dispatched_by] if d.dispatched_by else [])]
         if level == 2:
-            parent = d.need.owner.get_parent() if d.need.owner.depth > 1 else None
+            owner_path = d.need.owner.path
+            parent = (Organisation.objects.filter(path=owner_path[:-Organisation.steplen]).first()
+                      if d.need.owner.depth > 1 else None)
             if parent is not None:
                 recipients += users_at([parent.pk]).get(parent.pk, [])
         notify(recipients, title=title, body=body, url=url, key=f"innovation-overdue-{d.pk}-{level}")
