@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kexie.accounts.models import User
@@ -469,9 +470,11 @@ def seed_innovation(gen: Any, log: Any = print) -> dict[str, int]:
     rng = random.Random(f"innovation-{gen.seed}")
     with transaction.atomic():
         out = _seed(rng, today)
+        out |= _platforms(rng, today)
     log(f"  数字科创：企业 {out['enterprises']} 家（待核验 {out['pending']} 家），技术需求 {out['needs']} 项，"
         f"派单 {out['dispatches']} 单（超期督办 {out['escalated']} 单），服务记录 {out['service_records']} 条"
-        f"（学会 {out['service_societies']} 个、专家 {out['service_experts']} 位）")
+        f"（学会 {out['service_societies']} 个、专家 {out['service_experts']} 位），工作站 {out['stations']} 个，"
+        f"科技成果 {out['achievements']} 项，揭榜挂帅 {out['challenges']} 项")
     return out
 
 
@@ -617,3 +620,68 @@ def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], 
     if not open_deadline:  # a need of the past wanted its solution some months after it was posted
         fields["deadline"] = (created_at + dt.timedelta(days=rng.randint(150, 300))).date()
     Need.objects.filter(pk=need.pk).update(**fields)
+
+
+STATIONS = [
+    ("academician", "江淮精工齿轮院士工作站", "江淮精工齿轮有限公司", ("齿轮", "传动", "机械")),
+    ("expert", "稀土永磁电机专家工作站", "澜州稀土电机有限公司", ("电机", "磁", "电气")),
+    ("society", "茶叶学会服务站", "云岫高山茶业合作社", ("茶", "植物", "农")),
+    ("haizhi", "复合材料海智工作站", "江淮轻量化材料有限公司", ("复合材料", "材料", "纤维")),
+]
+ACHIEVEMENTS = [
+    ("低噪声齿轮齿廓修形技术", "通过齿廓与齿向修形并配合磨齿工艺优化，使减速机齿轮啮合噪声降低 5–8 dB，已在两家企业中试。",
+     "pilot", "licence", "34", ["460"]),
+    ("高矫顽力钕铁硼晶界扩散工艺", "采用重稀土晶界扩散，在重稀土用量减少 40% 的情况下保持高矫顽力，适用于新能源汽车驱动电机。",
+     "small_batch", "assignment", "32", ["430", "450"]),
+    ("名优绿茶清洁化连续加工生产线", "杀青、揉捻、干燥连续化，能耗降低 20%，产品一致性显著提高。",
+     "industrial", "service", "13", ["210", "550"]),
+    ("竹纤维增强可降解复合材料", "以竹纤维为增强体的可降解复合材料，可用于一次性餐具和包装，力学性能达到同类石油基产品水平。",
+     "pilot_small", "joint", "20", ["430", "220"]),
+    ("基于物联网的设备健康监测系统", "低功耗无线传感与边缘计算结合，实现关键设备振动、温度的在线监测与故障预警。",
+     "industrial", "licence", "40", ["510", "520"]),
+]
+
+
+def _platforms(rng: random.Random, today: dt.date) -> dict[str, int]:
+    """Workstations (点火) with residents and last year's results, achievements on the marketplace and an open
+    challenge (揭榜挂帅) taken from a published need."""
+    from kexie.innovation import challenges, market, stations
+    from kexie.innovation.models import Enterprise, Need, NeedStatus
+
+    root = Organisation.objects.filter(depth=1).order_by("path").first()
+    assert root is not None
+    enterprises = {e.name: e for e in Enterprise.objects.all()}
+    made = 0
+    for kind, name, host, words in STATIONS:
+        start = today.replace(year=today.year - 2, month=3, day=1)
+        st = stations.create_station(None, owner=root, kind=kind, name=name, host_name=host,
+                                     host_enterprise=enterprises.get(host), agreement_start=start,
+                                     agreement_end=start.replace(year=start.year + 5))
+        q = Q()
+        for w in words:
+            q |= Q(expertise__icontains=w)
+        experts = list(Person.objects.filter(q, deleted_at__isnull=True, title_level="senior")
+                       .order_by("pk")[:40])
+        for p in sorted(rng.sample(experts, min(len(experts), rng.randint(2, 4))), key=lambda p: p.pk):
+            stations.add_resident(None, st, p, role="首席专家" if not st.residents.exists() else "进站专家",
+                                  joined_on=start)
+        for year in (today.year - 2, today.year - 1):
+            stations.record_year(None, st, year, projects=rng.randint(2, 8), patents=rng.randint(0, 6),
+                                 trained=rng.randint(3, 20), revenue=rng.randint(200, 5000))
+        made += 1
+    achievements = 0
+    for title, description, maturity, mode, industry, discs in ACHIEVEMENTS:
+        ach = market.create_achievement(None, root, title=title, description=description, maturity=maturity,
+                                        transfer_mode=mode, industry=industry, holder_org="省内高校与科研院所",
+                                        holders=[], patents=[])
+        ach.disciplines = discs
+        ach.save(update_fields=["disciplines"])
+        market.publish_achievement(None, ach)
+        achievements += 1
+    need = Need.objects.filter(status=NeedStatus.PUBLISHED).order_by("pk").first()
+    n_challenges = 0
+    if need is not None:
+        ch = challenges.create_challenge(None, need=need, bounty=300, apply_by=today + dt.timedelta(days=45))
+        challenges.publish(None, ch)
+        n_challenges = 1
+    return {"stations": made, "achievements": achievements, "challenges": n_challenges}
