@@ -419,10 +419,10 @@ class ReviewAssignment(models.Model):
         return f"{self.expert} → {self.application}"
 
 
-def _application_scope(paths: list[str]) -> Q:
-    """The application's scope (``Application.scope_q``) reached through ``application``."""
-    return (prefix_q("application__org_path", paths) | prefix_q("application__nominator__path", paths)
-            | prefix_q("application__call__org_path", paths))
+def _application_scope(paths: list[str], via: str = "application") -> Q:
+    """The application's scope (``Application.scope_q``) reached through the relation ``via``."""
+    return (prefix_q(f"{via}__org_path", paths) | prefix_q(f"{via}__nominator__path", paths)
+            | prefix_q(f"{via}__call__org_path", paths))
 
 
 class ReviewStatus(models.TextChoices):
@@ -671,9 +671,7 @@ class ProjectReport(models.Model):
 
     @classmethod
     def scope_q(cls, paths: list[str]) -> Q:
-        return (prefix_q("project__application__org_path", paths)
-                | prefix_q("project__application__nominator__path", paths)
-                | prefix_q("project__application__call__org_path", paths))
+        return _application_scope(paths, via="project__application")
 
 
 class ProjectAction(models.TextChoices):
@@ -711,6 +709,4 @@ class ProjectEvent(models.Model):
 
     @classmethod
     def scope_q(cls, paths: list[str]) -> Q:
-        return (prefix_q("project__application__org_path", paths)
-                | prefix_q("project__application__nominator__path", paths)
-                | prefix_q("project__application__call__org_path", paths))
+        return _application_scope(paths, via="project__application")

@@ -59,13 +59,7 @@ def _call(request: Any, pk: int, action: str = "view") -> Call:
 
 def _application(request: Any, pk: int, action: str = "view") -> Application:
     qs = Application.objects.select_related("call", "call__owner", "applicant_person", "applicant_org", "nominator")
-    try:
-        own = qs.filter(pk=int(pk), applicant_person__user=request.user).first()
-    except (TypeError, ValueError):
-        own = None
-    if own is not None:
-        return own
-    app: Application = get_in_scope(qs, request.user, pk, action)
+    app: Application = get_in_scope(qs, request.user, pk, action, own=Q(applicant_person__user=request.user))
     return app
 
 

@@ -30,26 +30,15 @@ RELATED = ("call", "call__owner", "application__applicant_person", "application_
 
 
 def _project(request: Any, pk: int, action: str = "view") -> Project:
-    qs = Project.objects.select_related(*RELATED)
-    try:
-        own = qs.filter(pk=int(pk), application__applicant_person__user=request.user).first()
-    except (TypeError, ValueError):
-        own = None
-    if own is not None:
-        return own
-    found: Project = get_in_scope(qs, request.user, pk, action)
+    found: Project = get_in_scope(Project.objects.select_related(*RELATED), request.user, pk, action,
+                                  own=Q(application__applicant_person__user=request.user))
     return found
 
 
 def _report(request: Any, pk: int, action: str = "view") -> ProjectReport:
     qs = ProjectReport.objects.select_related(*(f"project__{r}" for r in RELATED))
-    try:
-        own = qs.filter(pk=int(pk), project__application__applicant_person__user=request.user).first()
-    except (TypeError, ValueError):
-        own = None
-    if own is not None:
-        return own
-    found: ProjectReport = get_in_scope(qs, request.user, pk, action)
+    found: ProjectReport = get_in_scope(qs, request.user, pk, action,
+                                        own=Q(project__application__applicant_person__user=request.user))
     return found
 
 

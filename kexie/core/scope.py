@@ -102,13 +102,21 @@ class Scopable(Protocol):
     def for_user(self, user: Any, action: str = ...) -> models.QuerySet[Any]: ...
 
 
-def get_in_scope(queryset: Scopable, user: Any, pk: Any, action: str = "view") -> Any:
-    """Fetch one object the user may act on; missing and out-of-scope look the same (404)."""
+def get_in_scope(queryset: Scopable, user: Any, pk: Any, action: str = "view", own: Q | None = None) -> Any:
+    """Fetch one object the user may act on; missing and out-of-scope look the same (404). ``own``: what makes a
+    record the user's own (their application, their project), found whatever their organisation scope; the
+    services still decide what the owner may do with it."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404(_("记录不存在或您无权访问。")) from None
-    obj = queryset.for_user(user, action).filter(pk=pk).first()
+    obj = None
+    if own is not None:
+        if not isinstance(queryset, models.QuerySet):
+            raise TypeError("get_in_scope(own=…) needs a queryset")
+        obj = queryset.filter(own, pk=pk).first()
+    if obj is None:
+        obj = queryset.for_user(user, action).filter(pk=pk).first()
     if obj is None:
         raise Http404(_("记录不存在或您无权访问。"))
     return obj

@@ -99,40 +99,33 @@ def _enquire(request: Any, target: Need | Achievement) -> tuple[dict[str, str], 
     return {}, [], 302
 
 
-def market_need(request, pk: int):
-    need = market.public_needs().select_related("owner", "region").filter(pk=pk).first()
-    if need is None:
+def _market_detail(request: Any, target: Need | Achievement | None, name: str, done: str) -> Any:
+    """A public detail page (``innovation/market_<name>.html``) with its enquiry form."""
+    if target is None:
         raise Http404(_("记录不存在或未公开。"))
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     values: dict[str, str] = {}
     errors: list[str] = []
     if request.method == "POST":
-        values, errors, status = _enquire(request, need)
+        values, errors, status = _enquire(request, target)
         if status == 302:
-            messages.success(request, _("对接意向已提交，受理科协将尽快与您联系。"))
-            return redirect("innovation:market-need", pk=need.pk)
-    return render(request, "innovation/market_need.html", {
-        "need": need, "industry": INDUSTRY_NAMES.get(need.industry, ""), "values": values, "errors": errors,
+            messages.success(request, done)
+            return redirect(f"innovation:market-{name}", pk=target.pk)
+    key = "need" if name == "need" else "ach"
+    return render(request, f"innovation/market_{name}.html", {
+        key: target, "industry": INDUSTRY_NAMES.get(target.industry, ""), "values": values, "errors": errors,
     }, status=400 if errors else 200)
+
+
+def market_need(request, pk: int):
+    need = market.public_needs().select_related("owner", "region").filter(pk=pk).first()
+    return _market_detail(request, need, "need", _("对接意向已提交，受理科协将尽快与您联系。"))
 
 
 def market_achievement(request, pk: int):
     ach = market.public_achievements().select_related("owner").filter(pk=pk).first()
-    if ach is None:
-        raise Http404(_("记录不存在或未公开。"))
-    if request.method not in ("GET", "HEAD", "POST"):
-        return HttpResponseNotAllowed(["GET", "POST"])
-    values: dict[str, str] = {}
-    errors: list[str] = []
-    if request.method == "POST":
-        values, errors, status = _enquire(request, ach)
-        if status == 302:
-            messages.success(request, _("对接意向已提交，登记单位将尽快与您联系。"))
-            return redirect("innovation:market-achievement", pk=ach.pk)
-    return render(request, "innovation/market_achievement.html", {
-        "ach": ach, "industry": INDUSTRY_NAMES.get(ach.industry, ""), "values": values, "errors": errors,
-    }, status=400 if errors else 200)
+    return _market_detail(request, ach, "achievement", _("对接意向已提交，登记单位将尽快与您联系。"))
 
 
 # ---- achievements (staff) ----------------------------------------------------------------------------
