@@ -20,3 +20,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher posts here
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in Chinese inside the site layout, with the reason the code gave (kexie/core/errors.py).
+handler400 = "kexie.core.errors.bad_request"
+handler403 = "kexie.core.errors.permission_denied"
+handler404 = "kexie.core.errors.page_not_found"
+handler500 = "kexie.core.errors.server_error"

@@ -505,7 +505,7 @@ def test_two_nominators_racing_for_the_last_place():
     services.advance_stage(staff_, call)
     services.nominate(users["demo-city-a"], apps[0])  # one place left
     second = User.objects.create(username="calls-nominator-2")
-    grant_role(second, a, "staff")
+    grant_role(None, second, a, "staff")
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 

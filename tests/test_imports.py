@@ -118,7 +118,7 @@ def test_people_import_creates_encrypted_searchable_counted_people(tmp_path, use
 
     with connection.cursor() as cur:
         cur.execute("SELECT id_number FROM people_person WHERE id = %s", [p.pk])
-        assert cur.fetchone()[0].startswith("v1:")
+        assert cur.fetchone()[0].startswith("v2:")  # v2:<key id>:… (kexie.core.crypto)
     assert list(raw)
     assert Organisation.objects.get(pk=city_a.pk).people_count == before + 5
     assert AuditEntry.objects.filter(action="imports.importbatch.applied", object_id=batch.pk).exists()

@@ -87,7 +87,7 @@ def test_registration_checks_the_credit_code_and_waits_for_verification(province
     assert exc.value.messages == ["不通过核验须说明理由。"]
     services.verify_enterprise(province["users"]["demo-province"], ent, "verify")
     assert services.enterprise_of(user) == ent
-    assert Enterprise.objects.get(pk=ent.pk).contact_phone_masked == "139****5678"
+    assert Enterprise.objects.get(pk=ent.pk).contact_phone_masked == "139******78"
 
 
 # ---- needs --------------------------------------------------------------------------------------
@@ -213,7 +213,7 @@ def test_pages_scope_and_contact_masking(province):
     mine = client_for(company_user)
     assert need.title in mine.get("/innovation/").content.decode()
     ent_page = mine.get(f"/innovation/enterprises/{need.enterprise_id}/").content.decode()
-    assert "139****5678" in ent_page and "13912345678" not in ent_page
+    assert "139******78" in ent_page and "13912345678" not in ent_page
     # bad input on the page: unknown action changes nothing
     assert staff.post(f"/innovation/{need.pk}/act/", {"action": "explode"}).status_code == 302
     assert Need.objects.get(pk=need.pk).status == NeedStatus.MATCHING
@@ -221,13 +221,52 @@ def test_pages_scope_and_contact_masking(province):
 
 def test_feedback_marks_once_per_user(province):
     need, company_user = published(province)
+    staff = province["users"]["demo-province"]
     person = Person.objects.filter(deleted_at__isnull=True).first()
-    services.mark(company_user, need, person, True, 1)
-    services.mark(company_user, need, person, False, 1)
+    services.mark(staff, need, person, True, 1)
+    services.mark(staff, need, person, False, 1)
     assert MatchFeedback.objects.get(need=need, person=person).useful is False
     outsider = User.objects.create(username="outsider-fb")
     with pytest.raises(PermissionDenied):
         services.mark(outsider, need, person, True)
+
+
+def test_feedback_marks_only_experts_offered_or_serving_the_need(province):
+    """Marks steer the matcher for everyone: a user may mark the experts the matcher offers them (people in their
+    scope) or those who served the need — not any person of the province by id."""
+    need, company_user = published(province)
+    society, society_user = society_with_staff(province)
+    stranger = Person.objects.filter(deleted_at__isnull=True).exclude(
+        pk__in=Person.objects.for_user(province["users"]["demo-city-a"])).order_by("pk").first()
+    with pytest.raises(PermissionDenied) as exc:
+        services.mark(company_user, need, stranger, False, 1)
+    assert str(exc.value) == "只能评价为本需求匹配或服务过的专家。"
+    resp = client_for(company_user).post(f"/innovation/{need.pk}/feedback/", {"person": stranger.pk, "useful": "0"},
+                                         follow=True)
+    assert "只能评价为本需求匹配或服务过的专家。" in resp.content.decode()
+    assert not MatchFeedback.objects.filter(need=need).exists()
+    # city A's staff: a city-A need, and a person outside city A
+    a_need = services.create_need(province["users"]["demo-city-a"], owner=province["city_a"], title="A市需求",
+                                  description="说明", industry="34", kind="research")
+    with pytest.raises(PermissionDenied):
+        services.mark(province["users"]["demo-city-a"], a_need, stranger, True)
+    # the expert who served the need may be marked by its enterprise
+    [d] = services.dispatch(province["users"]["demo-province"], need, [society])
+    leader = Person.objects.for_user(society_user).filter(deleted_at__isnull=True).order_by("pk").first()
+    services.respond(society_user, d, accept=True, leader=leader, team=[leader], plan="现场诊断")
+    services.mark(company_user, need, leader, True, 1)
+    assert MatchFeedback.objects.filter(need=need, person=leader, by=company_user, useful=True).exists()
+
+
+def test_feedback_with_a_malformed_person_is_a_chinese_404(province):
+    need, _user = published(province)
+    staff = client_for(province["users"]["demo-province"])
+    for bad in ("abc", "", "-1", "1" + "0" * 30, "9" * 5000):
+        resp = staff.post(f"/innovation/{need.pk}/feedback/", {"person": bad, "useful": "1", "rank": "9" * 5000})
+        assert resp.status_code == 404 and "没有这位专家。" in resp.content.decode(), bad
+    resp = staff.post(f"/innovation/{need.pk}/feedback/", {"person": "1\x00", "useful": "1"})
+    assert resp.status_code == 400 and "含有空字符（NUL）" in resp.content.decode()
+    assert not MatchFeedback.objects.filter(need=need).exists()
 
 
 def test_api_needs_and_service_records_are_scoped(province):
@@ -336,3 +375,51 @@ def test_an_expert_sees_needs_matching_their_expertise_and_an_achievement_its_ne
     assert need.pk in [n.pk for n, _m in recommend.needs_for_achievement(ach)][:3]
     html = client_for(province["users"]["demo-province"]).get(f"/innovation/achievements/{ach.pk}/").content.decode()
     assert "匹配的技术需求" in html and need.title in html
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_needs_created_at_the_same_moment_get_different_codes(monkeypatch):
+    """Two needs created at once read the same last code; the second takes the next number instead of failing."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL; SQLite serialises every write anyway")
+    from tests.conftest import seed_tiny
+
+    seed_tiny()
+    users = {u.username: u for u in User.objects.filter(username__startswith="demo-")}
+    staff = users["demo-province"]
+    root = staff.assignments.get().organisation
+    barrier = threading.Barrier(2, timeout=30)
+    first_read = threading.local()
+    next_code = services._next_code
+
+    def racing_next_code():
+        code = next_code()
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            barrier.wait()  # both have read the same last code before either saves
+        return code
+
+    monkeypatch.setattr(services, "_next_code", racing_next_code)
+    codes: list[str] = []
+    errors: list[str] = []
+
+    def run(title):
+        try:
+            codes.append(services.create_need(staff, owner=root, title=title, description="说明", industry="34",
+                                              kind="research").code)
+        except Exception as exc:  # noqa: BLE001 — the failure is what the test reports
+            errors.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(f"并发需求{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert len(set(codes)) == 2 and Need.objects.filter(code__in=codes).count() == 2

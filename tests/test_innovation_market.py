@@ -245,7 +245,7 @@ def test_enquiries_are_handled_by_staff_in_scope(listing, province):
     assert exc.value.messages == ["请填写处理说明。"]
     client = login("demo-city-a")
     html = client.get("/innovation/enquiries/").content.decode()
-    assert "赵工" in html and "139****1111" in html and "13900001111" not in html
+    assert "赵工" in html and "139******11" in html and "13900001111" not in html
     assert "赵工" not in login("demo-city-b").get("/innovation/enquiries/").content.decode()
     assert login("demo-city-b").get(f"/innovation/enquiries/{enquiry.pk}/").status_code == 404
     resp = client.get(f"/innovation/enquiries/{enquiry.pk}/")
@@ -361,3 +361,25 @@ def test_services_export_is_cell_checked_and_scoped(province, services_set):
     summary = dict(sheets["汇总"][1:])
     assert summary["服务次数"] == 3 and summary["服务学会数"] == 2
     assert "乙市机床公司" not in str(sheets)
+
+
+def test_services_export_holds_the_export_scope_not_the_wider_view_scope(province, services_set):
+    """A user who may view the whole province but export only city A gets city A's services in the export."""
+    from kexie.accounts.models import Role, RoleAssignment, User
+    from kexie.accounts.services import rebuild_scope
+
+    x = services_set
+    user = User.objects.create(username="province-viewer-city-a-exporter")
+    viewer = Role.objects.create(code="svc-viewer", name="全省只读", actions=["view"])
+    exporter = Role.objects.create(code="svc-exporter", name="A市导出", actions=["view", "export"])
+    RoleAssignment.objects.create(user=user, organisation=province["root"], role=viewer)
+    RoleAssignment.objects.create(user=user, organisation=province["city_a"], role=exporter)
+    rebuild_scope(user)
+    client = Client()
+    client.force_login(user)
+    page = client.get(f"/innovation/services/?year={YEAR}").content.decode()
+    assert x["s_b"].name in page  # the dashboard shows what the user may view
+    sheets = _sheets(client.get(f"/innovation/services/export/?year={YEAR}"))
+    assert x["s_b"].name not in str(sheets) and "乙市机床公司" not in str(sheets)
+    assert dict(sheets["汇总"][1:])["服务次数"] == 3  # city A's three services
+    assert len(sheets["服务记录"]) == 1 + 4

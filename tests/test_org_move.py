@@ -72,7 +72,7 @@ def test_move_county_to_another_city(province):
     assert moving > 0
     a_children, b_children = a.numchild, b.numchild
     county_user = User.objects.create(username="county-staff", display_name="县科协工作人员")
-    grant_role(county_user, county, "admin")
+    grant_role(None, county_user, county, "admin")
     person = Person.objects.filter(org=county).first()
     log_action(users["demo-city-a"], "people.person.changed", person, scope_path=person.org_path)
 

@@ -29,8 +29,8 @@ def test_identifiers_are_encrypted_at_rest_and_masked(province):
     assert idn not in raw_id and "13912345678" not in raw_phone
     p.refresh_from_db()
     assert p.id_number == idn and p.phone == "13912345678"
-    assert p.id_number_masked == idn[:4] + "*" * 10 + idn[-4:]
-    assert p.phone_masked == "139****5678"
+    assert p.id_number_masked == idn[:2] + "*" * 16
+    assert p.phone_masked == "139******78"
     assert p.gender == "M" and p.birth_date.isoformat() == "1980-01-01"  # derived from the ID number
 
 
@@ -41,7 +41,7 @@ def test_pages_mask_and_reveal_is_logged(client_a, province):
     p = services.create_person(user, {"name": "测试乙", "org": province["city_a"], "id_number": idn,
                                       "phone": "13800001111"})
     page = client_a.get(f"/people/{p.pk}/").content.decode()
-    assert idn not in page and "138****1111" in page
+    assert idn not in page and "138******11" in page
     resp = client_a.post(f"/people/{p.pk}/reveal/id_number/")
     assert resp.status_code == 200 and idn in resp.content.decode()
     log = PiiAccess.objects.get(object_id=p.pk)

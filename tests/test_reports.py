@@ -89,7 +89,7 @@ def campaign(province, version):
 def county_user(province):
     county = _county(province)
     user = User.objects.create(username="county-staff", email="county@example.org")
-    grant_role(user, county, "staff")
+    grant_role(None, user, county, "staff")
     return user
 
 
@@ -294,7 +294,7 @@ def test_review_loop_keeps_history_and_checks_who_may_review(province, campaign,
     assert Notification.objects.filter(user=county_user, title__contains="审核通过").count() == 1
     # the campaign owner's staff may always review; the parent may too
     owner_staff = User.objects.create(username="owner-staff")
-    grant_role(owner_staff, province["city_a"], "staff")
+    grant_role(None, owner_staff, province["city_a"], "staff")
     assert services.can_review(owner_staff, sub)
 
 
@@ -302,7 +302,7 @@ def test_review_loop_keeps_history_and_checks_who_may_review(province, campaign,
 def test_a_user_holding_the_filer_and_its_parent_may_review(province, campaign, county_user):
     sub = campaign.submissions.get(organisation=_county(province))
     assert not services.can_review(county_user, sub)
-    grant_role(county_user, province["city_a"], "staff")
+    grant_role(None, county_user, province["city_a"], "staff")
     assert services.can_review(county_user, sub)
 
 
@@ -315,7 +315,7 @@ def test_reminders_once_per_key_to_the_filers_users(province, campaign, county_u
     done = others[0]
     services.submit(None, done, GOOD, notify_reviewers=False)
     other_user = User.objects.create(username="other-county")
-    grant_role(other_user, done.organisation, "staff")
+    grant_role(None, other_user, done.organisation, "staff")
     day = campaign.deadline - dt.timedelta(days=3)
     first = services.send_reminders(day)
     assert first["notices"] >= 1
@@ -728,3 +728,24 @@ def test_registry_figures_match_direct_counts_for_every_organisation(province):
             Organisation.objects.alive().filter(path__startswith=o.path).values_list("people_count", flat=True))
         assert got[o.pk]["individual_members"] == Membership.objects.filter(
             society=o, deleted_at__isnull=True, status__in=registry.IN_GOOD_STANDING).count()
+
+
+@pytest.mark.django_db
+def test_excel_import_refuses_a_zip_bomb_before_reading(province, campaign, tmp_path):
+    """The offline report import reads workbooks with calamine: a small file that unpacks to tens of MB is
+    refused from its zip directory, fast, and nothing changes."""
+    import time
+
+    from tests.test_imports_security import bomb
+
+    path = bomb(tmp_path / "bomb.xlsx", 30_000)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    before = {s.pk: (s.status, s.data) for s in campaign.submissions.all()}
+    started = time.perf_counter()
+    with open(path, "rb") as f:
+        resp = login("demo-city-a").post(f"/reports/campaigns/{campaign.pk}/import/",
+                                         {"file": SimpleUploadedFile("filled.xlsx", f.read())})
+    assert time.perf_counter() - started < 5
+    assert resp.status_code == 400
+    assert "未做任何处理" in resp.content.decode()
+    assert {s.pk: (s.status, s.data) for s in campaign.submissions.all()} == before

@@ -11,10 +11,11 @@ from kexie.calls.models import (
     Project,
     ProjectStatus,
 )
+from kexie.core.filters import IdFilter, YearFilter
 
 
 class CallFilter(filters.FilterSet):
-    year = filters.NumberFilter()
+    year = YearFilter()
     type = filters.ChoiceFilter(choices=CallType.choices)
     status = filters.ChoiceFilter(choices=CallStatus.choices)
 
@@ -24,7 +25,7 @@ class CallFilter(filters.FilterSet):
 
 
 class ApplicationFilter(filters.FilterSet):
-    call = filters.NumberFilter(field_name="call_id")
+    call = IdFilter(field_name="call_id")
     status = filters.ChoiceFilter(choices=ApplicationStatus.choices)
 
     class Meta:
@@ -33,7 +34,7 @@ class ApplicationFilter(filters.FilterSet):
 
 
 class ProjectFilter(filters.FilterSet):
-    call = filters.NumberFilter(field_name="call_id")
+    call = IdFilter(field_name="call_id")
     status = filters.ChoiceFilter(choices=ProjectStatus.choices)
 
     class Meta:

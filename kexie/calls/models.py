@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from kexie.core.crypto import EncryptedTextField
+from kexie.core.fields import PathField
 from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet
 from kexie.core.scope import ScopedQuerySet, prefix_q
 
@@ -77,7 +78,7 @@ class Call(SoftDeleteModel):
     description = models.TextField(_("说明"), blank=True, max_length=8000)
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="calls",
                               verbose_name=_("主办单位"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     applicant_kind = models.CharField(_("申报主体"), max_length=8, choices=ApplicantKind.choices,
                                       default=ApplicantKind.PERSON)
     eligibility = models.JSONField(_("申报条件"), default=list, blank=True)
@@ -162,7 +163,7 @@ class Quota(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="quotas", verbose_name=_("申报批次"))
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="call_quotas",
                                      verbose_name=_("推荐单位"))
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
     places = models.PositiveIntegerField(_("推荐名额"))
 
     objects = ScopedQuerySet.as_manager()
@@ -215,7 +216,7 @@ class Application(models.Model):
     nominator = models.ForeignKey("orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT,
                                   related_name="call_nominations", verbose_name=_("推荐单位"))
     # The applicant's organisation path (the person's own organisation, or the applying organisation).
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
     title = models.CharField(_("申报名称"), max_length=200)
     data = models.JSONField(_("申报内容"), default=dict, blank=True)
     keywords = models.JSONField(_("关键词"), default=list, blank=True)
@@ -296,7 +297,7 @@ class ApplicationEvent(models.Model):
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     comment = models.TextField(_("意见"), blank=True, max_length=4000)
     data: Any = models.JSONField(_("当时的申报内容"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
@@ -315,7 +316,7 @@ class ExpertLibrary(SoftDeleteModel):
     name = models.CharField(_("名称"), max_length=120)
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="expert_libraries",
                               verbose_name=_("管理单位"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     description = models.TextField(_("说明"), blank=True, max_length=4000)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -337,7 +338,7 @@ class Expert(models.Model):
                                 verbose_name=_("专家库"))
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="expert_entries",
                                verbose_name=_("专家"))
-    org_path = models.CharField(max_length=255, editable=False)  # the library's owner
+    org_path = PathField(max_length=255, editable=False)  # the library's owner
     available = models.BooleanField(_("可参加评审"), default=True)
     unavailable_until = models.DateField(_("暂停至"), null=True, blank=True)
     max_per_call = models.PositiveSmallIntegerField(_("每批次最多评审数"), default=20)
@@ -368,7 +369,7 @@ class ConflictDeclaration(models.Model):
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("申报人"))
     declared_at = models.DateTimeField(_("时间"), auto_now_add=True)
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -403,7 +404,7 @@ class ReviewAssignment(models.Model):
                               default=AssignmentStatus.ASSIGNED)
     affinity = models.FloatField(_("匹配度"), default=0)
     released_reason = models.CharField(_("释放原因"), max_length=1000, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the call's owner
+    org_path = PathField(max_length=255, editable=False)  # the call's owner
     created_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -455,7 +456,7 @@ class Review(models.Model):
     recommendation = models.CharField(_("推荐意见"), max_length=12, choices=Recommendation.choices, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT)
     submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the call's owner
+    org_path = PathField(max_length=255, editable=False)  # the call's owner
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -487,7 +488,7 @@ class MeetingVote(models.Model):
     vote = models.CharField(_("表决"), max_length=8, choices=Vote.choices)
     round = models.PositiveSmallIntegerField(_("轮次"), default=1)
     cast_at = models.DateTimeField(_("时间"), auto_now=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the call's owner
+    org_path = PathField(max_length=255, editable=False)  # the call's owner
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
@@ -525,7 +526,7 @@ class Objection(models.Model):
                                    related_name="+", verbose_name=_("处理人"))
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     handling_reason = models.TextField(_("处理意见"), blank=True, max_length=4000)
-    org_path = models.CharField(max_length=255, editable=False)  # the application's
+    org_path = PathField(max_length=255, editable=False)  # the application's
 
     objects = ScopedQuerySet.as_manager()
 
@@ -563,7 +564,7 @@ class Appeal(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("决定人"))
     decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the application's
+    org_path = PathField(max_length=255, editable=False)  # the application's
 
     objects = ScopedQuerySet.as_manager()
 
@@ -597,7 +598,7 @@ class Project(models.Model):
                                        verbose_name=_("申报"))
     code = models.CharField(_("立项编号"), max_length=80, unique=True)
     title = models.CharField(_("课题名称"), max_length=200)
-    org_path = models.CharField(max_length=255, editable=False)  # the application's
+    org_path = PathField(max_length=255, editable=False)  # the application's
     funding = models.DecimalField(_("资助金额（万元）"), max_digits=10, decimal_places=2, null=True, blank=True)
     starts = models.DateField(_("开始日期"))
     ends = models.DateField(_("计划完成日期"))
@@ -656,7 +657,7 @@ class ProjectReport(models.Model):
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("审核人"))
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the project's
+    org_path = PathField(max_length=255, editable=False)  # the project's
 
     objects = ScopedQuerySet.as_manager()
 
@@ -696,7 +697,7 @@ class ProjectEvent(models.Model):
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     comment = models.TextField(_("意见"), blank=True, max_length=4000)
     data: Any = models.JSONField(_("当时的报告内容"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 

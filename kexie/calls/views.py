@@ -32,7 +32,7 @@ from kexie.calls.models import (
     Stage,
 )
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, paginate
+from kexie.core.http import error_messages, paginate, to_id
 from kexie.core.scope import get_in_scope, scope_paths, user_can
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
@@ -320,8 +320,9 @@ def application_fill(request, pk: int):
         if not errors:
             try:
                 if request.POST.get("nominator") is not None and app.status == ApplicationStatus.DRAFT:
-                    nominator = Organisation.objects.filter(call_quotas__call=app.call,
-                                                            pk=request.POST.get("nominator") or 0).first()
+                    nominator_id = to_id(request.POST.get("nominator"))
+                    nominator = Organisation.objects.filter(call_quotas__call=app.call, pk=nominator_id).first() \
+                        if nominator_id is not None else None
                     if nominator != app.nominator:
                         app = services.set_nominator(user, app, nominator)
                 if request.POST.get("action") == "submit":
@@ -457,8 +458,9 @@ def application_declare(request, pk: int):
     person = services.person_of(request.user)
     if person is None:
         raise PermissionDenied(_("只有专家本人或批次主办单位可以申报回避。"))
-    assigned = ReviewAssignment.objects.filter(application_id=pk, expert=person).select_related(
-        "application", "application__call").first() if str(pk).isdigit() else None
+    app_id = to_id(pk)
+    assigned = ReviewAssignment.objects.filter(application_id=app_id, expert=person).select_related(
+        "application", "application__call").first() if app_id is not None else None
     app = assigned.application if assigned is not None else _application(request, pk)
     try:
         services.declare_conflict(request.user, app, person, request.POST.get("reason", ""))
@@ -475,7 +477,8 @@ def libraries(request):
         n=Count("experts")).order_by("org_path", "name")
     form = LibraryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        owner = Organisation.objects.for_user(request.user, "change").filter(pk=request.POST.get("owner")).first()
+        owner_id = to_id(request.POST.get("owner"))
+        owner = Organisation.objects.for_user(request.user, "change").filter(pk=owner_id).first() if owner_id else None
         if owner is None:
             form.add_error(None, _("请选择管理单位。"))
         else:
@@ -497,9 +500,10 @@ def library_detail(request, pk: int):
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied(_("您无权在该组织范围内执行此操作。"))
-        ids = [int(x) for x in request.POST.get("people", "").replace("，", ",").split(",") if x.strip().isdigit()]
+        given = [x for x in request.POST.get("people", "").replace("，", ",").split(",") if x.strip()]
+        ids = [i for x in given if (i := to_id(x)) is not None]
         people = list(Person.objects.for_user(request.user).alive().filter(pk__in=ids))
-        if len(people) != len(set(ids)):
+        if len(ids) != len(given) or len(people) != len(set(ids)):
             messages.error(request, _("部分人员不存在或不在您的范围内。"))
         else:
             n = services.add_experts(request.user, lib, people)

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kexie.census.services import Filters
+from kexie.core.http import to_id
 from kexie.core.scope import get_in_scope, prefix_q, scope_paths
 from kexie.orgs.models import Organisation
 from kexie.people.models import Discipline, TitleLevel
@@ -46,8 +47,9 @@ class CensusForm(forms.Form):
             top = min(len(p) for p in paths) // Organisation.steplen
         rows = list(qs.filter(depth__lte=top + 1).order_by("path").values_list("pk", "name", "depth")[:MAX_ORG_CHOICES])
         chosen = self.data.get("org") if hasattr(self.data, "get") else None
-        if chosen and str(chosen).isdigit() and int(chosen) not in {r[0] for r in rows}:
-            extra = Organisation.objects.for_user(self.user, self.action).filter(pk=int(chosen))
+        chosen_id = to_id(chosen)
+        if chosen_id is not None and chosen_id not in {r[0] for r in rows}:
+            extra = Organisation.objects.for_user(self.user, self.action).filter(pk=chosen_id)
             rows += list(extra.values_list("pk", "name", "depth"))
         return [(pk, "\u3000" * max(0, depth - top) + name) for pk, name, depth in rows]
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.fields import PathField
 from kexie.core.scope import ScopedQuerySet
 
 ANY = "*"  # the slice that does not filter on this column
@@ -31,7 +32,7 @@ class CensusCount(models.Model):
     # that the next refresh drops.
     org = models.ForeignKey("orgs.Organisation", on_delete=models.DO_NOTHING, related_name="+", db_index=False,
                             db_constraint=False)
-    org_path = models.CharField(max_length=255)  # the organisation's path; orgs.services.move() rewrites it
+    org_path = PathField(max_length=255)  # the organisation's path; orgs.services.move() rewrites it
     discipline = models.CharField(max_length=3)  # first-level GB/T 13745 code, "" none, "*" any
     title_level = models.CharField(max_length=12)  # TitleLevel value, "" none, "*" any
     dimension = models.CharField(max_length=6, choices=Dimension.choices)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 from kexie.census import services
 from kexie.census.forms import CensusForm
 from kexie.core.export import xlsx_sheets_response
+from kexie.core.http import bad_request
 
 
 @login_required
@@ -32,6 +32,6 @@ def page(request):
 def export(request):
     form = CensusForm(request.GET, user=request.user, action="export")
     if not form.is_valid():
-        return HttpResponse(_("筛选条件有误，无法导出。"), status=400)
+        return bad_request(request, _("筛选条件有误，无法导出。"))
     census = services.compute(request.user, form.filters(), "export")
     return xlsx_sheets_response(_("科技工作者底数"), services.export_sheets(census))

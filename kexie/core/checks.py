@@ -2,15 +2,20 @@
 
 from django.conf import settings
 from django.core import checks
+from django.utils.translation import gettext as _
+
+from kexie.core.crypto import server_key_problems
 
 
 @checks.register(checks.Tags.security, deploy=True)
 def demo_keys(app_configs, **kwargs):
     errors = []
-    if settings.SECRET_KEY.startswith("kexie-demo-secret-key"):
-        errors.append(checks.Error("生产环境必须设置 KEXIE_SECRET_KEY（当前使用演示密钥）。", id="kexie.E001"))
-    if not settings.PII_KEY:
+    problems = server_key_problems()
+    if "KEXIE_SECRET_KEY" in problems:
+        errors.append(checks.Error(_("生产环境必须设置 KEXIE_SECRET_KEY（当前使用演示密钥）。"), id="kexie.E001"))
+    if "KEXIE_PII_KEY" in problems:
+        errors.append(checks.Error(_("生产环境必须设置 KEXIE_PII_KEY（当前使用演示密钥）。"), id="kexie.E002"))
+    if settings.PII_KEY and settings.PII_KEY == settings.SECRET_KEY:
         errors.append(checks.Warning(
-            "未设置 KEXIE_PII_KEY：个人信息加密密钥由 KEXIE_SECRET_KEY 派生，更换后者将无法解密已有数据。",
-            id="kexie.W001"))
+            _("KEXIE_PII_KEY 与 KEXIE_SECRET_KEY 相同：请使用两个不同的密钥，分别保管、分别更换。"), id="kexie.W001"))
     return errors

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse
-from django.utils.functional import cached_property
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import Resolver404
+from django.utils.functional import Promise, cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -58,5 +64,60 @@ def join_messages(messages: list[str]) -> str:
     return pgettext("message separator", "；").join(str(m) for m in messages)
 
 
-def forbidden(exc: PermissionDenied) -> HttpResponse:
-    return HttpResponse(str(exc) or _("无权执行此操作。"), status=403)
+# Messages Django itself puts in an Http404 (English, naming a model): not shown to people.
+_INTERNAL = re.compile(r"^No .+ matches the given query\.$")
+
+
+def reason_of(exc: BaseException | None) -> str:
+    """The reason a refusal gives the person (the PermissionDenied / Http404 / ValidationError message), or ""
+    when the exception carries none meant for people (an unmatched address, Django's own English texts)."""
+    if exc is None or isinstance(exc, Resolver404):
+        return ""
+    if isinstance(exc, ValidationError):
+        return join_messages(error_messages(exc))
+    message = exc.args[0] if exc.args else ""
+    if not isinstance(message, str | Promise):
+        return ""
+    text = str(message)
+    return "" if _INTERNAL.match(text) else text
+
+
+def _default_reason(status: int) -> str:
+    return {400: _("请求有误，未做任何更改。"), 403: _("无权执行此操作。"),
+            404: _("记录不存在或您无权访问。")}.get(status, _("请求未能完成。"))
+
+
+def error_page(request: Any, status: int, reason: str = "", template: str | None = None) -> HttpResponse:
+    """A refusal in Chinese inside the site layout, with the reason the code gave. An htmx request gets a short
+    fragment for its target; the API gets ``{"detail": …}``."""
+    path = getattr(request, "path", "") or ""
+    if path.startswith("/api/"):
+        return JsonResponse({"detail": reason or _default_reason(status)}, status=status,
+                            json_dumps_params={"ensure_ascii": False})
+    if request is not None and getattr(request, "htmx", False):
+        return HttpResponse(format_html('<p class="msg msg-error" role="alert">{}</p>',
+                                        reason or _default_reason(status)), status=status)
+    return render(request, template or f"{status}.html", {"reason": reason}, status=status)
+
+
+def forbidden(exc: PermissionDenied, request: Any = None) -> HttpResponse:
+    """403 with the refusal's reason (the layout page when the request is given)."""
+    return error_page(request, 403, reason_of(exc) or _("无权执行此操作。"))
+
+
+def bad_request(request: Any, reason: str) -> HttpResponse:
+    """400 with a Chinese reason, in the layout: malformed input that changed nothing."""
+    return error_page(request, 400, reason)
+
+
+MAX_ID = 2**63 - 1  # the largest value of a bigint column (primary and foreign keys)
+
+
+def to_id(value: Any) -> int | None:
+    """A record id from a query or form value: a positive whole number a bigint column can hold; anything else
+    (text, NUL characters, signs, more digits than a key has) is None, so that a look-up finds nothing."""
+    text = str(value).strip() if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.fields import PathField
 from kexie.core.scope import ScopedQuerySet
 
 
@@ -23,7 +24,7 @@ class AuditEntry(models.Model):
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
     object_id = models.BigIntegerField()
     object_repr = models.CharField(_("对象"), max_length=200)
-    scope_path = models.CharField(max_length=255, db_index=True, blank=True)
+    scope_path = PathField(max_length=255, db_index=True, blank=True)
     data = models.JSONField(_("变更内容"), default=dict, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -55,7 +56,7 @@ class PiiAccess(models.Model):
     object_id = models.BigIntegerField()
     field = models.CharField(_("字段"), max_length=40)
     ip = models.GenericIPAddressField(null=True, blank=True)
-    scope_path = models.CharField(max_length=255, db_index=True, blank=True)
+    scope_path = PathField(max_length=255, db_index=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "scope_path"

@@ -7,13 +7,20 @@ SQLite FTS5 external-content table. Both backends see the same tokens, so result
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Iterable
 from contextlib import contextmanager
 from functools import lru_cache
 
 import rjieba
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Lookup
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+from django.utils.translation import gettext
+
+from kexie.core.text import join_list
 
 # Tokens that carry no meaning on their own in a query.
 STOPWORDS = frozenset("的 了 和 与 及 在 中 对 等 是 或 之 其 为 把 被 上 下 有 研究 方面 相关".split())
@@ -143,3 +150,48 @@ def c_collate_paths(schema_editor, table: str, columns: Iterable[str]) -> None:
         return
     for col in columns:
         schema_editor.execute(f'ALTER TABLE {table} ALTER COLUMN {col} TYPE varchar(255) COLLATE "C"')
+
+
+_FTS_TABLE = re.compile(
+    r"CREATE VIRTUAL TABLE (?:IF NOT EXISTS )?\"?(\w+)_fts\"? USING fts5\(\s*(\w+)\s*,\s*content='(\w+)'", re.I
+)
+
+
+def sqlite_search_tables(connection) -> list[tuple[str, str]]:
+    """(content table, column) of every FTS5 index made by ``install_search_index`` on this SQLite database."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_fts' ESCAPE '\\'")
+        found = [m.groups() for (sql,) in cur.fetchall() if sql and (m := _FTS_TABLE.search(sql))]
+    return [(table, column) for fts_base, column, table in found if fts_base == table]
+
+
+def ensure_sqlite_search_triggers(connection) -> list[str]:
+    """Recreate any missing row trigger of an SQLite FTS5 index and rebuild that index from its table (rows
+    written while a trigger was missing are absent from it). Rebuilding a table (Django's SQLite ALTER: copy,
+    drop, rename) drops its triggers silently; migrations call this after such a rebuild and ``post_migrate``
+    checks after every ``migrate``. Returns the tables repaired; a no-op elsewhere and when all is in place."""
+    if connection.vendor != "sqlite":
+        return []
+    repaired = []
+    for table, column in sqlite_search_tables(connection):
+        fts = f"{table}_fts"
+        with connection.cursor() as cur:
+            cur.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table])
+            present = {name for (name,) in cur.fetchall()}
+            if {f"{fts}_ai", f"{fts}_ad", f"{fts}_au"} <= present:
+                continue
+            for sql in fts_sqlite_sql(table, column)[1:]:
+                cur.execute(sql)
+            cur.execute(f"INSERT INTO {fts}({fts}) VALUES('rebuild')")
+        repaired.append(table)
+    return repaired
+
+
+@receiver(post_migrate, dispatch_uid="kexie.core.search.ensure_sqlite_search_triggers")
+def _search_triggers_after_migrate(sender, using=DEFAULT_DB_ALIAS, verbosity=1, stdout=None, **kwargs) -> None:
+    """After every ``migrate`` (and ``flush``): no migration that rebuilds a table may leave its full-text
+    index without triggers, or people written afterwards are never found by search."""
+    repaired = ensure_sqlite_search_triggers(connections[using])
+    if repaired and verbosity:
+        print("  " + gettext("全文检索触发器已恢复并重建索引：%(tables)s") % {"tables": join_list(repaired)},
+              file=stdout or sys.stdout)

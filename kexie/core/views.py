@@ -9,9 +9,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from kexie.core.export import xlsx_response
+from kexie.core.http import client_ip
 from kexie.core.scope import scope_paths
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
+from kexie.people.services import log_full_views
 
 
 @login_required
@@ -57,4 +59,5 @@ def me_export(request):
     ]
     for m in p.memberships.select_related("society"):
         rows.append((_("会员"), f"{m.society.name} {m.get_category_display()} {m.number} {m.get_status_display()}"))
+    log_full_views(request.user, [p], ip=client_ip(request))  # one's own full values are logged too
     return xlsx_response(_("我的资料"), _("我的资料"), [_("项目"), _("内容")], rows)

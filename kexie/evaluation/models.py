@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.fields import PathField
 from kexie.core.scope import ScopedQuerySet, prefix_q
 
 
@@ -57,7 +58,7 @@ class IndicatorSystem(models.Model):
     description = models.TextField(_("说明"), blank=True, max_length=8000)
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="indicator_systems",
                               verbose_name=_("组织评价单位"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     target_kinds = models.JSONField(_("评价对象类型"), default=list, blank=True)
     target_levels = models.JSONField(_("评价对象层级"), default=list, blank=True)
     category_rule = models.CharField(_("分类方式"), max_length=10, choices=CategoryRule.choices,
@@ -135,7 +136,7 @@ class EvaluationRun(models.Model):
     system = models.ForeignKey(IndicatorSystem, on_delete=models.CASCADE, related_name="runs",
                                verbose_name=_("指标体系"))
     year = models.PositiveSmallIntegerField(_("评价年度"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     is_current = models.BooleanField(_("当前结果"), default=True)
     run_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+", verbose_name=_("执行人"))
@@ -169,7 +170,7 @@ class Score(models.Model):
     run = models.ForeignKey(EvaluationRun, on_delete=models.CASCADE, related_name="scores", verbose_name=_("评价批次"))
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="evaluation_scores",
                                      verbose_name=_("参评组织"))
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
     category = models.CharField(_("类别"), max_length=120, blank=True)
     total = models.DecimalField(_("总分"), max_digits=8, decimal_places=2)
     grade = models.CharField(_("等次"), max_length=10, choices=Grade.choices)
@@ -239,7 +240,7 @@ class ExpertScore(models.Model):
     year = models.PositiveSmallIntegerField(_("评价年度"))
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("参评组织"))
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
     value = models.DecimalField(_("专家评分"), max_digits=7, decimal_places=2)
     note = models.CharField(_("评分说明"), max_length=400, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -274,7 +275,7 @@ class FollowUp(models.Model):
 
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("组织"))
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
     run = models.ForeignKey(EvaluationRun, on_delete=models.PROTECT, related_name="follow_ups",
                             verbose_name=_("依据的评价"))
     stage = models.CharField(_("处理环节"), max_length=12, choices=Stage.choices)

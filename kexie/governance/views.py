@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -14,7 +13,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, forbidden, paginate
+from kexie.core.http import bad_request, error_messages, forbidden, paginate
 from kexie.core.scope import get_in_scope
 from kexie.governance import services
 from kexie.governance.forms import OverviewForm, RuleForm
@@ -41,7 +40,7 @@ def overview(request):
 def export(request):
     form = OverviewForm(request.GET)
     if not form.is_valid():
-        return HttpResponse(_("筛选条件有误，无法导出。"), status=400)
+        return bad_request(request, _("筛选条件有误，无法导出。"))
     ov = services.overview(request.user, form.filters(), "export")
     verdicts = dict(Verdict.choices)
     sep = pgettext("message separator", "；")
@@ -98,7 +97,7 @@ def rule_edit(request, pk: int):
         rule = services.update_rule(request.user, rule.pk, threshold=data.get("threshold"),
                                     parameter=data.get("parameter"), active=bool(data.get("active")))
     except PermissionDenied as exc:
-        return forbidden(exc)
+        return forbidden(exc, request)
     except ValidationError as exc:
         for field, msgs in getattr(exc, "message_dict", {"threshold": error_messages(exc)}).items():
             for msg in msgs:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, join_messages, paginate
+from kexie.core.http import error_messages, join_messages, paginate, to_id
 from kexie.core.scope import get_in_scope, user_can
 from kexie.identity import engine, services
 from kexie.identity.models import CandidateStatus, MatchCandidate, Merge
@@ -141,9 +141,9 @@ def distinct(request, pk: int):
 @login_required
 def merges(request):
     qs = Merge.objects.for_user(request.user).select_related("survivor", "merged", "actor", "undone_by")
-    person = request.GET.get("person", "")
-    if person.isdigit():  # from a person's page: the merges that record took part in
-        qs = qs.filter(Q(merged_id=int(person)) | Q(survivor_id=int(person)))
+    person = to_id(request.GET.get("person"))
+    if person is not None:  # from a person's page: the merges that record took part in
+        qs = qs.filter(Q(merged_id=person) | Q(survivor_id=person))
     return render(request, "identity/merges.html", {"page": paginate(request, qs, PAGE_SIZE)})
 
 

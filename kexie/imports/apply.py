@@ -242,7 +242,7 @@ def _masked(column: str, raw: Any) -> Any:
     if column in ("id_number", "phone"):
         if not raw:
             return ""
-        plain = decrypt(raw) if isinstance(raw, str) and raw.startswith("v1:") else raw
+        plain = decrypt(raw) if isinstance(raw, str) and raw.startswith(("v1:", "v2:")) else raw
         return mask_id_number(plain) if column == "id_number" else mask_phone(plain)
     return jsonable(raw)
 

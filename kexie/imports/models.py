@@ -3,7 +3,9 @@ file, counts and mode, and can be rolled back as a whole.
 
 What a rollback needs is kept with the batch: the primary keys of the rows it created (as ranges,
 ``ImportBatch.created_ids``) and, for every row it updated, one ``ImportChange`` with the raw column
-values before and after (ciphertexts stay ciphertexts: nothing here holds personal data in clear)."""
+values before and after (ciphertexts stay ciphertexts: nothing here holds personal data in clear).
+The uploaded file and the error workbook do hold it in clear: they are deleted ``KEXIE_IMPORT_FILE_DAYS``
+after the import (``file_removed_at``); the batch keeps its counts and summary (decision 0018)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.fields import PathField
 from kexie.core.scope import ScopedQuerySet
 
 
@@ -52,7 +55,7 @@ class ImportBatch(models.Model):
                               related_name="+", verbose_name=_("导入人"))
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("导入到"))
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
     status = models.CharField(_("状态"), max_length=12, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     total_rows = models.PositiveIntegerField(_("数据行数"), default=0)
     created = models.PositiveIntegerField(_("新增"), default=0)
@@ -65,6 +68,11 @@ class ImportBatch(models.Model):
     report = models.JSONField(_("导入报告"), default=dict, blank=True)
     created_ids = models.JSONField(default=list, blank=True, editable=False)  # [[first, last], …]
     error_file = models.FileField(_("错误文件"), upload_to="imports/errors/%Y/%m/", blank=True, max_length=255)
+    unpacked_size = models.BigIntegerField(_("解压后大小"), default=0)
+    row_estimate = models.PositiveIntegerField(_("估计行数"), default=0)
+    file_removed_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True)
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries",
+                                 verbose_name=_("重试自"))
     queued_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -86,6 +94,15 @@ class ImportBatch(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def interrupted(self) -> bool:
+        """Failed because the process running it died (marked by the watchdog); can be retried."""
+        return self.status == BatchStatus.FAILED and bool((self.report or {}).get("interrupted"))
+
+    @property
+    def has_file(self) -> bool:
+        return bool(self.file) and self.file_removed_at is None
 
     @property
     def can_roll_back(self) -> bool:

@@ -16,9 +16,13 @@ import csv
 import datetime as dt
 import io
 import os
+import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -30,7 +34,12 @@ XLSX_MAGIC = b"PK\x03\x04"
 XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 CSV_SNIFF_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 10
-MAX_UNPACKED_BYTES = 4 * 1024**3  # a zip bomb stops here, before calamine unpacks it
+MAX_UNPACKED_BYTES = 4 * 1024**3  # a hard ceiling for other readers of xlsx; imports use max_unpacked_bytes()
+ZIP_MAX_MEMBERS = 10_000  # an xlsx has tens of parts; a directory of millions is an attack on the zip reader
+RATIO_FLOOR = 1024 * 1024  # the compression ratio is checked for parts that unpack to more than this
+READ_CHUNK = 1024 * 1024
+SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml", re.IGNORECASE)
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Za-z]{1,3}\d+(?::[A-Za-z]{1,3}(\d+))?\"")
 
 
 def max_file_bytes() -> int:
@@ -38,7 +47,16 @@ def max_file_bytes() -> int:
 
 
 def max_rows() -> int:
-    return int(getattr(settings, "KEXIE_IMPORT_MAX_ROWS", 1_048_575))
+    return int(getattr(settings, "KEXIE_IMPORT_MAX_ROWS", 1_000_000))
+
+
+def max_unpacked_bytes() -> int:
+    """What a reader may have to go through: the inflated parts of an xlsx, the bytes of a CSV or .xls."""
+    return int(getattr(settings, "KEXIE_IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024))
+
+
+def max_ratio() -> int:
+    return int(getattr(settings, "KEXIE_IMPORT_MAX_RATIO", 200))
 
 
 class FileError(Exception):
@@ -101,14 +119,170 @@ class Table:
         self.closers = []
 
 
-def sniff_format(path: str | os.PathLike) -> str:
-    with open(path, "rb") as f:
-        head = f.read(8)
+def _format_of(head: bytes) -> str:
     if head.startswith(XLSX_MAGIC):
         return "xlsx"
     if head.startswith(XLS_MAGIC):
         return "xls"
     return "csv"
+
+
+def sniff_format(path: str | os.PathLike) -> str:
+    with open(path, "rb") as f:
+        return _format_of(f.read(8))
+
+
+# -- what a file costs to read, found out before reading it -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """``unpacked``: the bytes a reader has to go through (the inflated parts of an xlsx, else the file
+    itself); ``rows``: an upper estimate of the rows (sheet dimension, counted rows or lines), 0 if unknown."""
+
+    format: str
+    size: int
+    unpacked: int
+    rows: int
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024**2:.1f}"
+
+
+def _too_big(unpacked: int, fmt: str = "xlsx") -> FileError:
+    if fmt != "xlsx":  # .csv and .xls are read as they are: their bytes are the limit
+        return FileError(_("文件大小 %(size)s MB 超过上限 %(max)s MB，请拆分后分批导入。")
+                         % {"size": _mb(unpacked), "max": max_unpacked_bytes() // 1024**2})
+    return FileError(_("文件解压后有 %(size)s MB，超过上限 %(max)s MB（数据过多，或是恶意构造的“压缩炸弹”文件），"
+                       "未做任何处理。请拆分后分批导入。")
+                     % {"size": _mb(unpacked), "max": max_unpacked_bytes() // 1024**2})
+
+
+def _too_many_rows() -> FileError:
+    return FileError(_("文件超过 %(n)s 行数据的上限，请拆分后分批导入。") % {"n": f"{max_rows():,}"})
+
+
+def inspect(fileobj: BinaryIO) -> FileFacts:
+    """Sizes and a row estimate from the file's bytes and (xlsx) its zip directory, without inflating
+    the sheets: raises ``FileError`` when the file is over a limit (uncompressed size, compression
+    ratio, number of zip parts). A file that cannot be read is not refused here: reading it says why."""
+    start = fileobj.tell()
+    try:
+        fileobj.seek(0, os.SEEK_END)
+        size = fileobj.tell()
+        fileobj.seek(0)
+        fmt = _format_of(fileobj.read(8))
+        fileobj.seek(0)
+        if fmt == "xlsx":
+            return _inspect_zip(fileobj, size)
+        if size > max_unpacked_bytes():
+            raise _too_big(size, fmt)
+        return FileFacts(fmt, size, size, _count_lines(fileobj) if fmt == "csv" else 0)
+    finally:
+        fileobj.seek(start)
+
+
+def _count_lines(fileobj: BinaryIO) -> int:
+    n = 0
+    while chunk := fileobj.read(READ_CHUNK):
+        n += chunk.count(b"\n")
+    return n + 1
+
+
+def _zip_entries(fileobj: BinaryIO, size: int) -> int | None:
+    """The number of parts from the zip's end record (read before ``zipfile`` parses the directory)."""
+    tail = min(size, 65_536 + 22)
+    fileobj.seek(size - tail)
+    data = fileobj.read(tail)
+    at = data.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(data):
+        return None
+    entries: int = struct.unpack("<H", data[at + 10:at + 12])[0]
+    return entries
+
+
+def _inspect_zip(fileobj: BinaryIO, size: int) -> FileFacts:
+    unknown = FileFacts("xlsx", size, size, 0)
+    entries = _zip_entries(fileobj, size)
+    if entries is None:
+        return unknown
+    if entries > ZIP_MAX_MEMBERS:
+        raise FileError(_("Excel 文件内部的部件过多（%(n)s 个），不是正常的表格文件，未做任何处理。") % {"n": f"{entries:,}"})
+    fileobj.seek(0)
+    try:
+        z = zipfile.ZipFile(fileobj)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return unknown
+    with z:
+        total = 0
+        for info in z.infolist():
+            if info.file_size > max_unpacked_bytes():
+                raise _too_big(info.file_size)
+            total += info.file_size
+            if info.file_size > RATIO_FLOOR and info.file_size > max_ratio() * max(1, info.compress_size):
+                raise FileError(_("Excel 文件内部数据的压缩比异常（约 %(ratio)s 倍，正常的表格一般不超过 %(max)s 倍），"
+                                  "可能是恶意构造的“压缩炸弹”文件，未做任何处理。")
+                                % {"ratio": f"{info.file_size // max(1, info.compress_size):,}", "max": max_ratio()})
+        if total > max_unpacked_bytes():
+            raise _too_big(total)
+        rows = 0
+        for info in z.infolist():
+            if SHEET_PART.fullmatch(info.filename):
+                try:
+                    with z.open(info) as part:
+                        found = DIMENSION.search(part.read(4096))
+                except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error, NotImplementedError):
+                    continue
+                if found:
+                    rows = max(rows, int(found.group(1) or 1))
+    return FileFacts("xlsx", size, total, rows)
+
+
+def _verify_zip(path: str | os.PathLike) -> int:
+    """Inflate every part once, in chunks, up to the sizes in the zip directory (a part that inflates
+    to more or less than it declares fails its CRC check) and count the rows of the sheets: the real
+    sizes, not what the directory claims, before calamine unpacks anything. Returns the largest number
+    of rows with cells in any sheet."""
+    rows = 0
+    total = 0
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                sheet = bool(SHEET_PART.fullmatch(info.filename))
+                count = 0
+                tail = b""
+                with z.open(info) as part:
+                    while chunk := part.read(READ_CHUNK):
+                        total += len(chunk)
+                        if total > max_unpacked_bytes():
+                            raise _too_big(total)
+                        if sheet:
+                            data = tail + chunk
+                            count += data.count(b"</row>") + data[1:].count(b":row>")
+                            tail = data[-5:]
+                rows = max(rows, count)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib.error, NotImplementedError) as exc:
+        raise FileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式。")) from exc
+    return rows
+
+
+def _count_csv_rows(path: str | os.PathLike) -> int:
+    """Records, not lines (a quoted cell may hold line breaks): only asked when the lines say too many."""
+    with open(path, "rb") as f:
+        encoding = detect_encoding(f.read(CSV_SNIFF_BYTES))
+    csv.field_size_limit(1024 * 1024)
+    try:
+        with open(path, encoding=encoding, newline="", errors="strict") as text:
+            return sum(1 for _row in csv.reader(text))
+    except (UnicodeDecodeError, csv.Error):
+        return 0  # reading the file says what is wrong with it
+
+
+def check_rows(rows: int) -> None:
+    """Refuse a file whose row count (header and a few title rows allowed for) is over the limit."""
+    if rows > max_rows() + HEADER_SEARCH_ROWS:
+        raise _too_many_rows()
 
 
 def open_table(path: str | os.PathLike, spec: Spec) -> Table:
@@ -118,10 +292,15 @@ def open_table(path: str | os.PathLike, spec: Spec) -> Table:
     if size > max_file_bytes():
         raise FileError(_("文件大小 %(size)s MB 超过上限 %(max)s MB，请拆分后分批导入。")
                         % {"size": f"{size / 1024**2:.1f}", "max": max_file_bytes() // 1024**2})
-    fmt = sniff_format(path)
-    if fmt == "csv":
+    with open(path, "rb") as f:
+        facts = inspect(f)
+    if facts.format == "xlsx":
+        check_rows(_verify_zip(path))
+    elif facts.format == "csv" and facts.rows > max_rows() + HEADER_SEARCH_ROWS:
+        check_rows(_count_csv_rows(path))
+    if facts.format == "csv":
         return _open_csv(path, spec)
-    return _open_workbook(path, fmt, spec)
+    return _open_workbook(path, facts.format, spec)
 
 
 def _find_header(rows: Iterator[tuple[int, list[str]]], spec: Spec) -> tuple[int, list[str], list]:
@@ -152,14 +331,6 @@ def _chain(first: list, rest: Iterator) -> Iterator:
 def _open_workbook(path, fmt: str, spec: Spec) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook
 
-    if fmt == "xlsx":
-        try:
-            with zipfile.ZipFile(path) as z:
-                unpacked = sum(i.file_size for i in z.infolist())
-        except (zipfile.BadZipFile, OSError) as exc:
-            raise FileError(_("无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式。")) from exc
-        if unpacked > MAX_UNPACKED_BYTES:
-            raise FileError(_("Excel 文件解压后过大，请拆分后分批导入。"))
     try:
         wb = CalamineWorkbook.from_path(str(path))
         names = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible") and "Hidden" not in str(m.visible)] or wb.sheet_names
@@ -170,11 +341,17 @@ def _open_workbook(path, fmt: str, spec: Spec) -> Table:
                 sheet = candidate
                 break
         if sheet is None:
+            wb.close()
             raise FileError(_("文件中没有数据。"))
         start_row = (sheet.start or (0, 0))[0]
         raw = sheet.iter_rows()
     except CalamineError as exc:
         raise FileError(_("无法读取该 Excel 文件，文件可能已损坏、加密或格式不受支持。")) from exc
+    try:
+        check_rows(sheet.height)  # .xls: loaded (its bytes are the limit) but not yet turned into rows
+    except FileError:
+        wb.close()
+        raise
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:

@@ -9,5 +9,6 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/errors/", views.error_file, name="errors"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/rollback/", views.rollback, name="rollback"),
 ]

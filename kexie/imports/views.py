@@ -1,5 +1,6 @@
-"""Upload form and batch list, batch page with its progress bar, error workbook, template,
-confirmation of a dry run, rollback. Thin: the work is in ``services``."""
+"""Upload form and batch list, batch page with its progress bar, error workbook (each download logged
+as an access to personal data), template, confirmation of a dry run, retry of an interrupted import,
+rollback. Thin: the work is in ``services``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kexie.core.http import error_messages, join_messages, paginate
+from kexie.core.http import client_ip, error_messages, error_page, forbidden, join_messages, paginate
 from kexie.core.scope import get_in_scope, user_can
 from kexie.imports import services
 from kexie.imports.forms import UploadForm
@@ -47,6 +48,7 @@ def batch_list(request):
         else:
             services.start_batch(batch)
             return redirect("imports:detail", pk=batch.pk)
+    services.recover_interrupted()
     batches = (ImportBatch.objects.for_user(request.user).select_related("organisation", "actor")
                .order_by("-queued_at", "-id"))
     status = 400 if request.method == "POST" else 200
@@ -58,10 +60,15 @@ def batch_list(request):
 def detail(request, pk: int):
     batch = get_in_scope(ImportBatch.objects.select_related("organisation", "actor", "rolled_back_by"),
                          request.user, pk)
+    if batch.status == BatchStatus.RUNNING and services.recover_interrupted([batch.pk]):
+        batch.refresh_from_db()
     context = {
         "batch": batch, "progress": services.progress_of(batch),
         "can_change": user_can(request.user, "change", batch.org_path),
-        "can_errors": bool(batch.error_file) and services.can_download_errors(request.user, batch),
+        "can_errors": bool(batch.error_file) and not batch.file_removed_at
+                      and services.can_download_errors(request.user, batch),
+        "file_days": services.file_days(),
+        "retry": batch.retries.order_by("pk").first() if batch.interrupted else None,
     }
     if request.htmx:
         response = render(request, "imports/detail.html#status", context)
@@ -74,12 +81,18 @@ def detail(request, pk: int):
 @login_required
 def error_file(request, pk: int):
     batch = get_in_scope(ImportBatch.objects, request.user, pk)
+    if batch.file_removed_at:
+        return error_page(request, 410, _("错误文件含有完整的个人信息，已在导入 %(days)s 天后按规定删除。")
+                          % {"days": services.file_days()})
     if not batch.error_file:
         raise Http404(_("该批次没有错误文件。"))
-    if not services.can_download_errors(request.user, batch):
-        return HttpResponse(_("错误文件含有完整的个人信息，只有上传人或有权查看完整个人信息的人员可以下载。"),
-                            status=403)
-    response = FileResponse(batch.error_file.open("rb"), content_type=XLSX)
+    try:
+        handle = services.open_error_file(request.user, batch, ip=client_ip(request))
+    except PermissionDenied as exc:
+        return forbidden(exc, request)
+    except FileNotFoundError:
+        raise Http404(_("该批次没有错误文件。")) from None
+    response = FileResponse(handle, content_type=XLSX)
     return _attachment(response, f"错误-{batch.file_name.rsplit('.', 1)[0]}.xlsx")
 
 
@@ -101,6 +114,9 @@ def confirm(request, pk: int):
     if not (batch.dry_run and batch.status == BatchStatus.CHECKED):
         messages.error(request, _("只有无错误的试导入可以正式导入。"))
         return redirect("imports:detail", pk=batch.pk)
+    if not batch.has_file:
+        messages.error(request, _("上传的文件已删除（只保存 %(days)s 天），请重新上传。") % {"days": services.file_days()})
+        return redirect("imports:detail", pk=batch.pk)
     try:
         with batch.file.open("rb") as f:
             real = services.create_batch(request.user, kind=batch.kind, mode=batch.mode, target=batch.organisation,
@@ -111,6 +127,20 @@ def confirm(request, pk: int):
         return redirect("imports:detail", pk=batch.pk)
     services.start_batch(real)
     return redirect("imports:detail", pk=real.pk)
+
+
+@login_required
+@require_POST
+def retry(request, pk: int):
+    """An import whose process died, run again from the same file (a new batch)."""
+    batch = get_in_scope(ImportBatch.objects.select_related("organisation"), request.user, pk, "change")
+    try:
+        new = services.retry_batch(request.user, batch)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, join_messages(error_messages(exc)))
+        return redirect("imports:detail", pk=batch.pk)
+    services.start_batch(new)
+    return redirect("imports:detail", pk=new.pk)
 
 
 @login_required

@@ -78,9 +78,10 @@ def parse_year(value: Any, default: int | None = None) -> int:
     return year if FIRST_YEAR <= year <= this + 1 else this
 
 
-def records(user: Any, year: int) -> QuerySet[ServiceRecord]:
-    """The user's service records served in ``year`` (a range on the indexed date)."""
-    return ServiceRecord.objects.for_user(user).filter(served_on__gte=dt.date(year, 1, 1),
+def records(user: Any, year: int, action: str = "view") -> QuerySet[ServiceRecord]:
+    """The user's service records served in ``year`` (a range on the indexed date), in the scope of ``action``
+    ("export" for the export)."""
+    return ServiceRecord.objects.for_user(user, action).filter(served_on__gte=dt.date(year, 1, 1),
                                                        served_on__lt=dt.date(year + 1, 1, 1))
 
 
@@ -131,8 +132,8 @@ def _rows(qs: QuerySet[ServiceRecord], group: str, per_service: bool, names: dic
     return out
 
 
-def service_stats(user: Any, year: int) -> Stats:
-    qs = records(user, year)
+def service_stats(user: Any, year: int, action: str = "view") -> Stats:
+    qs = records(user, year, action)
     society_ids = list(qs.filter(society__isnull=False).values_list("society_id", flat=True).distinct().order_by())
     expert_ids = list(qs.filter(expert__isnull=False).values_list("expert_id", flat=True).distinct().order_by())
     org_names = {pk: (name, "") for pk, name in Organisation.objects.filter(pk__in=society_ids)

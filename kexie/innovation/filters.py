@@ -2,6 +2,7 @@
 
 import django_filters as filters
 
+from kexie.core.filters import IdFilter, YearFilter
 from kexie.innovation.models import Need, NeedKind, NeedStatus, ServiceRecord
 
 
@@ -16,9 +17,9 @@ class NeedFilter(filters.FilterSet):
 
 
 class ServiceRecordFilter(filters.FilterSet):
-    year = filters.NumberFilter(field_name="served_on", lookup_expr="year")
-    society = filters.NumberFilter(field_name="society_id")
-    expert = filters.NumberFilter(field_name="expert_id")
+    year = YearFilter(field_name="served_on", lookup_expr="year")
+    society = IdFilter(field_name="society_id")
+    expert = IdFilter(field_name="expert_id")
 
     class Meta:
         model = ServiceRecord

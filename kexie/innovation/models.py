@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kexie.core.crypto import EncryptedTextField, mask_phone
+from kexie.core.fields import PathField
 from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet
 from kexie.core.scope import ScopedQuerySet, prefix_q
 
@@ -38,7 +39,7 @@ class Enterprise(SoftDeleteModel):
                                related_name="enterprises", verbose_name=_("所在地区"))
     host = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="served_enterprises",
                              verbose_name=_("服务科协"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)  # the host's
+    org_path = PathField(max_length=255, editable=False, db_index=True)  # the host's
     address = models.CharField(_("地址"), max_length=200, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=40)
     contact_phone = EncryptedTextField(_("联系电话"), blank=True)
@@ -115,7 +116,7 @@ class Need(SoftDeleteModel):
                                    verbose_name=_("需求企业"))
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="needs",
                               verbose_name=_("受理科协"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)  # the owner's
+    org_path = PathField(max_length=255, editable=False, db_index=True)  # the owner's
     status = models.CharField(_("状态"), max_length=10, choices=NeedStatus.choices, default=NeedStatus.DRAFT)
     status_reason = models.TextField(_("意见"), blank=True, max_length=2000)
     outcome = models.TextField(_("解决情况"), blank=True, max_length=4000)
@@ -166,7 +167,7 @@ class NeedEvent(models.Model):
                               related_name="+", verbose_name=_("操作人"))
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     comment = models.TextField(_("说明"), blank=True, max_length=2000)
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
@@ -193,8 +194,8 @@ class Dispatch(models.Model):
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="dispatches", verbose_name=_("技术需求"))
     society = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="dispatches",
                                 verbose_name=_("承接学会"))
-    society_path = models.CharField(max_length=255, editable=False)
-    org_path = models.CharField(max_length=255, editable=False)  # the need's
+    society_path = PathField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)  # the need's
     status = models.CharField(_("状态"), max_length=10, choices=DispatchStatus.choices,
                               default=DispatchStatus.WAITING)
     note = models.TextField(_("派单说明"), blank=True, max_length=2000)
@@ -260,8 +261,8 @@ class ServiceRecord(models.Model):
     served_on = models.DateField(_("服务日期"))
     outcome = models.TextField(_("服务成效"), blank=True, max_length=4000)
     rating = models.PositiveSmallIntegerField(_("企业评价"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the society's (or the need's association)
-    need_path = models.CharField(max_length=255, editable=False, blank=True)
+    org_path = PathField(max_length=255, editable=False)  # the society's (or the need's association)
+    need_path = PathField(max_length=255, editable=False, blank=True)
     created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -290,7 +291,7 @@ class MatchFeedback(models.Model):
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                            related_name="+", verbose_name=_("评价人"))
     at = models.DateTimeField(_("时间"), auto_now=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the need's
+    org_path = PathField(max_length=255, editable=False)  # the need's
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
@@ -343,7 +344,7 @@ class Achievement(SoftDeleteModel):
     price = models.DecimalField(_("参考价格（万元）"), max_digits=12, decimal_places=2, null=True, blank=True)
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="achievements",
                               verbose_name=_("登记单位"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     status = models.CharField(_("状态"), max_length=10, choices=AchievementStatus.choices,
                               default=AchievementStatus.DRAFT)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
@@ -388,7 +389,7 @@ class Enquiry(models.Model):
     handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     note = models.TextField(_("处理说明"), blank=True, max_length=2000)
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the need's or achievement's
+    org_path = PathField(max_length=255, editable=False)  # the need's or achievement's
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
@@ -436,8 +437,8 @@ class Introduction(models.Model):
     decline_reason = models.TextField(_("婉拒理由"), blank=True, max_length=2000)
     outcome = models.TextField(_("服务成效"), blank=True, max_length=4000)
     rating = models.PositiveSmallIntegerField(_("企业评价"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the enterprise's host association
-    expert_path = models.CharField(max_length=255, editable=False)  # the expert's organisation
+    org_path = PathField(max_length=255, editable=False)  # the enterprise's host association
+    expert_path = PathField(max_length=255, editable=False)  # the expert's organisation
 
     objects = ScopedQuerySet.as_manager()
 
@@ -479,7 +480,7 @@ class Station(SoftDeleteModel):
                                 related_name="stations", verbose_name=_("合作学会"))
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="managed_stations",
                               verbose_name=_("管理科协"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     agreement_start = models.DateField(_("协议开始"))
     agreement_end = models.DateField(_("协议结束"))
     status = models.CharField(_("状态"), max_length=8, choices=StationStatus.choices, default=StationStatus.ACTIVE)
@@ -525,7 +526,7 @@ class StationYear(models.Model):
     trained = models.PositiveIntegerField(_("培养人才数"), default=0)
     revenue = models.DecimalField(_("新增产值（万元）"), max_digits=14, decimal_places=2, default=0)
     note = models.TextField(_("说明"), blank=True, max_length=2000)
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
@@ -562,7 +563,7 @@ class Challenge(SoftDeleteModel):
     apply_by = models.DateField(_("揭榜截止"))
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="challenges",
                               verbose_name=_("发布科协"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     status = models.CharField(_("状态"), max_length=10, choices=ChallengeStatus.choices, default=ChallengeStatus.DRAFT)
     status_reason = models.TextField(_("说明"), blank=True, max_length=2000)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -598,7 +599,7 @@ class ChallengeApplication(models.Model):
     status = models.CharField(_("状态"), max_length=12, choices=ChallengeApplicationStatus.choices,
                               default=ChallengeApplicationStatus.SUBMITTED)
     submitted_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
-    org_path = models.CharField(max_length=255, editable=False)  # the challenge's
+    org_path = PathField(max_length=255, editable=False)  # the challenge's
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
@@ -632,7 +633,7 @@ class Milestone(models.Model):
     evidence = models.TextField(_("完成情况"), blank=True, max_length=4000)
     verdict = models.TextField(_("验收意见"), blank=True, max_length=2000)
     accepted_at = models.DateTimeField(_("验收时间"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"

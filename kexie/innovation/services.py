@@ -15,8 +15,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -246,11 +247,33 @@ def _event(actor: Any, need: Need, action: str, before: str, comment: str = "") 
 
 
 def _next_code() -> str:
+    """XQ + year + a running number (five digits, more past 99999: the longest code is the latest)."""
     year = timezone.localdate().year
     prefix = f"XQ{year}"
-    last = (Need.objects.filter(code__startswith=prefix).order_by("-code").values_list("code", flat=True).first())
-    n = int(last[len(prefix):]) + 1 if last else 1
+    last: str | None = (Need.objects.filter(code__startswith=prefix).annotate(n=Length("code"))
+                        .order_by("-n", "-code").values_list("code", flat=True).first())
+    tail = last[len(prefix):] if last else ""
+    n = int(tail) + 1 if tail.isdigit() else 1
     return f"{prefix}{n:05d}"
+
+
+CODE_ATTEMPTS = 5
+
+
+def _save_with_code(need: Need) -> None:
+    """Saves a new need under the next free code. Two needs created at the same moment read the same last code;
+    the unique index stops the second, which takes the following number (in a savepoint, so the transaction
+    goes on)."""
+    for attempt in range(CODE_ATTEMPTS):
+        need.code = _next_code()
+        try:
+            with transaction.atomic():
+                need.save()
+            return
+        except IntegrityError:
+            need.pk = None
+            if attempt == CODE_ATTEMPTS - 1 or not Need.objects.filter(code=need.code).exists():
+                raise
 
 
 @transaction.atomic
@@ -270,9 +293,9 @@ def create_need(actor: Any, *, owner: Organisation | None = None, enterprise: En
     data, errors = clean_need(values, submit=False)
     if errors:
         raise ValidationError(errors)
-    need = Need(code=_next_code(), owner=owner, org_path=owner.path, enterprise=enterprise,
+    need = Need(owner=owner, org_path=owner.path, enterprise=enterprise,
                 created_by=_user(actor), **{k: v for k, v in data.items() if k in NEED_FIELDS})
-    need.save()
+    _save_with_code(need)
     _event(actor, need, "created", "")
     log_action(actor, "innovation.need.created", need, scope_path=need.org_path,
                after=snapshot(need, Need.AUDIT_FIELDS))
@@ -579,11 +602,26 @@ def escalate_overdue(now: dt.datetime | None = None) -> dict[str, int]:
 
 
 # ---- matching feedback ----------------------------------------------------------------------------
+def markable(actor: Any, need: Need, person: Person) -> bool:
+    """Whom a user may mark for a need: the experts the matcher can offer them (it ranks only people in their
+    view scope) and the experts who served the need (its service teams, experts introduced for it) — not any
+    person of the province by id."""
+    if Person.objects.for_user(actor).filter(pk=person.pk).exists():
+        return True
+    served = (Q(led_dispatches__need=need) | Q(team_dispatches__need=need)
+              | Q(introductions__need=need, introductions__status__in=("brokered", "accepted", "done")))
+    return Person.objects.filter(served, pk=person.pk).exists()
+
+
 @transaction.atomic
 def mark(actor: Any, need: Need, person: Person, useful: bool, rank: int = 0) -> MatchFeedback:
-    """有用 / 无用 on a matching result, by staff in scope or the need's enterprise; one mark per user."""
+    """有用 / 无用 on a matching result, by staff in scope or the need's enterprise; one mark per user, and only
+    about an expert the user was offered for this need (``markable``)."""
+    need = _lock(need)
     if actor is not None and not can_edit(actor, need):
         raise PermissionDenied(_("您不能评价这条需求的匹配结果。"))
+    if person.deleted_at is not None or (actor is not None and not markable(actor, need, person)):
+        raise PermissionDenied(_("只能评价为本需求匹配或服务过的专家。"))
     fb, _created = MatchFeedback.objects.update_or_create(
         need=need, person=person, by=_user(actor),
         defaults={"useful": bool(useful), "rank": max(0, min(int(rank), 1000)), "org_path": need.org_path})

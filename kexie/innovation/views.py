@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kexie.calls.eligibility import GOOD_STANDING
-from kexie.core.http import error_messages, paginate
+from kexie.core.http import error_messages, paginate, to_id
 from kexie.core.scope import get_in_scope, scope_paths, user_can
 from kexie.innovation import recommend, services
 from kexie.innovation.data.industries import DIVISIONS
@@ -185,20 +185,20 @@ def need_act(request, pk: int):
         elif action in ("approve", "return", "reject"):
             services.review_need(request.user, need, action, reason)
         elif action == "dispatch":
-            ids = [int(i) for i in request.POST.getlist("societies") if i.isdigit()]
+            given = request.POST.getlist("societies")
+            ids = [i for s in given if (i := to_id(s)) is not None]
             chosen = list(Organisation.objects.for_user(request.user).filter(pk__in=ids))
-            if len(chosen) != len(set(ids)):
+            if len(ids) != len(given) or len(chosen) != len(set(ids)):
                 raise ValidationError(_("所选学会不在您的管理范围内。"))
             days = request.POST.get("days", str(services.RESPOND_DAYS))
-            services.dispatch(request.user, need, chosen, respond_days=int(days) if days.isdigit() else -1,
+            services.dispatch(request.user, need, chosen, respond_days=min(to_id(days) or -1, 1000),
                               note=request.POST.get("note", ""))
         elif action == "rate":
-            d = need.dispatches.filter(pk=int(request.POST.get("dispatch") or 0)
-                                       if (request.POST.get("dispatch") or "").isdigit() else 0).first()
+            d = need.dispatches.filter(pk=to_id(request.POST.get("dispatch")) or 0).first()
             if d is None:
                 raise ValidationError(_("没有这次服务。"))
-            rating = request.POST.get("rating", "")
-            services.rate(request.user, d, int(rating) if rating.isdigit() else 0, request.POST.get("comment", ""))
+            services.rate(request.user, d, min(to_id(request.POST.get("rating")) or 0, 1000),
+                          request.POST.get("comment", ""))
         elif action == "solve":
             services.solve(request.user, need, request.POST.get("outcome", ""))
         elif action == "close":
@@ -215,12 +215,13 @@ def need_act(request, pk: int):
 @require_POST
 def need_feedback(request, pk: int):
     need = _need(request, pk)
-    person = Person.objects.filter(pk=request.POST.get("person") or 0, deleted_at__isnull=True).first()
+    person_id = to_id(request.POST.get("person"))
+    person = Person.objects.filter(pk=person_id, deleted_at__isnull=True).first() if person_id else None
     if person is None:
         raise Http404(_("没有这位专家。"))
     try:
         services.mark(request.user, need, person, request.POST.get("useful") == "1",
-                      int(request.POST.get("rank") or 0) if (request.POST.get("rank") or "0").isdigit() else 0)
+                      to_id(request.POST.get("rank")) or 0)
         messages.success(request, _("已记录您的评价，后续匹配会参考。"))
     except PermissionDenied as exc:
         _refuse(request, exc)
@@ -238,15 +239,17 @@ def dispatch_detail(request, pk: int):
         try:
             action = request.POST.get("action")
             if action == "accept" and can_answer:
-                raw = [*request.POST.getlist("team"), *request.POST.get("team_ids", "").replace("，", ",").split(",")]
-                ids = {int(i) for i in raw if i.strip().isdigit()}
-                leader_id = request.POST.get("leader", "")
-                if leader_id.isdigit():
-                    ids.add(int(leader_id))
+                raw = [i for i in (*request.POST.getlist("team"),
+                                   *request.POST.get("team_ids", "").replace("，", ",").split(",")) if i.strip()]
+                ids = {i for r in raw if (i := to_id(r)) is not None}
+                leader_id = to_id(request.POST.get("leader"))
+                if leader_id is not None:
+                    ids.add(leader_id)
                 people = {p.pk: p for p in Person.objects.for_user(user).filter(pk__in=ids, deleted_at__isnull=True)}
-                if len(people) != len(ids):
+                if len(people) != len(ids) or any(to_id(r) is None for r in raw) or (
+                        request.POST.get("leader", "").strip() and leader_id is None):
                     raise ValidationError(_("团队成员有误或不在本学会范围内。"))
-                leader = people.get(int(leader_id)) if leader_id.isdigit() else None
+                leader = people.get(leader_id) if leader_id is not None else None
                 services.respond(user, d, accept=True, leader=leader, team=list(people.values()),
                                  plan=request.POST.get("plan", ""))
             elif action == "decline" and can_answer:

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from kexie.core.http import client_ip, error_messages, paginate
+from kexie.core.http import client_ip, error_messages, paginate, to_id
 from kexie.innovation import intro as svc
 from kexie.innovation.models import Introduction, IntroStatus, NeedKind
 from kexie.innovation.services import enterprise_of
@@ -45,8 +45,8 @@ def intro_create(request):
         raise PermissionDenied(_("企业尚未通过核验，暂不能申请专家引荐。"))
     needs = list(ent.needs.alive().order_by("-created_at")[:100])
     source = request.POST if request.method == "POST" else request.GET
-    expert_id = source.get("expert", "")
-    expert = (Person.objects.alive().filter(pk=int(expert_id)).first() if expert_id.isdigit() else None)
+    expert_id = to_id(source.get("expert"))
+    expert = Person.objects.alive().filter(pk=expert_id).first() if expert_id is not None else None
     need_id = source.get("need", "")
     need = next((n for n in needs if str(n.pk) == need_id), None)
     if expert is not None and not svc.eligible_expert(expert, need):

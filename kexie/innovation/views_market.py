@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kexie.core import ratelimit
 from kexie.core.export import xlsx_sheets_response
 from kexie.core.http import client_ip, error_messages, paginate
 from kexie.core.scope import get_in_scope, scope_paths, user_can
@@ -107,7 +108,11 @@ def _market_detail(request: Any, target: Need | Achievement | None, name: str, d
         return HttpResponseNotAllowed(["GET", "POST"])
     values: dict[str, str] = {}
     errors: list[str] = []
-    if request.method == "POST":
+    status = 200
+    if request.method == "POST" and not ratelimit.hit(request, "market-enquiry"):
+        values = {k: request.POST.get(k, "")[:4000] for k in ("name", "organisation", "contact", "text")}
+        errors, status = [_("提交过于频繁，请稍后再试。")], 429
+    elif request.method == "POST":
         values, errors, status = _enquire(request, target)
         if status == 302:
             messages.success(request, done)
@@ -115,7 +120,7 @@ def _market_detail(request: Any, target: Need | Achievement | None, name: str, d
     key = "need" if name == "need" else "ach"
     return render(request, f"innovation/market_{name}.html", {
         key: target, "industry": INDUSTRY_NAMES.get(target.industry, ""), "values": values, "errors": errors,
-    }, status=400 if errors else 200)
+    }, status=status)
 
 
 def market_need(request, pk: int):
@@ -298,7 +303,7 @@ def services_export(request):
     year = dashboard.parse_year(request.GET.get("year"))
     if scope_paths(request.user, "export") == []:
         raise PermissionDenied(_("您无权导出数据。"))
-    stats = dashboard.service_stats(request.user, year)
+    stats = dashboard.service_stats(request.user, year, "export")  # the export scope, not the wider view scope
 
     def society_rows():
         for r in stats.societies:
@@ -309,7 +314,7 @@ def services_export(request):
             yield [r.name, r.extra, r.societies, r.services, r.enterprises, r.rating, r.rated]
 
     def record_rows():
-        qs = (dashboard.records(request.user, year).select_related("society", "expert", "need")
+        qs = (dashboard.records(request.user, year, "export").select_related("society", "expert", "need")
               .order_by("served_on", "id"))
         for s in qs.iterator(chunk_size=2000):
             yield [s.served_on, s.society.name if s.society else "", s.expert.name if s.expert else "",

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.fields import PathField
 from kexie.core.models import SoftDeleteModel
 from kexie.core.scope import ScopedQuerySet
 
@@ -42,7 +43,7 @@ class Membership(SoftDeleteModel):
                                verbose_name=_("会员"))
     society = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="memberships",
                                 verbose_name=_("学会"))
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
     category = models.CharField(_("会员类别"), max_length=10, choices=Category.choices, default=Category.MEMBER)
     number = models.CharField(_("会员号"), max_length=40, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -117,7 +118,7 @@ class GroupMembership(SoftDeleteModel):
                                verbose_name=_("会员单位"))
     society = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="group_members",
                                 verbose_name=_("学会"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     number = models.CharField(_("会员号"), max_length=40, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     joined_on = models.DateField(_("入会日期"), null=True, blank=True)
@@ -155,7 +156,7 @@ class LeadershipBody(models.Model):
 
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="bodies",
                                       verbose_name=_("组织"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     kind = models.CharField(_("机构"), max_length=12, choices=BodyKind.choices)
 
     objects = ScopedQuerySet.as_manager()

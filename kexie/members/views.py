@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, join_messages, paginate
+from kexie.core.http import bad_request, error_messages, join_messages, paginate
 from kexie.core.scope import get_in_scope, user_can
 from kexie.members import forms, services
 from kexie.members.filters import MembershipFilter
@@ -38,7 +38,7 @@ def membership_list(request):
 def export(request):
     f = _filtered(request, "export")
     if not f.is_valid():
-        return HttpResponse(_("筛选条件有误，无法导出。"), status=400)
+        return bad_request(request, _("筛选条件有误，无法导出。"))
     headers = [_("学会"), _("会员号"), _("姓名"), _("会员类别"), _("状态"), _("申请日期"), _("入会日期"), _("会费缴至"),
                _("终止日期")]
     rows = ((m.society.name, m.number, m.person.name, m.get_category_display(), m.get_status_display(),
@@ -73,7 +73,7 @@ def detail(request, pk: int):
 @require_POST
 def act(request, pk: int, action: str):
     if action not in ACTIONS:
-        return HttpResponse(_("未知操作。"), status=404)
+        raise Http404(_("未知操作。"))
     m = get_in_scope(Membership.objects.all(), request.user, pk, "change")
     form_class, run, done = ACTIONS[action]
     form = form_class(request.POST, prefix=action)

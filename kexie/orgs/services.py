@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from treebeard.exceptions import PathOverflow
 
 from kexie.core.audit import log_action, snapshot
+from kexie.core.fields import PathField
 from kexie.core.scope import prefix_q
 from kexie.core.services import require
 from kexie.orgs.models import Organisation
@@ -70,8 +71,19 @@ def delete_organisation(actor: Any, org: Organisation) -> Organisation:
         raise ValidationError(_("该组织仍有下级组织，请先删除或迁移下级组织。"))
     current.deleted_at = timezone.now()
     current.save(update_fields=["deleted_at"])
+    _rebuild_scopes_under(actor, current.path)
     log_action(actor, "orgs.organisation.deleted", current, scope_path=current.path)
     return current
+
+
+def _rebuild_scopes_under(actor: Any, path: str) -> None:
+    """Roles held in a deleted organisation reach nothing any more (and reach again once it is restored)."""
+    from kexie.accounts.models import User
+    from kexie.accounts.services import rebuild_scopes_under
+
+    rebuild_scopes_under(path)
+    if isinstance(actor, User) and actor.pk:
+        actor.refresh_from_db(fields=["scope_cache"])
 
 
 @transaction.atomic
@@ -83,21 +95,20 @@ def restore_organisation(actor: Any, org: Organisation) -> Organisation:
         raise ValidationError(_("上级组织已删除，请先恢复上级组织。"))
     current.deleted_at = None
     current.save(update_fields=["deleted_at"])
+    _rebuild_scopes_under(actor, current.path)
     log_action(actor, "orgs.organisation.restored", current, scope_path=current.path)
     return current
 
 
 def path_columns() -> list[tuple[type[models.Model], str]]:
-    """Every denormalised copy of an organisation path outside the tree itself: each model's
-    ``scope_path_field`` and every ``org_path`` column (Person maps to the tree by ``scope_q`` but
-    keeps its own organisation's path in ``org_path``)."""
+    """Every denormalised copy of an organisation path outside the tree itself: each concrete column declared
+    as a ``PathField`` (kexie.core.fields), whatever its name (``org_path``, ``society_path``, ``need_path``,
+    ``expert_path``, ``scope_path`` …)."""
     found: list[tuple[type[models.Model], str]] = []
     for model in apps.get_models():
         if model is Organisation or model._meta.proxy or not model._meta.managed:
             continue
-        names = {f.name for f in model._meta.concrete_fields}
-        columns = {c for c in (getattr(model, "scope_path_field", None), "org_path") if isinstance(c, str)}
-        found.extend((model, c) for c in sorted(columns & names))
+        found.extend((model, f.name) for f in model._meta.concrete_fields if isinstance(f, PathField))
     return found
 
 

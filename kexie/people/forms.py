@@ -33,8 +33,16 @@ class PersonForm(forms.ModelForm):
         self.fields["employer"].queryset = Organisation.objects.for_user(user, "view").alive()
         self.fields["employer"].help_text = _("工作单位已在平台登记时选择；否则填写下方的工作单位名称")
         if self.instance.pk:
-            self.fields["id_number"].initial = self.instance.id_number
-            self.fields["phone"].initial = self.instance.phone
+            # The full values never reach the page (a way around the reveal log): the fields start empty with
+            # the mask as a placeholder; a value typed in replaces the old one, "清除" removes it.
+            for name, masked in (("id_number", self.instance.id_number_masked),
+                                 ("phone", self.instance.phone_masked)):
+                if masked:
+                    self.fields[name].widget.attrs["placeholder"] = masked
+                    self.fields[name].help_text = _("已登记：%(mask)s。留空则保持不变，填写新值则替换。") % {
+                        "mask": masked}
+                    self.fields[f"clear_{name}"] = forms.BooleanField(
+                        label=_("清除已登记的%(field)s") % {"field": self.fields[name].label}, required=False)
             self.fields["expertise_text"].initial = join_list(self.instance.expertise)
             self.fields["honours_text"].initial = "\n".join(self.instance.honours)
             self.fields["discipline_codes"].initial = [d.code for d in self.instance.disciplines.all()]
@@ -73,8 +81,10 @@ class PersonForm(forms.ModelForm):
 
     def service_data(self) -> dict:
         data = {f: self.cleaned_data[f] for f in self.Meta.fields}
-        data["id_number"] = self.cleaned_data["id_number"]
-        data["phone"] = self.cleaned_data["phone"]
+        for name in ("id_number", "phone"):
+            value = self.cleaned_data[name]
+            if value or not self.instance.pk or self.cleaned_data.get(f"clear_{name}"):
+                data[name] = value  # a new value, a new record, or an explicit clear
         data["expertise"] = self.cleaned_data["expertise_text"]
         data["honours"] = self.cleaned_data["honours_text"]
         return data

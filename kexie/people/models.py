@@ -11,6 +11,7 @@ from django.db.models.lookups import In
 from django.utils.translation import gettext_lazy as _
 
 from kexie.core.crypto import EncryptedTextField, mask_id_number, mask_phone
+from kexie.core.fields import PathField
 from kexie.core.models import SoftDeleteModel
 from kexie.core.scope import ScopedQuerySet, prefix_q
 
@@ -69,6 +70,17 @@ class PersonQuerySet(ScopedQuerySet):
     def alive(self) -> PersonQuerySet:
         return self.filter(deleted_at__isnull=True)
 
+    def managed_by(self, user: object, action: str = "change") -> PersonQuerySet:
+        """People whose *own* organisation lies in the user's scope for ``action``. A society reaches its
+        members through ``for_user`` (to see them), but changes a person's profile only where it holds the
+        record itself: a membership gives the society its membership record, not the person."""
+        from kexie.core.scope import scope_paths
+
+        paths = scope_paths(user, action)
+        if paths is None:
+            return self
+        return self.filter(prefix_q("org_path", paths)) if paths else self.none()
+
     def search(self, query: str) -> PersonQuerySet:
         """Full-text match on name, employer, title and expertise, newest first.
 
@@ -99,7 +111,7 @@ class Person(SoftDeleteModel):
     org = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, related_name="people", verbose_name=_("所属组织")
     )
-    org_path = models.CharField(max_length=255, editable=False)  # indexed with id: person_org_path_id
+    org_path = PathField(max_length=255, editable=False)  # indexed with id: person_org_path_id
     employer = models.ForeignKey(
         "orgs.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
         related_name="employees", verbose_name=_("工作单位（平台内）"),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from kexie.core.audit import log_action, snapshot
 from kexie.core.crypto import blind_index
 from kexie.core.models import PiiAccess
+from kexie.core.scope import user_can
 from kexie.core.search import index_text
 from kexie.core.services import require
 from kexie.core.validators import id_birth_date, id_gender, normalize_id_number, normalize_phone
@@ -54,6 +55,15 @@ def _prepare(person: Person) -> None:
         raise ValidationError({"id_number": [_("该身份证号码已登记在平台中，请勿重复录入。")]})
 
 
+def require_owner(actor: Any, person: Person) -> None:
+    """Changing a person's profile or own organisation needs change scope over the person's *current* own
+    organisation; reaching the person through a membership is not enough (a society changes only its
+    membership record)."""
+    if not user_can(actor, "change", person.org_path):
+        raise PermissionDenied(_("该人员的所属组织不在您的管辖范围内，不能修改其个人信息；"
+                                 "学会只能修改本会的会员记录。"))
+
+
 def _lock(person: Person) -> Person:
     current: Person = Person.objects.select_for_update().get(pk=person.pk)
     return current
@@ -86,8 +96,7 @@ def create_person(actor: Any, data: dict[str, Any], disciplines: list[Discipline
 def update_person(actor: Any, person: Person, data: dict[str, Any],
                   disciplines: list[Discipline] | None = None) -> Person:
     current = _lock(person)
-    if not Person.objects.for_user(actor, "change").filter(pk=current.pk).exists():
-        raise PermissionDenied(_("您无权编辑该人员。"))
+    require_owner(actor, current)
     old_org = current.org_id
     before = snapshot(current, Person.AUDIT_FIELDS)
     for key, value in data.items():
@@ -150,3 +159,15 @@ def reveal(actor: Any, person: Person, field: str, ip: str | None = None) -> str
     )
     value: str = getattr(person, field)
     return value
+
+
+def log_full_views(actor: Any, people: list[Person], fields: tuple[str, ...] = PII_FIELDS,
+                   ip: str | None = None) -> int:
+    """One ``PiiAccess`` row per person and field shown in full (exports, one's own data export); only
+    fields that hold a value are logged. Returns the number of rows written."""
+    ct = ContentType.objects.get_for_model(Person)
+    rows = [PiiAccess(user=actor, content_type=ct, object_id=p.pk, field=f, ip=ip, scope_path=p.org_path)
+            for p in people for f in fields if getattr(p, f)]
+    PiiAccess.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+

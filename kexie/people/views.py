@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
-from kexie.core.http import client_ip, error_messages, join_messages, paginate
-from kexie.core.scope import get_in_scope, user_can
+from kexie.core.http import bad_request, client_ip, error_messages, join_messages, paginate
+from kexie.core.scope import get_in_scope, path_in_scope, scope_paths, user_can
 from kexie.people import services
 from kexie.people.filters import PersonFilter
 from kexie.people.forms import PersonForm
@@ -39,27 +39,51 @@ def person_list(request):
         # htmx swaps only 2xx answers: a partial with the message; a full page answers 400.
         response = render(request, template, {"filter": f, "page": None}, status=200 if request.htmx else 400)
     else:
-        response = render(request, template, {"filter": f, "page": paginate(request, f.qs, PAGE_SIZE)})
+        response = render(request, template, {"filter": f, "page": paginate(request, f.qs, PAGE_SIZE),
+                                          "can_export_full": _can_export_full(request.user)})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
+def _can_export_full(user) -> bool:
+    return scope_paths(user, "view_pii") != []
+
+
 @login_required
 def export(request):
+    """Masked for every role, superusers included. ``?pii=full`` (offered to roles with 查看完整个人信息)
+    writes full ID and phone numbers for the people in that scope — each one logged as a full view."""
     f = _filtered(request, "export")
     if not f.is_valid():
-        return HttpResponse(_("筛选条件有误，无法导出。"), status=400)
-    full_pii = request.user.is_superuser  # lists and exports are masked for every role
+        return bad_request(request, _("筛选条件有误，无法导出。"))
+    full = request.GET.get("pii") == "full"
+    if full and not _can_export_full(request.user):
+        raise PermissionDenied(_("您的角色无权导出完整个人信息。"))
+    if full and request.GET.get("confirmed") != "1":
+        query = request.GET.copy()
+        query["confirmed"] = "1"
+        return render(request, "people/export_confirm.html", {"query": query.urlencode()})
+    pii_paths = scope_paths(request.user, "view_pii") if full else []
+    ip = client_ip(request)
     headers = [_("姓名"), _("性别"), _("出生日期"), _("身份证号"), _("手机号"), _("所属组织"), _("工作单位"), _("职务"),
                _("职称"), _("职称级别"), _("学历"), _("专业特长"), _("电子邮箱")]
     sep = pgettext("list separator", "、")
 
     def rows():
+        shown: list[Person] = []
         for p in f.qs.iterator(chunk_size=2000):
+            whole = full and path_in_scope(p.org_path, pii_paths)
+            if whole:
+                shown.append(p)
+                if len(shown) >= 2000:
+                    services.log_full_views(request.user, shown, ip=ip)
+                    shown = []
             yield (p.name, p.get_gender_display(), p.birth_date,
-                   p.id_number if full_pii else p.id_number_masked, p.phone if full_pii else p.phone_masked,
+                   p.id_number if whole else p.id_number_masked, p.phone if whole else p.phone_masked,
                    p.org.name, p.employer_name, p.position, p.title, p.get_title_level_display(),
                    p.get_education_display(), sep.join(p.expertise), p.email)
+        if shown:
+            services.log_full_views(request.user, shown, ip=ip)
 
     return xlsx_response(_("科技工作者"), _("科技工作者"), headers, rows())
 
@@ -106,7 +130,8 @@ def _save(request, form, person=None):
 
 @login_required
 def edit(request, pk: int):
-    person = get_in_scope(Person.objects.alive(), request.user, pk, "change")
+    person = get_in_scope(Person.objects.alive(), request.user, pk)
+    services.require_owner(request.user, person)
     form = PersonForm(request.POST or None, instance=Person.objects.get(pk=person.pk), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -148,7 +173,8 @@ def _attach(form, exc: ValidationError) -> None:
 @login_required
 @require_POST
 def delete(request, pk: int):
-    person = get_in_scope(Person.objects.alive(), request.user, pk, "change")
+    person = get_in_scope(Person.objects.alive(), request.user, pk)
+    services.require_owner(request.user, person)
     services.delete_person(request.user, person)
     messages.success(request, _("已删除“%(name)s”，可恢复。") % {"name": person.name})
     return redirect("people:detail", pk=person.pk)
@@ -157,7 +183,8 @@ def delete(request, pk: int):
 @login_required
 @require_POST
 def restore(request, pk: int):
-    person = get_in_scope(Person.objects.all(), request.user, pk, "change")
+    person = get_in_scope(Person.objects.all(), request.user, pk)
+    services.require_owner(request.user, person)
     try:
         services.restore_person(request.user, person)
     except ValidationError as exc:

@@ -22,13 +22,16 @@ from django.utils.translation import gettext as _
 
 from kexie.core.export import Sheet, neutralise
 from kexie.core.text import join_clauses, join_list
-from kexie.imports.readers import MAX_UNPACKED_BYTES, cell_text
+from kexie.imports.readers import FileError, cell_text, inspect
 from kexie.reports import schema as S
 from kexie.reports import services
 from kexie.reports.aggregate import Aggregate
 from kexie.reports.models import Campaign, EventAction, Submission
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
+# A filled report is a few sheets of a few hundred rows; far more is not a report (or is a zip bomb).
+MAX_REPORT_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_REPORT_ROWS = 100_000
 
 
 def _header(f: dict[str, Any]) -> str:
@@ -225,16 +228,17 @@ def _column_letter(index: int) -> str:
 
 
 def _read_sheets(path: str) -> dict[str, list[list[str]]]:
-    import zipfile
-
     from python_calamine import CalamineError, CalamineWorkbook
 
-    try:
-        with zipfile.ZipFile(path) as z:
-            if sum(i.file_size for i in z.infolist()) > MAX_UNPACKED_BYTES:
-                raise ValidationError(_("Excel 文件解压后过大。"))
-    except zipfile.BadZipFile:
-        pass  # .xls: calamine reads it (or says why not)
+    # Sizes and compression ratio from the zip directory before calamine inflates anything (zip bombs).
+    with open(path, "rb") as fh:
+        try:
+            facts = inspect(fh)
+        except FileError as exc:
+            raise ValidationError(str(exc)) from exc
+    if facts.unpacked > MAX_REPORT_UNPACKED_BYTES or facts.rows > MAX_REPORT_ROWS:
+        raise ValidationError(_("Excel 文件解压后超过 %(mb)s MB 或 %(rows)s 行，不像一份填报表，未做任何处理。")
+                              % {"mb": MAX_REPORT_UNPACKED_BYTES // 1024**2, "rows": f"{MAX_REPORT_ROWS:,}"})
     try:
         wb = CalamineWorkbook.from_path(path)
         out = {name: [[cell_text(v) for v in row] for row in wb.get_sheet_by_name(name).to_python()]

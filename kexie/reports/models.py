@@ -26,6 +26,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.fields import PathField
 from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet
 from kexie.core.scope import ScopedQuerySet, prefix_q
 
@@ -55,7 +56,7 @@ class ReportForm(SoftDeleteModel):
     period = models.CharField(_("填报周期"), max_length=10, choices=Period.choices, default=Period.ANNUAL)
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="report_forms",
                               verbose_name=_("制表单位"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -84,7 +85,7 @@ class FormVersion(models.Model):
     schema = models.JSONField(_("表单结构"), default=dict)
     status = models.CharField(_("状态"), max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT)
     note = models.CharField(_("版本说明"), max_length=200, blank=True)
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("创建人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -122,7 +123,7 @@ class Campaign(models.Model):
     period_label = models.CharField(_("统计期"), max_length=40, blank=True)
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="campaigns",
                               verbose_name=_("发起单位"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    org_path = PathField(max_length=255, editable=False, db_index=True)
     # How the filers were chosen, kept for the record: {"root": org id, "kinds": [codes], "levels": [...]}.
     selector = models.JSONField(_("填报范围"), default=dict, blank=True)
     opens_on = models.DateField(_("开始日期"))
@@ -166,7 +167,7 @@ class Submission(models.Model):
                                  verbose_name=_("填报任务"))
     organisation = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="submissions",
                                      verbose_name=_("填报单位"))
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
     status = models.CharField(_("状态"), max_length=12, choices=SubmissionStatus.choices,
                               default=SubmissionStatus.NOT_STARTED)
     data = models.JSONField(_("填报内容"), default=dict, blank=True)
@@ -214,7 +215,7 @@ class SubmissionEvent(models.Model):
     at = models.DateTimeField(_("时间"), auto_now_add=True)
     comment = models.TextField(_("意见"), blank=True, max_length=2000)
     data: Any = models.JSONField(_("当时的填报内容"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
@@ -234,7 +235,7 @@ class SubmissionValue(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="+")
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="values")
-    org_path = models.CharField(max_length=255, editable=False)
+    org_path = PathField(max_length=255, editable=False)
     key = models.CharField(max_length=120)
     value = models.FloatField()
 

@@ -74,7 +74,7 @@ def campaign_list(request):
     campaigns = (Campaign.objects.for_user(user).select_related("version__form", "owner")
                  .order_by("-year", "-created_at", "-pk"))
     year = request.GET.get("year", "").strip()
-    if year.isdigit():
+    if year.isdigit() and len(year) <= 4:
         campaigns = campaigns.filter(year=int(year))
     page = paginate(request, campaigns, 30)
     by_campaign: dict[int, dict[str, int]] = {}
