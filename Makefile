@@ -27,6 +27,7 @@ browser:
 
 lint: install
 	$(BIN)/ruff check kexie tests bench
+	$(BIN)/lint-imports --no-cache  # the layers: [tool.importlinter] in pyproject.toml, decision 0020
 	DJANGO_SETTINGS_MODULE=kexie.settings KEXIE_VAR_DIR=$$(mktemp -d) $(BIN)/python -m django check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=kexie.settings KEXIE_VAR_DIR=$$(mktemp -d) $(BIN)/python -m django makemigrations --check --dry-run
 	KEXIE_VAR_DIR=$$(mktemp -d) $(BIN)/mypy

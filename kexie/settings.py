@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "kexie.core",
+    "kexie.home",
     "kexie.accounts",
     "kexie.orgs",
     "kexie.people",
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "kexie.notices.context.unread",
+                "kexie.core.context_processors.main_menu",
             ],
         },
     }

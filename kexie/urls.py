@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("kexie.core.urls")),
+    path("", include("kexie.home.urls")),
     path("accounts/", include("kexie.accounts.urls")),
     path("orgs/", include("kexie.orgs.urls")),
     path("people/", include("kexie.people.urls")),

@@ -25,6 +25,7 @@ from kexie.accounts.middleware import LOGIN_AT, SEEN_AT
 from kexie.accounts.models import ApiToken, Role, RoleAssignment, User
 from kexie.core.models import AuditEntry
 from kexie.core.scope import prefix_q, scope_paths
+from kexie.core.services import SYSTEM
 from kexie.orgs.models import Organisation
 from kexie.orgs.services import delete_organisation, restore_organisation
 from kexie.people.models import Person
@@ -57,7 +58,7 @@ def _staff_under(province, username: str, role: str = "staff", parent=None) -> t
     parent = parent or province["city_a"]
     org = Organisation.objects.filter(prefix_q("path", [parent.path]), depth=parent.depth + 1).order_by("path").first()
     user = User.objects.create_user(username, password=PASSWORD)
-    services.grant_role(None, user, org, role)
+    services.grant_role(SYSTEM, user, org, role)
     return user, org
 
 
@@ -109,7 +110,7 @@ def test_unlock_reaches_individuals_by_their_person_record_and_not_wider_roles(p
     assert login("demo-city-b").get(f"/accounts/locked/{volunteer.pk}/unlock/").status_code == 404
     # An account that also holds a role in city B is out of city A's reach.
     both, _org = _staff_under(province, "two-cities")
-    services.grant_role(None, both, province["city_b"], "viewer")
+    services.grant_role(SYSTEM, both, province["city_b"], "viewer")
     _lock("two-cities")
     assert "two-cities" not in login("demo-city-a").get("/accounts/locked/").content.decode()
     assert "two-cities" in login("demo-province").get("/accounts/locked/").content.decode()
@@ -225,7 +226,7 @@ def test_expired_password_leads_to_the_change_page(province):
     assert client.get("/api/v1/people/").status_code == 403
     assert client.get("/static/kexie/app.css").status_code == 200
     # API tokens are not concerned.
-    _token, key = services.create_token(None, user)
+    _token, key = services.create_token(SYSTEM, user)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/people/").status_code == 200
@@ -341,7 +342,7 @@ def test_token_command_stores_a_digest_lists_and_revokes(province, capsys):
 
 @pytest.mark.django_db
 def test_expired_token_is_refused(province):
-    token, key = services.create_token(None, province["users"]["demo-city-a"], days=1)
+    token, key = services.create_token(SYSTEM, province["users"]["demo-city-a"], days=1)
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -462,7 +463,7 @@ def test_grant_and_revoke_check_manage_scope_and_are_audited(province):
 def test_nobody_hands_out_more_than_they_hold(province):
     manager = User.objects.create_user("manager-no-pii", password=PASSWORD)
     Role.objects.create(code="user-admin", name="用户管理员", actions=["view", "manage"])
-    services.grant_role(None, manager, province["city_a"], "user-admin")
+    services.grant_role(SYSTEM, manager, province["city_a"], "user-admin")
     clerk = User.objects.create_user("clerk2", password=PASSWORD)
     with pytest.raises(PermissionDenied):
         services.grant_role(manager, clerk, province["city_a"], "admin")  # admin includes view_pii
@@ -477,7 +478,7 @@ def test_deleting_an_organisation_takes_its_staff_access_away(province):
     leaf = Organisation.objects.filter(prefix_q("path", [county.path]), numchild=0,
                                        deleted_at__isnull=True).order_by("path").first()
     clerk = User.objects.create_user("leaf-clerk", password=PASSWORD)
-    services.grant_role(None, clerk, leaf, "staff")
+    services.grant_role(SYSTEM, clerk, leaf, "staff")
     client = login("leaf-clerk")
     assert client.get(f"/orgs/{leaf.pk}/").status_code == 200
     actor = province["users"]["demo-city-a"]

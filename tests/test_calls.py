@@ -26,6 +26,7 @@ from kexie.calls.models import (
     Stage,
 )
 from kexie.core.scope import prefix_q
+from kexie.core.services import SYSTEM
 from kexie.members.models import Membership
 from kexie.orgs.models import Organisation
 from kexie.people.models import Discipline, Person, PersonDiscipline
@@ -505,7 +506,7 @@ def test_two_nominators_racing_for_the_last_place():
     services.advance_stage(staff_, call)
     services.nominate(users["demo-city-a"], apps[0])  # one place left
     second = User.objects.create(username="calls-nominator-2")
-    grant_role(None, second, a, "staff")
+    grant_role(SYSTEM, second, a, "staff")
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 

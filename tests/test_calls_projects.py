@@ -29,6 +29,7 @@ from kexie.calls.models import (
     ProjectStatus,
 )
 from kexie.calls.services import ApplicationInvalid
+from kexie.core.services import SYSTEM
 from kexie.notices.models import Notification
 from tests.test_calls import make_call, make_person
 
@@ -111,7 +112,7 @@ def test_establish_refusals(province):
 
 def test_no_midterm_when_the_call_has_none(province):
     call = funded_call(province, n=1, midterm=0)
-    projects.establish(None, call)
+    projects.establish(SYSTEM, call)
     assert list(Project.objects.get(call=call).reports.values_list("kind", flat=True)) == ["final"]
 
 

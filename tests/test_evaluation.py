@@ -18,6 +18,7 @@ from django.core.management import call_command
 
 from kexie.core.models import AuditEntry
 from kexie.core.scope import prefix_q
+from kexie.core.services import SYSTEM
 from kexie.evaluation import engine, services
 from kexie.evaluation.engine import Grading, Leaf
 from kexie.evaluation.models import (
@@ -268,8 +269,8 @@ def societies(province):
 def society_run(province, societies):
     filed = societies[:-4]  # the last four file nothing: missing data
     accept_reports(province, "society_annual", YEAR, {o: society_data(k) for k, o in enumerate(filed)})
-    system = services.install_preset(None, "society_annual")
-    return services.run_evaluation(None, system, YEAR)
+    system = services.install_preset(SYSTEM, "society_annual")
+    return services.run_evaluation(SYSTEM, system, YEAR)
 
 
 def _leaf_sums_match(run: EvaluationRun) -> None:
@@ -282,8 +283,8 @@ def _leaf_sums_match(run: EvaluationRun) -> None:
 
 @pytest.mark.django_db
 def test_install_preset_once(province):
-    system = services.install_preset(None, "society_annual")
-    assert services.install_preset(None, "society_annual").pk == system.pk
+    system = services.install_preset(SYSTEM, "society_annual")
+    assert services.install_preset(SYSTEM, "society_annual").pk == system.pk
     assert system.owner == province["root"] and system.org_path == province["root"].path
     groups = system.indicators.filter(parent__isnull=True)
     leaves = system.indicators.filter(parent__isnull=False)
@@ -329,7 +330,7 @@ def test_society_run_scores_everyone_with_explanations(province, societies, soci
 
 @pytest.mark.django_db
 def test_expert_scores_count_and_are_audited(province, societies):
-    system = services.install_preset(None, "society_annual")
+    system = services.install_preset(SYSTEM, "society_annual")
     expert = system.indicators.get(code="expert_review")
     target = societies[0]
     with pytest.raises(PermissionDenied):
@@ -348,7 +349,7 @@ def test_expert_scores_count_and_are_audited(province, societies):
     assert ExpertScore.objects.get(indicator=expert, organisation=target).value == Decimal("80.00")
     entries = AuditEntry.objects.filter(action__startswith="evaluation.expertscore").order_by("id")
     assert [e.action for e in entries] == ["evaluation.expertscore.created", "evaluation.expertscore.changed"]
-    run = services.run_evaluation(None, system, YEAR)
+    run = services.run_evaluation(SYSTEM, system, YEAR)
     leaf = LeafScore.objects.get(score__run=run, score__organisation=target, indicator=expert)
     assert leaf.raw == 80 and leaf.points == Decimal("6.40") and not leaf.missing
     other = LeafScore.objects.get(score__run=run, score__organisation=societies[1], indicator=expert)
@@ -359,10 +360,10 @@ def test_expert_scores_count_and_are_audited(province, societies):
 def test_year_over_year_and_history(province, societies):
     accept_reports(province, "society_annual", YEAR - 1, {o: society_data(1) for o in societies})
     accept_reports(province, "society_annual", YEAR, {o: society_data(k) for k, o in enumerate(societies)})
-    system = services.install_preset(None, "society_annual")
-    before = services.run_evaluation(None, system, YEAR - 1)
-    first = services.run_evaluation(None, system, YEAR)
-    again = services.run_evaluation(None, system, YEAR)
+    system = services.install_preset(SYSTEM, "society_annual")
+    before = services.run_evaluation(SYSTEM, system, YEAR - 1)
+    first = services.run_evaluation(SYSTEM, system, YEAR)
+    again = services.run_evaluation(SYSTEM, system, YEAR)
     first.refresh_from_db()
     assert again.is_current and not first.is_current and Score.objects.filter(run=first).exists()
     assert services.current_run(system, YEAR) == again
@@ -381,8 +382,8 @@ def test_county_preset_uses_reports_and_registry(province):
                 "volunteer_activities": k, "popsci_bases": k % 4, "decision_reports": k % 5, "budget": 50 + k,
                 "popsci_budget": 10, "literacy_rate": 12.5} for k, o in enumerate(counties[:10])}
     accept_reports(province, "county_annual", YEAR, data)
-    system = services.install_preset(None, "county_capability")
-    run = services.run_evaluation(None, system, YEAR)
+    system = services.install_preset(SYSTEM, "county_capability")
+    run = services.run_evaluation(SYSTEM, system, YEAR)
     assert run.organisations == len(counties)
     _leaf_sums_match(run)
     first = counties[0]
@@ -477,8 +478,8 @@ def test_rectified_closes_a_case(province, society_run):
 
 @pytest.fixture
 def county_run(province):
-    system = services.install_preset(None, "county_capability")
-    return services.run_evaluation(None, system, YEAR)
+    system = services.install_preset(SYSTEM, "county_capability")
+    return services.run_evaluation(SYSTEM, system, YEAR)
 
 
 @pytest.mark.django_db
@@ -565,7 +566,7 @@ def test_city_a_pages_hold_only_city_a(province, client_a, county_run):
 
 @pytest.mark.django_db
 def test_expert_score_page(province, client_province, societies):
-    system = services.install_preset(None, "society_annual")
+    system = services.install_preset(SYSTEM, "society_annual")
     expert = system.indicators.get(code="expert_review")
     url = f"/evaluation/systems/{system.pk}/expert/?year={YEAR}"
     html = client_province.get(url).content.decode()

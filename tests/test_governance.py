@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from kexie.accounts.services import grant_role
 from kexie.core.models import AuditEntry
+from kexie.core.services import SYSTEM
 from kexie.governance import services
 from kexie.governance.models import ComplianceRule
 from kexie.governance.rules import Verdict, parse_threshold, years_before
@@ -398,7 +399,7 @@ def test_reminders_reach_the_right_users_once_per_key(province):
     root, a = province["root"], province["city_a"]
     society = org(root, "society", "换届提醒测试学会")
     secretary = User.objects.create_user("gov-secretary", password="x-Strong-Pass-1", email="sec@example.cn")
-    grant_role(None, secretary, society, "staff")
+    grant_role(SYSTEM, secretary, society, "staff")
     county = org(a, "kx", "换届提醒测试区科协")  # nobody holds a role there: city A's staff are reminded
     days = {"far": 200, "180": 150, "90": 60, "30": 10, "overdue": -5}
     terms = {k: term(body(society, kind), 5, ends=ON + dt.timedelta(days=d))

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from kexie.core.models import AuditEntry
+from kexie.core.services import SYSTEM
 from kexie.identity import services
 from kexie.identity.models import CandidateStatus, MatchCandidate, Merge
 from kexie.members.models import BodyKind, LeadershipBody, Membership, MembershipEvent, Post, Term
@@ -62,7 +63,7 @@ def _state(*objs):
 
 def test_job_merges_sure_pairs(twins):
     first, second = twins
-    report = services.run_dedup(None)
+    report = services.run_dedup(SYSTEM)
     assert report["pairs_found"] >= 1 and report["merged"] >= 1
     second.refresh_from_db()
     first.refresh_from_db()
@@ -74,7 +75,7 @@ def test_job_merges_sure_pairs(twins):
     assert candidate.evidence["name"]["label"] == "相同"  # 歐陽振華 = 欧阳振华 after t2s
     assert candidate.evidence["phone"]["label"] == "一致"
     assert AuditEntry.objects.filter(action="identity.person.merged", object_id=first.pk).exists()
-    again = services.run_dedup(None)
+    again = services.run_dedup(SYSTEM)
     assert not MatchCandidate.objects.filter(person_b=second).exclude(pk=candidate.pk).exists()
     assert again["records"] == report["records"] - report["merged"]
 
@@ -145,7 +146,7 @@ def test_grey_zone_goes_to_the_queue_and_distinct_stops_it_coming_back(province,
     x = _person(staff, a, name="诸葛秀英", gender="F", birth_date=dt.date(1975, 6, 1), employer_name="澜州林业站")
     y = _person(staff, a, name="诸葛秀瑛", gender="F", birth_date=dt.date(1975, 6, 1),
                 employer_name="云岫农业科学研究所")
-    report = services.run_dedup(None, auto_threshold=0.999999, review_threshold=0.01)
+    report = services.run_dedup(SYSTEM, auto_threshold=0.999999, review_threshold=0.01)
     assert report["queued"] >= 1
     candidate = MatchCandidate.objects.get(person_a=x, person_b=y)
     assert candidate.status == CandidateStatus.QUEUED and 0.01 <= candidate.score < 0.999999
@@ -160,7 +161,7 @@ def test_grey_zone_goes_to_the_queue_and_distinct_stops_it_coming_back(province,
     assert resp.status_code == 302
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.DISTINCT
-    services.run_dedup(None, auto_threshold=0.999999, review_threshold=0.01)
+    services.run_dedup(SYSTEM, auto_threshold=0.999999, review_threshold=0.01)
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.DISTINCT
     assert MatchCandidate.objects.filter(person_a=x, person_b=y).count() == 1

@@ -15,6 +15,7 @@ from kexie.accounts.services import grant_role
 from kexie.core.audit import log_action
 from kexie.core.models import AuditEntry, PiiAccess
 from kexie.core.scope import prefix_q
+from kexie.core.services import SYSTEM
 from kexie.members.models import GroupMembership, LeadershipBody, Membership
 from kexie.orgs import services
 from kexie.orgs.counts import subtree_people
@@ -72,7 +73,7 @@ def test_move_county_to_another_city(province):
     assert moving > 0
     a_children, b_children = a.numchild, b.numchild
     county_user = User.objects.create(username="county-staff", display_name="县科协工作人员")
-    grant_role(None, county_user, county, "admin")
+    grant_role(SYSTEM, county_user, county, "admin")
     person = Person.objects.filter(org=county).first()
     log_action(users["demo-city-a"], "people.person.changed", person, scope_path=person.org_path)
 

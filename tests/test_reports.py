@@ -19,6 +19,7 @@ from django.utils import timezone
 from kexie.accounts.models import User
 from kexie.accounts.services import grant_role
 from kexie.core.scope import prefix_q
+from kexie.core.services import SYSTEM
 from kexie.notices.models import Notification
 from kexie.orgs.models import Level, Organisation
 from kexie.reports import aggregate as agg
@@ -89,7 +90,7 @@ def campaign(province, version):
 def county_user(province):
     county = _county(province)
     user = User.objects.create(username="county-staff", email="county@example.org")
-    grant_role(None, user, county, "staff")
+    grant_role(SYSTEM, user, county, "staff")
     return user
 
 
@@ -294,7 +295,7 @@ def test_review_loop_keeps_history_and_checks_who_may_review(province, campaign,
     assert Notification.objects.filter(user=county_user, title__contains="审核通过").count() == 1
     # the campaign owner's staff may always review; the parent may too
     owner_staff = User.objects.create(username="owner-staff")
-    grant_role(None, owner_staff, province["city_a"], "staff")
+    grant_role(SYSTEM, owner_staff, province["city_a"], "staff")
     assert services.can_review(owner_staff, sub)
 
 
@@ -302,7 +303,7 @@ def test_review_loop_keeps_history_and_checks_who_may_review(province, campaign,
 def test_a_user_holding_the_filer_and_its_parent_may_review(province, campaign, county_user):
     sub = campaign.submissions.get(organisation=_county(province))
     assert not services.can_review(county_user, sub)
-    grant_role(None, county_user, province["city_a"], "staff")
+    grant_role(SYSTEM, county_user, province["city_a"], "staff")
     assert services.can_review(county_user, sub)
 
 
@@ -313,9 +314,9 @@ def test_reminders_once_per_key_to_the_filers_users(province, campaign, county_u
     county = _county(province)
     others = list(campaign.submissions.exclude(organisation=county))
     done = others[0]
-    services.submit(None, done, GOOD, notify_reviewers=False)
+    services.submit(SYSTEM, done, GOOD, notify_reviewers=False)
     other_user = User.objects.create(username="other-county")
-    grant_role(None, other_user, done.organisation, "staff")
+    grant_role(SYSTEM, other_user, done.organisation, "staff")
     day = campaign.deadline - dt.timedelta(days=3)
     first = services.send_reminders(day)
     assert first["notices"] >= 1

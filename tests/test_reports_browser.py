@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from kexie.core.services import SYSTEM
 from tests.test_browser import log_in, page, seed  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -37,7 +38,7 @@ def test_fill_return_fix_accept_and_see_the_score(page, live_server):  # noqa: F
     year = sub.campaign.year
     # The seeded report of last year, reopened as a draft: the journey starts where a secretariat would.
     Submission.objects.filter(pk=sub.pk).update(status=SubmissionStatus.DRAFT, revision=0, comment="")
-    install_preset(None, "society_annual")
+    install_preset(SYSTEM, "society_annual")
 
     # 1. The society fills in a figure that breaks a rule: submitting is refused with the rule's message.
     log_in(page, "demo-society")

@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.registry import KexieAppConfig
 
-class AccountsConfig(AppConfig):
+
+class AccountsConfig(KexieAppConfig):
     name = "kexie.accounts"
     label = "accounts"
     verbose_name = _("用户与角色")

@@ -1,5 +1,6 @@
 """Safety nets: whatever saves or deletes a role grant or a role (the admin, a shell, a migration, a cascade),
-the scope caches of the users concerned are rebuilt; the login time starts the session's absolute lifetime."""
+the scope caches of the users concerned are rebuilt, and those of root-role holders when a root is added or
+removed (the cache says which actions hold every root); the login time starts the session's absolute lifetime."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from kexie.accounts.models import Role, RoleAssignment
+from kexie.orgs.models import Organisation
 
 
 @receiver(post_save, sender=RoleAssignment, dispatch_uid="kexie-assignment-saved")
@@ -40,6 +42,17 @@ def _role_changed(sender: Any, instance: Role, raw: bool = False, created: bool 
     from kexie.accounts.services import rebuild_role_holders
 
     rebuild_role_holders(instance)
+
+
+@receiver(post_save, sender=Organisation, dispatch_uid="kexie-root-saved")
+@receiver(post_delete, sender=Organisation, dispatch_uid="kexie-root-deleted")
+def _root_changed(sender: Any, instance: Organisation, raw: bool = False, created: bool = True,
+                  **kwargs: Any) -> None:
+    if raw or not created or instance.depth != 1:
+        return  # only a new or removed root changes what "every root" means; a move rebuilds every cache
+    from kexie.accounts.services import rebuild_root_holders
+
+    rebuild_root_holders()
 
 
 @receiver(user_logged_in, dispatch_uid="kexie-session-login-time")

@@ -17,4 +17,11 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="account-token-revoke"),
     path("locked/", views.locked, name="account-locked"),
     path("locked/<int:pk>/unlock/", views.unlock, name="account-unlock"),
+    path("users/", views.users, name="account-users"),
+    path("users/export/", views.users_export, name="account-users-export"),
+    path("users/new/", views.user_create, name="account-user-create"),
+    path("users/<int:pk>/", views.user_detail, name="account-user"),
+    path("users/<int:pk>/grant/", views.user_grant, name="account-user-grant"),
+    path("users/<int:pk>/active/", views.user_active, name="account-user-active"),
+    path("grants/<int:pk>/revoke/", views.user_revoke, name="account-grant-revoke"),
 ]

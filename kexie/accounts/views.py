@@ -1,5 +1,5 @@
-"""Login, password change and reset, API tokens (the caller's own) and unlocking locked accounts (staff in
-scope). Thin: the writes are in ``kexie.accounts.services``."""
+"""Login, password change and reset, API tokens (the caller's own), unlocking locked accounts and the users and
+roles of the administrator's subtree (staff in scope). Thin: the writes are in ``kexie.accounts.services``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -18,11 +19,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kexie.accounts import lockout, services
-from kexie.accounts.models import ApiToken, User
+from kexie.accounts.forms import GrantForm, StaffAccountForm
+from kexie.accounts.models import ApiToken, RoleAssignment, User
 from kexie.core import ratelimit
-from kexie.core.audit import log_action
-from kexie.core.http import error_messages
-from kexie.core.scope import scope_paths
+from kexie.core.audit import history_for, log_action
+from kexie.core.export import xlsx_response
+from kexie.core.http import bad_request, error_messages, paginate, to_id
+from kexie.core.models import AuditEntry
+from kexie.core.scope import prefix_q, scope_paths, user_can
 
 
 class LoginView(auth_views.LoginView):
@@ -182,3 +186,219 @@ def unlock(request: Any, pk: int) -> Any:
         return HttpResponseNotAllowed(["GET", "POST"])
     return render(request, "accounts/unlock.html", {
         "account": account, "is_locked": lockout.is_locked(account.username)})
+
+
+# ---- users and roles in the administrator's subtree -------------------------------------------------------
+NEW_ACCOUNT = "kexie_new_account"  # session key: [user id, initial password], shown by the next page and removed
+
+
+def _managed_account(request: Any, pk: Any) -> User:
+    """An account holding a role in the caller's ``manage`` subtree; anything else is 404."""
+    _require_manager(request.user)
+    account_id = to_id(pk)
+    account = services.managed_users(request.user).filter(pk=account_id).first() if account_id else None
+    if account is None:
+        raise Http404(_("记录不存在或您无权访问。"))
+    return account
+
+
+def _filtered_users(request: Any) -> tuple[Any, dict[str, Any]]:
+    from kexie.orgs.models import Organisation
+
+    users = services.managed_users(request.user)
+    q = request.GET.get("q", "").replace("\x00", "").strip()[:60]
+    org = None
+    org_id = to_id(request.GET.get("org"))
+    if org_id is not None:
+        org = Organisation.objects.for_user(request.user, "manage").filter(pk=org_id).first()
+        if org is None:
+            raise Http404(_("记录不存在或您无权访问。"))
+        users = users.filter(pk__in=RoleAssignment.objects.filter(prefix_q("organisation__path", [org.path]))
+                             .values("user_id"))
+    if q:
+        users = users.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
+    return users.order_by("username", "pk"), {"q": q, "org": org}
+
+
+def _grants(actor: Any, user_ids: list[int]) -> Any:
+    return (RoleAssignment.objects.for_user(actor, "manage").filter(user_id__in=user_ids)
+            .select_related("organisation", "role").order_by("organisation__path", "role_id"))
+
+
+@login_required
+def users(request: Any) -> Any:
+    """Who holds what in the caller's subtree: accounts with their grants there, filtered by organisation and
+    name."""
+    _require_manager(request.user)
+    rows, filters = _filtered_users(request)
+    page = paginate(request, rows)
+    ids = [u.pk for u in page]
+    grants: dict[int, list[RoleAssignment]] = {}
+    for ra in _grants(request.user, ids):
+        grants.setdefault(ra.user_id, []).append(ra)
+    total = dict(RoleAssignment.objects.filter(user_id__in=ids).values_list("user_id").annotate(n=Count("pk")))
+    items = [(u, grants.get(u.pk, []), total.get(u.pk, 0) - len(grants.get(u.pk, []))) for u in page]
+    return render(request, "accounts/users.html", {
+        "page": page, "items": items, **filters, "can_create": bool(services.grantable_roles(request.user)),
+        "orgs": _org_options(request.user)})
+
+
+def _org_options(actor: Any) -> list[tuple[int, str]]:
+    from kexie.accounts.forms import ManagedOrgField
+    from kexie.orgs.models import Organisation
+
+    field = ManagedOrgField(actor)
+    orgs = Organisation.objects.for_user(actor, "manage").alive().order_by("path").only("pk", "name", "depth", "path")
+    return [(o.pk, field.label_from_instance(o)) for o in orgs[:2000]]
+
+
+@login_required
+def users_export(request: Any) -> Any:
+    _require_manager(request.user)
+    rows, _filters = _filtered_users(request)
+    grants = (RoleAssignment.objects.for_user(request.user, "manage").filter(user__in=rows)
+              .select_related("user", "organisation", "role").order_by("user__username", "organisation__path"))
+
+    def lines() -> Any:
+        for ra in grants.iterator(chunk_size=2000):
+            u = ra.user
+            yield [u.username, u.display_name, u.email, _("启用") if u.is_active else _("停用"),
+                   ra.organisation.name, ra.role.name, ra.created_at]
+
+    return xlsx_response(_("用户与角色"), _("用户与角色"),
+                         [_("用户名"), _("姓名"), _("电子邮箱"), _("状态"), _("组织"), _("角色"), _("授予时间")], lines())
+
+
+@login_required
+def user_create(request: Any) -> Any:
+    _require_manager(request.user)
+    roles = services.grantable_roles(request.user)
+    if not roles:
+        raise PermissionDenied(_("您没有可授予的角色。"))
+    if request.method == "POST":
+        form = StaffAccountForm(request.POST, actor=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                account, password = services.create_staff_account(
+                    request.user, data["organisation"], data["username"], data["display_name"], data["email"],
+                    data["role"])
+            except (ValidationError, PermissionDenied) as exc:
+                _form_errors(form, exc)
+            else:
+                request.session[NEW_ACCOUNT] = [account.pk, password]
+                messages.success(request, _("账号 %(u)s 已创建。") % {"u": account.username})
+                return redirect("account-user", pk=account.pk)
+        return render(request, "accounts/user_form.html", {"form": form}, status=400)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    initial = {}
+    if (org_id := to_id(request.GET.get("org"))) is not None:
+        initial["organisation"] = org_id
+    return render(request, "accounts/user_form.html", {"form": StaffAccountForm(actor=request.user, initial=initial)})
+
+
+def _form_errors(form: Any, exc: Exception) -> None:
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error_messages(exc):
+            form.add_error(None, message)
+
+
+def _user_page(request: Any, account: User, grant_form: Any = None, status: int = 200) -> Any:
+    actor = request.user
+    grants = list(_grants(actor, [account.pk]))
+    rows = [(ra, all(user_can(actor, a, ra.organisation.path) for a in ["manage", *ra.role.actions])) for ra in grants]
+    elsewhere = RoleAssignment.objects.filter(user=account).count() - len(grants)
+    history = _account_history(account)
+    new = request.session.pop(NEW_ACCOUNT, None)
+    password = str(new[1]) if isinstance(new, list) and len(new) == 2 and new[0] == account.pk else None
+    return render(request, "accounts/user_detail.html", {
+        "account": account, "rows": rows, "elsewhere": elsewhere, "history": history, "password": password,
+        "grant_form": grant_form or GrantForm(actor=actor),
+        "can_grant": bool(services.grantable_roles(actor)),
+        "can_toggle": account.pk != actor.pk and services.can_manage_account(actor, account),
+    }, status=status)
+
+
+def _account_history(account: User) -> list[AuditEntry]:
+    """The account's audit trail: its own entries (created, deactivated, unlocked …) and its role grants and
+    revocations (logged on the grant, which a revocation deletes: found by the username they record)."""
+    own = list(history_for(account).order_by("-created_at", "-pk")[:100])
+    grants = list(AuditEntry.objects.filter(action__startswith="accounts.role.")
+                  .filter(Q(data__after__用户=account.username) | Q(data__before__用户=account.username))
+                  .select_related("actor").order_by("-created_at", "-pk")[:100])
+    return sorted(own + grants, key=lambda e: (e.created_at, e.pk), reverse=True)[:100]
+
+
+@login_required
+def user_detail(request: Any, pk: Any) -> Any:
+    account = _managed_account(request, pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET"])
+    return _user_page(request, account)
+
+
+@login_required
+@require_POST
+def user_grant(request: Any, pk: Any) -> Any:
+    account = _managed_account(request, pk)
+    form = GrantForm(request.POST, actor=request.user)
+    if form.is_valid():
+        try:
+            services.grant_role(request.user, account, form.cleaned_data["organisation"], form.cleaned_data["role"])
+        except (ValidationError, PermissionDenied) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("已授予角色。"))
+            return redirect("account-user", pk=account.pk)
+    return _user_page(request, account, grant_form=form, status=400)
+
+
+@login_required
+def user_revoke(request: Any, pk: Any) -> Any:
+    """GET asks for confirmation; POST revokes. Grants outside the caller's subtree answer 404."""
+    _require_manager(request.user)
+    grant_id = to_id(pk)
+    grant = (RoleAssignment.objects.for_user(request.user, "manage").select_related("user", "organisation", "role")
+             .filter(pk=grant_id).first() if grant_id else None)
+    if grant is None:
+        raise Http404(_("记录不存在或您无权访问。"))
+    if request.method == "POST":
+        try:
+            services.revoke_user_role(request.user, grant)
+            messages.success(request, _("已撤销角色。"))
+        except (ValidationError, PermissionDenied) as exc:
+            for m in error_messages(exc):
+                messages.error(request, m)
+        return redirect("account-user", pk=grant.user_id)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    allowed = all(user_can(request.user, a, grant.organisation.path) for a in ["manage", *grant.role.actions])
+    return render(request, "accounts/user_confirm.html", {"account": grant.user, "grant": grant, "allowed": allowed})
+
+
+@login_required
+def user_active(request: Any, pk: Any) -> Any:
+    """GET asks for confirmation; POST deactivates (active=0) or reactivates (active=1)."""
+    account = _managed_account(request, pk)
+    if request.method == "POST":
+        value = request.POST.get("active", "")
+        if value not in ("0", "1"):
+            return bad_request(request, _("请求有误，未做任何更改。"))
+        try:
+            services.set_active(request.user, account, value == "1")
+            messages.success(request, (_("账号 %(u)s 已启用。") if value == "1" else _("账号 %(u)s 已停用。"))
+                             % {"u": account.username})
+        except (ValidationError, PermissionDenied) as exc:
+            for m in error_messages(exc):
+                messages.error(request, m)
+        return redirect("account-user", pk=account.pk)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "accounts/user_confirm.html", {
+        "account": account, "toggle": True,
+        "allowed": account.pk != request.user.pk and services.can_manage_account(request.user, account)})

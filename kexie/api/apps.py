@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from kexie.core.registry import KexieAppConfig
 
 
-class ApiConfig(AppConfig):
+class ApiConfig(KexieAppConfig):
     name = "kexie.api"
     label = "kexie_api"
     verbose_name = "API"

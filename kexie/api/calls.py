@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from rest_framework import serializers, viewsets
 
 from kexie.calls.filters import ApplicationFilter, CallFilter, ProjectFilter
-from kexie.calls.models import Application, Call, CallStatus, Project
+from kexie.calls.models import Application, Call, Project
 
 
 class CallSerializer(serializers.ModelSerializer[Call]):
@@ -62,7 +62,7 @@ class CallViewSet(viewsets.ReadOnlyModelViewSet[Call]):
 
     def get_queryset(self) -> QuerySet[Call]:
         user = self.request.user
-        visible = Q(pk__in=Call.objects.for_user(user).values("pk")) | ~Q(status=CallStatus.DRAFT)
+        visible = Q(pk__in=Call.objects.for_user(user).values("pk")) | Q(pk__in=Call.objects.for_public().values("pk"))
         return Call.objects.alive().filter(visible).select_related("owner").order_by("-year", "code")
 
 

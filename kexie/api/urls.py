@@ -1,18 +1,15 @@
+"""The REST API under /api/v1/: the schema, and every viewset the installed apps declare in ``api_routes``
+(their apps.py; decision 0021), registered on one router in ``INSTALLED_APPS`` order."""
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from kexie.api import calls, innovation, views
+from kexie.core.registry import api_routes
 
 router = DefaultRouter()
-router.register("orgs", views.OrganisationViewSet, basename="org")
-router.register("people", views.PersonViewSet, basename="person")
-router.register("memberships", views.MembershipViewSet, basename="membership")
-router.register("calls", calls.CallViewSet, basename="call")
-router.register("call-applications", calls.ApplicationViewSet, basename="call-application")
-router.register("projects", calls.ProjectViewSet, basename="project")
-router.register("needs", innovation.NeedViewSet, basename="need")
-router.register("service-records", innovation.ServiceRecordViewSet, basename="service-record")
+for route in api_routes():
+    router.register(route.prefix, route.load(), basename=route.basename)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -30,7 +30,7 @@ from django.utils.translation import pgettext_lazy
 
 from kexie.core.crypto import EncryptedTextField
 from kexie.core.fields import PathField
-from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet
+from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet, WorkflowEvent
 from kexie.core.scope import ScopedQuerySet, prefix_q
 
 
@@ -126,6 +126,11 @@ class Call(SoftDeleteModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def public_q(cls) -> Q:
+        """A call is a public notice once opened (``for_public``): never a draft or a deleted one."""
+        return Q(deleted_at__isnull=True) & ~Q(status=CallStatus.DRAFT)
 
     # ---- stages --------------------------------------------------------------------------------
     def stage_codes(self) -> list[str]:
@@ -286,21 +291,14 @@ class EventAction(models.TextChoices):
     WITHDRAWN = "withdrawn", _("撤回")
 
 
-class ApplicationEvent(models.Model):
+class ApplicationEvent(WorkflowEvent):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events",
                                     verbose_name=_("申报"))
     action = models.CharField(_("操作"), max_length=16, choices=EventAction.choices)
     from_status = models.CharField(_("原状态"), max_length=16, blank=True)
     to_status = models.CharField(_("新状态"), max_length=16, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
     comment = models.TextField(_("意见"), blank=True, max_length=4000)
     data: Any = models.JSONField(_("当时的申报内容"), null=True, blank=True)
-    org_path = PathField(max_length=255, editable=False)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_path_field = "org_path"
 
     class Meta:
         verbose_name = verbose_name_plural = _("申报记录")
@@ -687,19 +685,15 @@ class ProjectAction(models.TextChoices):
     CONCLUDED = "concluded", _("结题")
 
 
-class ProjectEvent(models.Model):
+class ProjectEvent(WorkflowEvent):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("立项课题"))
     report = models.ForeignKey(ProjectReport, null=True, blank=True, on_delete=models.CASCADE, related_name="events",
                                verbose_name=_("课题报告"))
     action = models.CharField(_("操作"), max_length=12, choices=ProjectAction.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
     comment = models.TextField(_("意见"), blank=True, max_length=4000)
     data: Any = models.JSONField(_("当时的报告内容"), null=True, blank=True)
-    org_path = PathField(max_length=255, editable=False)
 
-    objects = ScopedQuerySet.as_manager()
+    scope_path_field = None  # scoped through the project's application (``scope_q``), as every project record
 
     class Meta:
         verbose_name = verbose_name_plural = _("课题记录")

@@ -39,7 +39,7 @@ from kexie.calls.models import (
 from kexie.calls.services import ApplicationInvalid, can_fill
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
-from kexie.core.services import require
+from kexie.core.services import is_system, require
 from kexie.notices.services import notify
 from kexie.reports import schema as S
 
@@ -109,10 +109,6 @@ def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
-def _require(actor: Any, action: str, path: str) -> None:
-    if actor is not None:
-        require(actor, action, path)
-
 
 def _event(actor: Any, project: Project, action: str, *, report: ProjectReport | None = None, comment: str = "",
            data: Any = None) -> None:
@@ -135,7 +131,7 @@ def is_staff(user: Any, project: Project) -> bool:
 def establish(actor: Any, call: Call, *, starts: dt.date | None = None) -> int:
     """Create the projects of the call's approved applications that have none yet; returns how many."""
     call = Call.objects.select_for_update().get(pk=call.pk)
-    _require(actor, "change", call.org_path)
+    require(actor, "change", call.org_path)
     if not call.tracks_projects:
         raise ValidationError(_("该批次不跟踪立项课题。"))
     if call.results_published_at is None:
@@ -183,7 +179,7 @@ def _lock_report(report: ProjectReport) -> ProjectReport:
 
 
 def _require_leader(actor: Any, report: ProjectReport) -> None:
-    if actor is not None and not is_leader(actor, report.project):
+    if not is_system(actor) and not is_leader(actor, report.project):
         raise PermissionDenied(_("只有课题负责人可以填写课题报告。"))
 
 
@@ -246,7 +242,7 @@ def judge_report(actor: Any, report: ProjectReport, verdict: str, comment: str =
     """The call's staff: 通过, 退回修改 (reason required) or 不通过 (reason required)."""
     report = _lock_report(report)
     project = Project.objects.select_for_update().get(pk=report.project_id)
-    _require(actor, "change", report.project.call.org_path)
+    require(actor, "change", report.project.call.org_path)
     if verdict not in VERDICTS:
         raise ValidationError(_("请选择审核结论。"))
     if report.status != ProjectReportStatus.SUBMITTED:
@@ -289,7 +285,7 @@ def judge_report(actor: Any, report: ProjectReport, verdict: str, comment: str =
 # ---- extension and termination -------------------------------------------------------------------
 def _lock_project(actor: Any, project: Project) -> Project:
     fresh: Project = Project.objects.select_for_update(of=("self",)).select_related("call").get(pk=project.pk)
-    _require(actor, "change", fresh.call.org_path)
+    require(actor, "change", fresh.call.org_path)
     if fresh.status != ProjectStatus.ONGOING:
         raise ValidationError(_("课题%(s)s，不能再延期或终止。") % {"s": fresh.get_status_display()})
     return fresh

@@ -48,9 +48,10 @@ from kexie.calls.models import (
     Stage,
     Vote,
 )
-from kexie.calls.services import _event, _require, _user, person_of
+from kexie.calls.services import _event, _user, person_of
 from kexie.core.audit import log_action
 from kexie.core.scope import user_can
+from kexie.core.services import is_system, require
 from kexie.notices.services import notify
 from kexie.people.models import Person
 
@@ -110,7 +111,7 @@ def run_assignment(actor: Any, call: Call, *, mode: str = "optimal", seed: int |
     """Assign the call's reviewers to its applications under review. Existing live assignments are pinned (a
     rerun only fills what conflicts released); the call row is locked for the whole run."""
     call = _lock_call(call)
-    _require(actor, "change", call.org_path)
+    require(actor, "change", call.org_path)
     _require_review_stage(call)
     stage = call.current_stage
     experts = reviewers_of(call)
@@ -188,7 +189,7 @@ def save_review(actor: Any, assignment: ReviewAssignment, *, scores: Mapping[str
                 recommendation: str = "", submit: bool = False) -> Review:
     """The assigned expert saves (draft) or submits their review; a submitted review is final."""
     assignment = ReviewAssignment.objects.select_for_update().select_related("call").get(pk=assignment.pk)
-    if actor is not None and not can_review(actor, assignment):
+    if not is_system(actor) and not can_review(actor, assignment):
         raise PermissionDenied(_("只有被分配的评审专家本人可以评审。"))
     call = assignment.call
     if assignment.status == AssignmentStatus.RELEASED:
@@ -254,8 +255,8 @@ def cast_vote(actor: Any, app: Application, member: Person, vote: str, round_: i
     app = Application.objects.select_for_update().select_related("call").get(pk=app.pk)
     call = app.call
     own = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
-    if actor is not None and not own:
-        _require(actor, "change", call.org_path)
+    if not is_system(actor) and not own:
+        require(actor, "change", call.org_path)
     if call.status != CallStatus.OPEN or call.current_stage != Stage.REVIEW_MEETING:
         raise ValidationError(_("该批次当前不在会议评审阶段。"))
     if vote not in Vote.values:
@@ -326,7 +327,7 @@ def compute_results(call: Call) -> CallResults:
 def publish_notice(actor: Any, call: Call, application_ids: Sequence[int]) -> Call:
     """Publish the proposed list for 公示 (the panel's decision, including the grey zone) for ``notice_days``."""
     call = _lock_call(call)
-    _require(actor, "change", call.org_path)
+    require(actor, "change", call.org_path)
     if call.status != CallStatus.OPEN or call.current_stage != Stage.NOTICE:
         raise ValidationError(_("该批次当前不在公示阶段。"))
     if call.notice_starts is not None:
@@ -380,7 +381,7 @@ def lodge_objection(actor: Any, app: Application, *, name: str, contact: str, te
 @transaction.atomic
 def handle_objection(actor: Any, objection: Objection, verdict: str, reason: str) -> Objection:
     objection = Objection.objects.select_for_update().select_related("call").get(pk=objection.pk)
-    _require(actor, "change", objection.call.org_path)
+    require(actor, "change", objection.call.org_path)
     if objection.status != CaseStatus.OPEN:
         raise ValidationError(_("该异议已处理。"))
     if verdict not in (CaseStatus.UPHELD, CaseStatus.DISMISSED):
@@ -402,7 +403,7 @@ def finalise(actor: Any, call: Call, approved_ids: Sequence[int] | None = None) 
     """Final results. With a 公示 stage: the publicised applications without an upheld objection are approved
     (no open objection may remain, and the period must be over); without one, ``approved_ids`` are."""
     call = _lock_call(call)
-    _require(actor, "change", call.org_path)
+    require(actor, "change", call.org_path)
     if call.status != CallStatus.OPEN or call.current_stage != Stage.RESULT:
         raise ValidationError(_("该批次当前不在结果阶段。"))
     if call.results_published_at is not None:
@@ -458,7 +459,7 @@ def is_applicant(user: Any, app: Application) -> bool:
 def lodge_appeal(actor: Any, app: Application, reasons: str) -> Appeal:
     app = Application.objects.select_for_update().select_related("call").get(pk=app.pk)
     call = app.call
-    if actor is not None and not (is_applicant(actor, app) or user_can(actor, "change", app.org_path)):
+    if not is_system(actor) and not (is_applicant(actor, app) or user_can(actor, "change", app.org_path)):
         raise PermissionDenied(_("只有申报人可以申请复审。"))
     deadline = appeal_deadline(call)
     if deadline is None or app.status not in (ApplicationStatus.APPROVED, ApplicationStatus.NOT_APPROVED):
@@ -480,7 +481,7 @@ def lodge_appeal(actor: Any, app: Application, reasons: str) -> Appeal:
 def decide_appeal(actor: Any, appeal: Appeal, verdict: str, decision: str) -> Appeal:
     """Upheld: a 未入选 application becomes 入选 (and an 入选 one 未入选); rejected: the result stands."""
     appeal = Appeal.objects.select_for_update().select_related("call").get(pk=appeal.pk)
-    _require(actor, "change", appeal.call.org_path)
+    require(actor, "change", appeal.call.org_path)
     if appeal.status != AppealStatus.LODGED:
         raise ValidationError(_("该复审已有决定。"))
     if verdict not in (AppealStatus.UPHELD, AppealStatus.REJECTED):

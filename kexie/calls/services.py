@@ -44,7 +44,7 @@ from kexie.calls.models import (
 )
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
-from kexie.core.services import require
+from kexie.core.services import is_system, require
 from kexie.core.text import join_list
 from kexie.notices.services import notify
 from kexie.orgs.models import Organisation
@@ -63,11 +63,6 @@ class ApplicationInvalid(ValidationError):
         super().__init__(messages or [_("申报内容有误。")])
         self.errors = dict(errors)
 
-
-def _require(actor: Any, action: str, path: str) -> None:
-    """``require()``, except for the system (``actor`` None: seeding, tasks)."""
-    if actor is not None:
-        require(actor, action, path)
 
 
 def _user(actor: Any) -> Any:
@@ -180,7 +175,7 @@ def _check_library(actor: Any, values: Mapping[str, Any]) -> None:
         return
     if not isinstance(lib, ExpertLibrary) or lib.deleted_at is not None:
         raise ValidationError(_("评审专家库不存在。"))
-    if actor is not None and not user_can(actor, "view", lib.org_path):
+    if not is_system(actor) and not user_can(actor, "view", lib.org_path):
         raise ValidationError(_("评审专家库“%(n)s”不在您的管理范围内。") % {"n": lib.name})
 
 
@@ -194,7 +189,7 @@ FROZEN_KEYS = ("applicant_kind", "eligibility", "form_schema")
 
 @transaction.atomic
 def create_call(actor: Any, *, owner: Organisation, code: str, **values: Any) -> Call:
-    _require(actor, "change", owner.path)
+    require(actor, "change", owner.path)
     if Call.objects.filter(code=code).exists():
         raise ValidationError(_("批次代码“%(c)s”已被使用。") % {"c": code})
     values.setdefault("form_schema", {"sections": [], "rules": []})
@@ -219,7 +214,7 @@ def _lock_call(call: Call) -> Call:
 @transaction.atomic
 def edit_call(actor: Any, call: Call, **values: Any) -> Call:
     call = _lock_call(call)
-    _require(actor, "change", call.org_path)
+    require(actor, "change", call.org_path)
     unknown = set(values) - set(CALL_KEYS)
     if unknown:
         raise ValidationError(_("未知的字段：%(k)s") % {"k": join_list(sorted(unknown))})
@@ -249,7 +244,7 @@ def edit_call(actor: Any, call: Call, **values: Any) -> Call:
 def set_quotas(actor: Any, call: Call, places: Mapping[Organisation, int]) -> int:
     """Set the places of each nominating organisation; never below what it has already nominated."""
     call = _lock_call(call)
-    _require(actor, "change", call.org_path)
+    require(actor, "change", call.org_path)
     n = 0
     for org, count in places.items():
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -271,7 +266,7 @@ def set_quotas(actor: Any, call: Call, places: Mapping[Organisation, int]) -> in
 @transaction.atomic
 def open_call(actor: Any, call: Call) -> Call:
     call = _lock_call(call)
-    _require(actor, "change", call.org_path)
+    require(actor, "change", call.org_path)
     if call.status != CallStatus.DRAFT:
         raise ValidationError(_("只有草稿状态的批次可以发布。"))
     problems = check_call({k: getattr(call, k) for k in CALL_KEYS})
@@ -311,7 +306,7 @@ def _formal_queue_status(call: Call) -> str:
 def advance_stage(actor: Any, call: Call, to: str | None = None) -> Call:
     """Move the call to its next stage (never skipping one); the applications follow."""
     call = _lock_call(call)
-    _require(actor, "change", call.org_path)
+    require(actor, "change", call.org_path)
     if call.status != CallStatus.OPEN:
         raise ValidationError(_("该批次不在进行中。"))
     nxt = call.next_stage()
@@ -377,7 +372,7 @@ def can_fill(user: Any, app: Application) -> bool:
 
 
 def _require_fill(actor: Any, app: Application) -> None:
-    if actor is not None and not can_fill(actor, app):
+    if not is_system(actor) and not can_fill(actor, app):
         raise PermissionDenied(_("您不能修改这份申报。"))
 
 
@@ -395,13 +390,13 @@ def start_application(actor: Any, call: Call, *, person: Person | None = None, o
     if call.applicant_kind == "person":
         if person is None or org is not None:
             raise ValidationError(_("该批次由个人申报。"))
-        if actor is not None and person.user_id != getattr(actor, "pk", None):
+        if not is_system(actor) and person.user_id != getattr(actor, "pk", None):
             require(actor, "change", person.org_path)
         path = person.org_path
     else:
         if org is None or person is not None:
             raise ValidationError(_("该批次由单位申报。"))
-        _require(actor, "change", org.path)
+        require(actor, "change", org.path)
         path = org.path
     existing: Application | None = Application.objects.filter(call=call, applicant_person=person,
                                                               applicant_org=org).first()
@@ -624,7 +619,7 @@ def nominate(actor: Any, app: Application, comment: str = "") -> Application:
     app = _lock_app(app)
     nominator = app.nominator
     assert nominator is not None
-    _require(actor, "change", nominator.path)
+    require(actor, "change", nominator.path)
     _require_stage(app.call, Stage.NOMINATE)
     if quota is None:
         raise ValidationError(_("“%(o)s”在本批次没有推荐名额。") % {"o": nominator.name})
@@ -649,7 +644,7 @@ def decline(actor: Any, app: Application, reason: str) -> Application:
     nominator = app.nominator
     if nominator is None:
         raise ValidationError(_("这份申报没有推荐单位。"))
-    _require(actor, "change", nominator.path)
+    require(actor, "change", nominator.path)
     _require_stage(app.call, Stage.NOMINATE)
     if not reason.strip():
         raise ValidationError(_("不予推荐须说明理由。"))
@@ -674,7 +669,7 @@ def formal_check(actor: Any, app: Application, verdict: str, reasons: Sequence[s
     """``verdict`` is pass / fail / return; fail and return need at least one reason."""
     app = _lock_app(app)
     call = app.call
-    _require(actor, "change", call.org_path)
+    require(actor, "change", call.org_path)
     _require_stage(call, Stage.FORMAL)
     if app.status != _formal_queue_status(call):
         raise ValidationError(_("这份申报不在形式审查队列中（当前：%(s)s）。") % {"s": app.get_status_display()})
@@ -713,7 +708,7 @@ def _notify_applicant(app: Application, what: Any) -> None:
 # ---- experts and conflicts ----------------------------------------------------------------------
 @transaction.atomic
 def create_library(actor: Any, *, owner: Organisation, name: str, description: str = "") -> ExpertLibrary:
-    _require(actor, "change", owner.path)
+    require(actor, "change", owner.path)
     if not name.strip():
         raise ValidationError(_("请填写专家库名称。"))
     lib = ExpertLibrary.objects.create(owner=owner, org_path=owner.path, name=name.strip()[:120],
@@ -725,7 +720,7 @@ def create_library(actor: Any, *, owner: Organisation, name: str, description: s
 @transaction.atomic
 def add_experts(actor: Any, library: ExpertLibrary, people: Iterable[Person], *, max_per_call: int = 20) -> int:
     library = ExpertLibrary.objects.select_for_update().get(pk=library.pk)
-    _require(actor, "change", library.org_path)
+    require(actor, "change", library.org_path)
     have = set(library.experts.values_list("person_id", flat=True))
     rows = [Expert(library=library, person=p, org_path=library.org_path, max_per_call=max_per_call)
             for p in people if p.pk not in have]
@@ -741,7 +736,7 @@ def set_availability(actor: Any, expert: Expert, *, available: bool, until: dt.d
     expert = Expert.objects.select_for_update().get(pk=expert.pk)
     own = expert.person.user_id is not None and expert.person.user_id == getattr(actor, "pk", None)
     if not own:
-        _require(actor, "change", expert.org_path)
+        require(actor, "change", expert.org_path)
     before = {"available": expert.available, "until": str(expert.unavailable_until or "")}
     expert.available, expert.unavailable_until = available, until
     if max_per_call is not None:
@@ -763,7 +758,7 @@ def can_declare(user: Any, app: Application, expert: Person) -> bool:
 def declare_conflict(actor: Any, app: Application, expert: Person, reason: str) -> ConflictDeclaration:
     """An expert declares a conflict (自行回避); an assignment of that application to them is released."""
     app = _lock_app(app)
-    if actor is not None and not can_declare(actor, app, expert):
+    if not is_system(actor) and not can_declare(actor, app, expert):
         raise PermissionDenied(_("只有专家本人或批次主办单位可以申报回避。"))
     if not reason.strip():
         raise ValidationError(_("请说明回避理由。"))

@@ -42,9 +42,9 @@ from kexie.reports import schema as S
 
 # ---- lookups ------------------------------------------------------------------------------------
 def _visible_calls(user: Any) -> Any:
-    """Calls of organisations in scope, and every published call (a call is a public notice)."""
+    """Calls of organisations in scope, and every published call (a call is a public notice: ``for_public``)."""
     return Call.objects.alive().filter(
-        Q(pk__in=Call.objects.for_user(user).values("pk")) | ~Q(status=CallStatus.DRAFT))
+        Q(pk__in=Call.objects.for_user(user).values("pk")) | Q(pk__in=Call.objects.for_public().values("pk")))
 
 
 def _call(request: Any, pk: int, action: str = "view") -> Call:

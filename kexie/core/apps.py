@@ -1,8 +1,9 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.registry import KexieAppConfig
 
-class CoreConfig(AppConfig):
+
+class CoreConfig(KexieAppConfig):
     name = "kexie.core"
     label = "core"
     verbose_name = _("核心")

@@ -1,12 +1,22 @@
-"""``log_action`` writes one audit row; ``snapshot`` turns a record into masked, JSON-safe data."""
+"""``log_action`` writes one audit row; ``snapshot`` turns a record into masked, JSON-safe data; ``describe`` says
+in words what an audit code means.
+
+Audit codes (``app.model.verb``) are declared by the app that writes them: a dict ``AUDIT_CODES`` of code →
+Chinese description (``gettext_lazy``) in ``kexie/<app>/audit.py``. ``audit_codes()`` collects them from every
+installed app, and history pages show ``describe(code)`` instead of the raw code. tests/test_services_skeleton.py
+fails for a code used in ``log_action`` that no app describes (decision 0023).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+import importlib
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import translation
@@ -83,3 +93,30 @@ def log_action(
 def history_for(obj: models.Model) -> models.QuerySet[AuditEntry]:
     ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
     return AuditEntry.objects.filter(content_type=ct, object_id=obj.pk).select_related("actor")
+
+
+# ---- the registry of audit codes -------------------------------------------------------------------------------
+@functools.cache
+def audit_codes() -> dict[str, Any]:
+    """Every installed app's ``AUDIT_CODES`` (from its ``audit`` module), merged: code → lazy description. A code
+    declared twice with different descriptions is an error of the declarations."""
+    codes: dict[str, Any] = {}
+    for config in apps.get_app_configs():
+        name = f"{config.name}.audit"
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        for code, text in getattr(module, "AUDIT_CODES", {}).items():
+            if code in codes and str(codes[code]) != str(text):
+                raise ValueError(f"audit code {code!r} is described twice")
+            codes[code] = text
+    return codes
+
+
+def describe(code: str) -> str:
+    """The description of an audit code in the interface language; the code itself when no app declares it."""
+    text = audit_codes().get(code)
+    return str(text) if text is not None else code

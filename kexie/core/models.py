@@ -38,6 +38,13 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
+    @property
+    def description(self) -> str:
+        """What the action was, in words (the app's description of the code; ``kexie.core.audit.describe``)."""
+        from kexie.core.audit import describe
+
+        return describe(self.action)
+
     def changes(self) -> list[tuple[str, object, object]]:
         """Changed fields as (label, before, after). Labels are stored in Chinese (the message ids,
         see ``audit.snapshot``) and shown in the interface language."""
@@ -85,3 +92,21 @@ class SoftDeleteModel(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class WorkflowEvent(models.Model):
+    """The common columns of a workflow's history rows (申报记录, 课题记录, 填报记录, 需求办理记录): who acted, when,
+    and the organisation path the row is scoped by. Each history model adds its record, its ``action`` choices, its
+    comment and its ``Meta``; the columns here are exactly those the tables already had, so the base changes no
+    schema. ``MembershipEvent`` keeps its own fields (a date of the event, ``created_at``, no path)."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    org_path = PathField(max_length=255, editable=False)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field: str | None = "org_path"
+
+    class Meta:
+        abstract = True

@@ -9,6 +9,7 @@ Usage::
 
     Organisation.objects.for_user(request.user, "view")
     get_in_scope(Person.objects, request.user, pk)          # 404 when missing *or* out of scope
+    Achievement.objects.for_public()                        # what anonymous visitors see (the model's public_q)
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 ACTIONS = ("view", "change", "export", "view_pii", "manage")
+# The key of ``User.scope_cache`` listing the actions whose prefixes hold every root of the organisation tree.
+# ``kexie.accounts.services.compute_scope`` writes it (and rebuilds it when a root is added or removed), so that
+# this module needs no query and no import of the organisation tree (core imports no domain app; decision 0020).
+EVERY_ROOT = "every_root"
 
 
 def minimal_prefixes(paths: Iterable[str]) -> list[str]:
@@ -34,27 +39,17 @@ def minimal_prefixes(paths: Iterable[str]) -> list[str]:
 
 
 def scope_paths(user: Any, action: str = "view") -> list[str] | None:
-    """``None`` means unrestricted (superuser); ``[]`` means nothing."""
+    """``None`` means unrestricted (superuser, or roles at the top of every tree); ``[]`` means nothing."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     if user.is_superuser:
         return None
-    paths = list((user.scope_cache or {}).get(action, []))
-    if paths and _covers_every_root(paths):
+    cache = user.scope_cache or {}
+    if action in cache.get(EVERY_ROOT, ()):
         return None  # a role at the top of every tree reaches every record: no filter at all
-    return paths
-
-
-def _covers_every_root(paths: list[str]) -> bool:
-    from kexie.orgs.models import Organisation
-
-    roots = [p for p in paths if len(p) == Organisation.steplen]
-    if not roots:
-        return False
-    all_roots = set(Organisation.objects.filter(depth=1).values_list("path", flat=True))
-    return all_roots <= set(roots)
+    return list(cache.get(action, []))
 
 
 def path_upper(prefix: str) -> str:
@@ -94,6 +89,19 @@ class ScopedQuerySet(models.QuerySet[_M]):
         if not isinstance(field, str):
             raise TypeError(f"{model.__name__} maps to no organisation: give it scope_path_field or scope_q()")
         return self.filter(prefix_q(field, paths))
+
+    def for_public(self) -> Self:
+        """What an anonymous visitor may see: the rows of the model's ``public_q()`` classmethod (a published call,
+        a published public need, a published achievement; never a draft, a deleted row or a confidential one).
+        A model that declares no ``public_q`` shows nothing (default deny). The one rule beside ``for_user`` for
+        every public page, whoever is signed in."""
+        public_q = getattr(self.model, "public_q", None)
+        if public_q is None:
+            return self.none()
+        q = public_q()
+        if not isinstance(q, Q):
+            raise TypeError(f"{self.model.__name__}.public_q() must return a Q")
+        return self.filter(q)
 
 
 class Scopable(Protocol):

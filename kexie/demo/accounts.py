@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kexie.accounts.models import User
 from kexie.accounts.services import grant_role
+from kexie.core.services import SYSTEM
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
 
@@ -30,13 +31,13 @@ def _user(username: str, display: str) -> User:
 
 def create_accounts(gen) -> None:
     users = {name: _user(name, display) for name, display, _ in ACCOUNTS}
-    grant_role(None, users["demo-province"], gen.root, "admin")
-    grant_role(None, users["demo-city-a"], gen.cities[0], "admin")
-    grant_role(None, users["demo-city-b"], gen.cities[1], "admin")
+    grant_role(SYSTEM, users["demo-province"], gen.root, "admin")
+    grant_role(SYSTEM, users["demo-city-a"], gen.cities[0], "admin")
+    grant_role(SYSTEM, users["demo-city-b"], gen.cities[1], "admin")
     society = gen.societies[0][0]
-    grant_role(None, users["demo-society"], society, "staff")
+    grant_role(SYSTEM, users["demo-society"], society, "staff")
     enterprise = Organisation.objects.filter(kind__code="enterprise_kx", path__startswith=gen.cities[0].path).first()
-    grant_role(None, users["demo-enterprise"], enterprise, "staff")
+    grant_role(SYSTEM, users["demo-enterprise"], enterprise, "staff")
     member = Person.objects.filter(memberships__society=society, user__isnull=True).order_by("id").first()
     Person.objects.filter(pk=member.pk).update(user=users["demo-scientist"])
     other = Person.objects.filter(org_path__startswith=gen.cities[0].path, user__isnull=True).order_by("id").first()

@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from kexie.core.registry import KexieAppConfig
 
 
-class DemoConfig(AppConfig):
+class DemoConfig(KexieAppConfig):
     name = "kexie.demo"
     label = "demo"
     verbose_name = "演示数据"

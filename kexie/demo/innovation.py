@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kexie.accounts.models import User
+from kexie.core.services import SYSTEM
 from kexie.core.validators import uscc_check_char, validate_uscc
 from kexie.demo.accounts import PASSWORD
 from kexie.demo.data.orgs import SOCIETIES
@@ -496,7 +497,7 @@ def _seed(rng: random.Random, today: dt.date) -> dict[str, int]:
                                            industry=industry, region_code=region, address=address)
         registered = first_need.get(key, 0.0) + rng.uniform(20.0, 120.0) if verified else rng.uniform(0.5, 4.0)
         if verified:
-            services.verify_enterprise(None, ent, "verify")
+            services.verify_enterprise(SYSTEM, ent, "verify")
             Enterprise.objects.filter(pk=ent.pk).update(created_at=at(registered),
                                                         verified_at=at(registered - rng.uniform(0.5, 3.0)))
         else:
@@ -529,7 +530,7 @@ def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], 
           per_year: dict[int, int], counts: dict[str, int]) -> None:
     steps = plan.steps
     ent = enterprises.get(spec["ent"]) if spec["ent"] else None
-    actor = company_user if spec["ent"] == "gear" else None  # the demo enterprise user acts for its own company
+    actor = company_user if spec["ent"] == "gear" else SYSTEM  # the demo enterprise user acts for its own company
     values = {k: spec[k] for k in ("title", "description", "industry", "kind", "budget")}
     values["confidentiality"] = spec.get("confidentiality", "public")
     if ent is not None:
@@ -538,15 +539,15 @@ def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], 
     open_deadline = stage != "open" or not any(s[0] == "rate" for s in spec.get("services", []))
     if open_deadline and stage != "draft":
         values["deadline"] = (timezone.localdate() + dt.timedelta(days=rng.randint(90, 300))).isoformat()
-    if actor is not None:
+    if actor is not SYSTEM:
         need = services.create_need(actor, **values)
     elif ent is not None:
-        need = services.create_need(None, owner=ent.host, enterprise=ent, **values)
+        need = services.create_need(SYSTEM, owner=ent.host, enterprise=ent, **values)
     else:
         region = Region.objects.get(code=spec["owner"])
         owner = services.host_for(region)
         values["region"] = region.code
-        need = services.create_need(None, owner=owner, **values)
+        need = services.create_need(SYSTEM, owner=owner, **values)
     created_at = at(steps["created"])
     year = timezone.localtime(created_at).year
     if year != timezone.localdate().year:  # a need of last year keeps last year's number
@@ -557,11 +558,11 @@ def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], 
         services.submit_need(actor, need)
         stamps.append(steps["submitted"])
     if stage == "returned":
-        services.review_need(None, need, "return", spec["reason"])
+        services.review_need(SYSTEM, need, "return", spec["reason"])
     elif stage == "closed":
-        services.review_need(None, need, "reject", spec["reason"])
+        services.review_need(SYSTEM, need, "reject", spec["reason"])
     elif stage == "open":
-        services.review_need(None, need, "approve")
+        services.review_need(SYSTEM, need, "approve")
     if "reviewed" in steps:
         stamps.append(steps["reviewed"])
 
@@ -570,7 +571,7 @@ def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], 
     if service_list:
         chosen = _choose(spec, societies, teams, rng, len(service_list))
         days = spec.get("respond_days", services.RESPOND_DAYS)
-        made = services.dispatch(None, need, chosen, respond_days=days, note=spec.get("note", ""))
+        made = services.dispatch(SYSTEM, need, chosen, respond_days=days, note=spec.get("note", ""))
         counts["dispatches"] += len(made)
         stamps.append(steps["dispatched"])
         dispatched = at(steps["dispatched"])
@@ -580,17 +581,17 @@ def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], 
         for i, (d, service) in enumerate(zip(made, service_list, strict=True)):
             action = service[0]
             if action == "decline":
-                services.respond(None, d, accept=False, reason=service[1])
+                services.respond(SYSTEM, d, accept=False, reason=service[1])
             elif action in ("accept", "done", "rate"):
                 leader, team = teams.pick(d.society)
-                services.respond(None, d, accept=True, leader=leader, team=team, plan=service[1])
+                services.respond(SYSTEM, d, accept=True, leader=leader, team=team, plan=service[1])
             else:
                 continue
             stamps.append(steps[f"responded{i}"])
             Dispatch.objects.filter(pk=d.pk).update(responded_at=at(steps[f"responded{i}"]))
         for i, (d, service) in enumerate(zip(made, service_list, strict=True)):
             if service[0] in ("done", "rate"):
-                services.complete(None, d, service[2])
+                services.complete(SYSTEM, d, service[2])
                 stamps.append(steps[f"completed{i}"])
                 Dispatch.objects.filter(pk=d.pk).update(completed_at=at(steps[f"completed{i}"]))
         for i, (d, service) in enumerate(zip(made, service_list, strict=True)):
@@ -654,7 +655,7 @@ def _platforms(rng: random.Random, today: dt.date) -> dict[str, int]:
     made = 0
     for kind, name, host, words in STATIONS:
         start = today.replace(year=today.year - 2, month=3, day=1)
-        st = stations.create_station(None, owner=root, kind=kind, name=name, host_name=host,
+        st = stations.create_station(SYSTEM, owner=root, kind=kind, name=name, host_name=host,
                                      host_enterprise=enterprises.get(host), agreement_start=start,
                                      agreement_end=start.replace(year=start.year + 5))
         q = Q()
@@ -663,25 +664,25 @@ def _platforms(rng: random.Random, today: dt.date) -> dict[str, int]:
         experts = list(Person.objects.filter(q, deleted_at__isnull=True, title_level="senior")
                        .order_by("pk")[:40])
         for p in sorted(rng.sample(experts, min(len(experts), rng.randint(2, 4))), key=lambda p: p.pk):
-            stations.add_resident(None, st, p, role="首席专家" if not st.residents.exists() else "进站专家",
+            stations.add_resident(SYSTEM, st, p, role="首席专家" if not st.residents.exists() else "进站专家",
                                   joined_on=start)
         for year in (today.year - 2, today.year - 1):
-            stations.record_year(None, st, year, projects=rng.randint(2, 8), patents=rng.randint(0, 6),
+            stations.record_year(SYSTEM, st, year, projects=rng.randint(2, 8), patents=rng.randint(0, 6),
                                  trained=rng.randint(3, 20), revenue=rng.randint(200, 5000))
         made += 1
     achievements = 0
     for title, description, maturity, mode, industry, discs in ACHIEVEMENTS:
-        ach = market.create_achievement(None, root, title=title, description=description, maturity=maturity,
+        ach = market.create_achievement(SYSTEM, root, title=title, description=description, maturity=maturity,
                                         transfer_mode=mode, industry=industry, holder_org="省内高校与科研院所",
                                         holders=[], patents=[])
         ach.disciplines = discs
         ach.save(update_fields=["disciplines"])
-        market.publish_achievement(None, ach)
+        market.publish_achievement(SYSTEM, ach)
         achievements += 1
     need = Need.objects.filter(status=NeedStatus.PUBLISHED).order_by("pk").first()
     n_challenges = 0
     if need is not None:
-        ch = challenges.create_challenge(None, need=need, bounty=300, apply_by=today + dt.timedelta(days=45))
-        challenges.publish(None, ch)
+        ch = challenges.create_challenge(SYSTEM, need=need, bounty=300, apply_by=today + dt.timedelta(days=45))
+        challenges.publish(SYSTEM, ch)
         n_challenges = 1
     return {"stations": made, "achievements": achievements, "challenges": n_challenges}

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kexie.accounts.models import User
+from kexie.core.services import SYSTEM
 from kexie.orgs.models import Level, Organisation
 from kexie.reports import presets, registry, services
 from kexie.reports import schema as S
@@ -201,10 +202,10 @@ def seed_reports(gen: Any, log: Any = print) -> dict[str, int]:
     with transaction.atomic():
         society = presets.install("society_annual", root)
         county = presets.install("county_annual", root)
-        c1 = services.create_campaign(None, version=society, name=f"{year}年度学会年报", year=year, root=root,
+        c1 = services.create_campaign(SYSTEM, version=society, name=f"{year}年度学会年报", year=year, root=root,
                                       opens_on=opens_on, deadline=deadline, kinds=["society"],
                                       levels=[Level.PROVINCE], period_label=f"{year}年")
-        c2 = services.create_campaign(None, version=county, name=f"{year}年度县级科协年报", year=year, root=root,
+        c2 = services.create_campaign(SYSTEM, version=county, name=f"{year}年度县级科协年报", year=year, root=root,
                                       opens_on=opens_on, deadline=deadline, kinds=["kx"], levels=[Level.COUNTY],
                                       period_label=f"{year}年")
         for campaign, make in ((c1, lambda r, o, reg: society_data(r, o, reg, year)), (c2, county_data)):

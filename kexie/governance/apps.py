@@ -1,8 +1,13 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from kexie.core.registry import DailyJob, KexieAppConfig, MenuEntry
 
 
-class GovernanceConfig(AppConfig):
+class GovernanceConfig(KexieAppConfig):
     name = "kexie.governance"
     label = "governance"
     verbose_name = _("换届与治理合规")
+    menu = (MenuEntry(pgettext_lazy("navigation", "换届与治理"), "governance:overview", order=110, action="view"),)
+    daily_jobs = (DailyJob("kexie.governance.tasks.term_reminders_task", order=40,
+                           line=_("换届提醒：{terms} 个届次，新发通知 {notices} 条。")),)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from kexie.census.services import schedule_refresh
 from kexie.core.audit import log_action, snapshot
+from kexie.core.services import is_system
 from kexie.identity import engine
 from kexie.identity.models import CandidateStatus, MatchCandidate, Merge
 from kexie.members.models import ENDED, Membership, Post
@@ -255,15 +256,15 @@ def _columns(people: Sequence[tuple[Any, ...]], primary: dict[int, str]) -> dict
     }
 
 
-def run_dedup(actor: Any = None, *, auto_threshold: float = DEFAULT_AUTO,
+def run_dedup(actor: Any, *, auto_threshold: float = DEFAULT_AUTO,
               review_threshold: float = DEFAULT_REVIEW) -> dict[str, Any]:
-    """Find duplicates among the people in register (the actor's scope, or everyone for the system
-    job): merge pairs at or above ``auto_threshold``, queue those from ``review_threshold`` for staff.
+    """Find duplicates among the people in register (the actor's scope, or everyone for ``SYSTEM``,
+    the background job started without a user): merge pairs at or above ``auto_threshold``, queue those from ``review_threshold`` for staff.
     Pairs staff marked distinct are left out. Returns the report."""
     if not 0 < review_threshold <= auto_threshold <= 1:
         raise ValidationError(_("阈值应满足 0 < 审核阈值 ≤ 自动合并阈值 ≤ 1。"))
     started = time.perf_counter()
-    qs = Person.objects.alive() if actor is None else Person.objects.managed_by(actor, "change").alive()
+    qs = Person.objects.alive() if is_system(actor) else Person.objects.managed_by(actor, "change").alive()
     people = list(qs.order_by("pk").values_list("pk", "name", "gender", "birth_date", "id_hash", "phone_hash",
                                                 "email", "employer_name"))
     report: dict[str, Any] = {"records": len(people), "pairs_found": 0, "merged": 0, "queued": 0,

@@ -1,8 +1,13 @@
-from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from kexie.core.registry import DailyJob, KexieAppConfig, MenuEntry
 
 
-class ImportsConfig(AppConfig):
+class ImportsConfig(KexieAppConfig):
     name = "kexie.imports"
     label = "imports"
     verbose_name = _("数据导入")
+    menu = (MenuEntry(pgettext_lazy("navigation", "数据导入"), "imports:list", order=40, action="change"),)
+    daily_jobs = (DailyJob("kexie.imports.tasks.import_housekeeping_task", order=110,
+                           line=_("数据导入：中断的批次 {interrupted} 个，删除到期文件 {files} 个（{batches} 个批次）。")),)

@@ -39,7 +39,7 @@ from kexie.census.services import schedule_refresh
 from kexie.core.audit import log_action
 from kexie.core.models import PiiAccess
 from kexie.core.scope import user_can
-from kexie.core.services import require
+from kexie.core.services import SYSTEM, require
 from kexie.core.text import join_clauses, join_list
 from kexie.imports import apply
 from kexie.imports.models import FINISHED, BatchStatus, ImportBatch, ImportChange, Kind, Mode
@@ -64,22 +64,6 @@ TABLE_MODELS: dict[str, type[models.Model]] = {
     "people_person": Person, "orgs_organisation": Organisation, "members_membership": Membership,
     "members_groupmembership": GroupMembership,
 }
-
-
-class SystemActor:
-    """The command line without ``--user``: an operator with shell access, unrestricted scope."""
-
-    pk = None
-    is_authenticated = True
-    is_active = True
-    is_superuser = True
-    username = "system"
-
-    def __str__(self) -> str:
-        return _("系统（命令行）")
-
-
-SYSTEM = SystemActor()
 
 
 def inline_limit() -> int:
@@ -438,7 +422,7 @@ def recover_interrupted(batch_ids: Iterable[int] | None = None, now: dt.datetime
                 error_count=1, errors=[{"row": 0, "column": "", "message": message}], report=report):
             continue
         n += 1
-        log_action(None, "imports.importbatch.interrupted", batch, scope_path=batch.org_path,
+        log_action(SYSTEM, "imports.importbatch.interrupted", batch, scope_path=batch.org_path,
                    extra={"file": batch.file_name, "last_beat": report["last_beat"]})
         try:
             progress_path(batch).unlink()
@@ -492,7 +476,7 @@ def purge_files(now: dt.datetime | None = None) -> dict[str, int]:
                 storage.delete(name)
                 files += 1
         batches += 1
-        log_action(None, "imports.importbatch.files_removed", batch, scope_path=batch.org_path,
+        log_action(SYSTEM, "imports.importbatch.files_removed", batch, scope_path=batch.org_path,
                    extra={"file": batch.file_name, "days": file_days()})
     files += _sweep_orphans(cutoff)
     return {"batches": batches, "files": files}

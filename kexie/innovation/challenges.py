@@ -41,15 +41,10 @@ from kexie.notices.services import notify
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
 
-PUBLIC = (ChallengeStatus.OPEN, ChallengeStatus.SELECTING, ChallengeStatus.AWARDED, ChallengeStatus.COMPLETED)
 CANCELLABLE = (ChallengeStatus.DRAFT, ChallengeStatus.OPEN, ChallengeStatus.SELECTING)
 MAX_TEAM = 30
 AS = ChallengeApplicationStatus
 
-
-def _require(actor: Any, action: str, path: str) -> None:
-    if actor is not None:
-        require(actor, action, path)
 
 
 def _url(ch: Challenge) -> str:
@@ -64,7 +59,7 @@ def _lock(ch: Challenge) -> Challenge:
 def visible(user: Any) -> QuerySet[Challenge]:
     """Challenges in the user's scope, and every published one (张榜 is public to logged-in users)."""
     return Challenge.objects.alive().filter(Q(pk__in=Challenge.objects.for_user(user).values("pk"))
-                                            | Q(status__in=PUBLIC))
+                                            | Q(pk__in=Challenge.objects.for_public().values("pk")))
 
 
 def person_of(user: Any) -> Person | None:
@@ -124,13 +119,13 @@ def create_challenge(actor: Any, *, owner: Organisation | None = None, need: Nee
     """A draft challenge by staff of ``owner`` (in change scope), or from a need (owner: the need's association;
     title, description and enterprise from the need unless given)."""
     if need is not None:
-        _require(actor, "change", need.org_path)
+        require(actor, "change", need.org_path)
         owner = owner or need.owner
         values.setdefault("title", need.title)
         values.setdefault("description", need.description)
     if owner is None:
         raise ValidationError(_("请选择发布科协。"))
-    _require(actor, "change", owner.path)
+    require(actor, "change", owner.path)
     data, errors = clean_challenge(values, publish=False)
     if errors:
         raise ValidationError(errors)
@@ -144,7 +139,7 @@ def create_challenge(actor: Any, *, owner: Organisation | None = None, need: Nee
 @transaction.atomic
 def edit_challenge(actor: Any, ch: Challenge, **values: Any) -> Challenge:
     ch = _lock(ch)
-    _require(actor, "change", ch.org_path)
+    require(actor, "change", ch.org_path)
     if ch.status != ChallengeStatus.DRAFT:
         raise ValidationError(_("榜单已发布，不能再修改。"))
     current = {k: getattr(ch, k) for k in ("title", "description", "bounty", "apply_by")}
@@ -174,7 +169,7 @@ def _move(actor: Any, ch: Challenge, to: str, verb: str, reason: str = "") -> No
 def publish(actor: Any, ch: Challenge) -> Challenge:
     """草稿 → 张榜中: the bounty must be positive and the deadline in the future."""
     ch = _lock(ch)
-    _require(actor, "change", ch.org_path)
+    require(actor, "change", ch.org_path)
     if ch.status != ChallengeStatus.DRAFT:
         raise ValidationError(_("只有草稿可以发布。"))
     _data, errors = clean_challenge({k: getattr(ch, k) for k in ("title", "description", "bounty", "apply_by")},
@@ -189,7 +184,7 @@ def publish(actor: Any, ch: Challenge) -> Challenge:
 def close_applications(actor: Any, ch: Challenge) -> Challenge:
     """张榜中 → 遴选中, once the deadline has passed."""
     ch = _lock(ch)
-    _require(actor, "change", ch.org_path)
+    require(actor, "change", ch.org_path)
     if ch.status != ChallengeStatus.OPEN:
         raise ValidationError(_("只有张榜中的榜单可以结束征集。"))
     if timezone.localdate() <= ch.apply_by:
@@ -202,7 +197,7 @@ def close_applications(actor: Any, ch: Challenge) -> Challenge:
 def cancel(actor: Any, ch: Challenge, reason: str) -> Challenge:
     """撤榜 with a reason, any time before the award; applicants are told."""
     ch = _lock(ch)
-    _require(actor, "change", ch.org_path)
+    require(actor, "change", ch.org_path)
     if ch.status not in CANCELLABLE:
         raise ValidationError(_("榜单已揭榜或已撤榜，不能撤榜。"))
     reason = (reason or "").strip()
@@ -290,7 +285,7 @@ def withdraw(actor: Any, app: ChallengeApplication) -> ChallengeApplication:
 def select(actor: Any, ch: Challenge, app: ChallengeApplication, reason: str) -> ChallengeApplication:
     """Exactly one winner, with a reason; the other applications are not selected; every applicant is told."""
     ch = _lock(ch)
-    _require(actor, "change", ch.org_path)
+    require(actor, "change", ch.org_path)
     if ch.status != ChallengeStatus.SELECTING:
         raise ValidationError(_("结束征集后方可遴选，且每个榜单只能选定一个揭榜团队。"))
     app = ChallengeApplication.objects.select_for_update().get(pk=app.pk)
@@ -322,7 +317,7 @@ def winner(ch: Challenge) -> ChallengeApplication | None:
 @transaction.atomic
 def add_milestone(actor: Any, ch: Challenge, *, title: str, due: Any, share: Any) -> Milestone:
     ch = _lock(ch)
-    _require(actor, "change", ch.org_path)
+    require(actor, "change", ch.org_path)
     if ch.status != ChallengeStatus.AWARDED:
         raise ValidationError(_("揭榜后方可设置里程碑。"))
     title = (title or "").strip()
@@ -357,7 +352,7 @@ def add_milestone(actor: Any, ch: Challenge, *, title: str, due: Any, share: Any
 @transaction.atomic
 def remove_milestone(actor: Any, ms: Milestone) -> None:
     ch = _lock(ms.challenge)
-    _require(actor, "change", ch.org_path)
+    require(actor, "change", ch.org_path)
     ms = Milestone.objects.select_for_update().get(pk=ms.pk)
     if ch.status != ChallengeStatus.AWARDED or ms.status != MilestoneStatus.PENDING or ms.evidence:
         raise ValidationError(_("只能删除尚未提交验收的里程碑。"))
@@ -393,7 +388,7 @@ def submit_evidence(actor: Any, ms: Milestone, evidence: str) -> Milestone:
 def judge_milestone(actor: Any, ms: Milestone, *, accept: bool, verdict: str = "") -> Milestone:
     """Staff accept (when every milestone is accepted the challenge is completed) or reject with a verdict."""
     ch = _lock(ms.challenge)
-    _require(actor, "change", ch.org_path)
+    require(actor, "change", ch.org_path)
     ms = Milestone.objects.select_for_update().get(pk=ms.pk)
     if ms.status != MilestoneStatus.SUBMITTED:
         raise ValidationError(_("只有待验收的里程碑可以验收。"))

@@ -32,6 +32,7 @@ from kexie.accounts.services import users_at
 from kexie.core.audit import log_action
 from kexie.core.models import PiiAccess
 from kexie.core.scope import user_can
+from kexie.core.services import is_system
 from kexie.innovation.models import (
     Enterprise,
     Introduction,
@@ -142,7 +143,7 @@ def request(actor: Any, *, expert: Person, message: str, need: Need | None = Non
 def broker(actor: Any, intro: Introduction, note: str) -> Introduction:
     """Staff have contacted the expert: the expert is told and may now answer."""
     intro = _lock(intro)
-    if actor is not None and not is_broker(actor, intro):
+    if not is_system(actor) and not is_broker(actor, intro):
         raise PermissionDenied(_("您无权办理这条引荐。"))
     if intro.status != IntroStatus.REQUESTED:
         raise ValidationError(_("只有待引荐的申请可以引荐。"))
@@ -166,7 +167,7 @@ def broker(actor: Any, intro: Introduction, note: str) -> Introduction:
 def cancel(actor: Any, intro: Introduction, reason: str) -> Introduction:
     """Staff (or the enterprise) withdraw a request before the expert has answered."""
     intro = _lock(intro)
-    if actor is not None and not (is_broker(actor, intro) or is_enterprise_side(actor, intro)):
+    if not is_system(actor) and not (is_broker(actor, intro) or is_enterprise_side(actor, intro)):
         raise PermissionDenied(_("您无权办理这条引荐。"))
     if intro.status not in CANCELLABLE:
         raise ValidationError(_("专家已答复，不能再取消。"))

@@ -31,10 +31,8 @@ from kexie.core.services import require
 from kexie.core.validators import normalize_phone, validate_phone
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.models import (
-    OPEN_NEED_STATUSES,
     Achievement,
     AchievementStatus,
-    Confidentiality,
     Enquiry,
     EnquiryStatus,
     Maturity,
@@ -60,19 +58,15 @@ def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
-def _require(actor: Any, action: str, path: str) -> None:
-    if actor is not None:
-        require(actor, action, path)
-
 
 # ---- what the public sees ----------------------------------------------------------------------------
 def public_needs() -> QuerySet[Need]:
     """Needs on the marketplace: public, and published or being matched (never drafts, matched-only, closed)."""
-    return Need.objects.alive().filter(confidentiality=Confidentiality.PUBLIC, status__in=OPEN_NEED_STATUSES)
+    return Need.objects.for_public()
 
 
 def public_achievements() -> QuerySet[Achievement]:
-    return Achievement.objects.alive().filter(status=AchievementStatus.PUBLISHED)
+    return Achievement.objects.for_public()
 
 
 # ---- achievements ------------------------------------------------------------------------------------
@@ -204,7 +198,7 @@ def create_achievement(actor: Any, owner: Organisation, *, lead: Person | None =
                        **values: Any) -> Achievement:
     """A draft achievement registered by staff of ``owner`` (change scope on it)."""
     owner = Organisation.objects.get(pk=owner.pk)
-    _require(actor, "change", owner.path)
+    require(actor, "change", owner.path)
     if owner.deleted_at is not None:
         raise ValidationError(_("登记单位已删除。"))
     data, errors = clean_achievement(values)
@@ -220,7 +214,7 @@ def create_achievement(actor: Any, owner: Organisation, *, lead: Person | None =
 @transaction.atomic
 def edit_achievement(actor: Any, ach: Achievement, **values: Any) -> Achievement:
     ach = _lock(ach)
-    _require(actor, "change", ach.org_path)
+    require(actor, "change", ach.org_path)
     data, errors = clean_achievement({**{k: getattr(ach, k) for k in ACHIEVEMENT_FIELDS}, **values})
     if errors:
         raise ValidationError(errors)
@@ -237,7 +231,7 @@ def edit_achievement(actor: Any, ach: Achievement, **values: Any) -> Achievement
 def publish_achievement(actor: Any, ach: Achievement) -> Achievement:
     """发布 to the marketplace: a draft or a withdrawn achievement whose fields are complete."""
     ach = _lock(ach)
-    _require(actor, "change", ach.org_path)
+    require(actor, "change", ach.org_path)
     if ach.status == AchievementStatus.PUBLISHED:
         raise ValidationError(_("该成果已发布。"))
     _data, errors = clean_achievement({k: getattr(ach, k) for k in ACHIEVEMENT_FIELDS})
@@ -255,7 +249,7 @@ def publish_achievement(actor: Any, ach: Achievement) -> Achievement:
 def withdraw_achievement(actor: Any, ach: Achievement, reason: str = "") -> Achievement:
     """下架: off the marketplace; it can be published again."""
     ach = _lock(ach)
-    _require(actor, "change", ach.org_path)
+    require(actor, "change", ach.org_path)
     if ach.status != AchievementStatus.PUBLISHED:
         raise ValidationError(_("只有已发布的成果可以下架。"))
     ach.status = AchievementStatus.WITHDRAWN
@@ -349,7 +343,7 @@ def lodge_enquiry(actor: Any, target: Need | Achievement, name: str, organisatio
 def handle_enquiry(actor: Any, enquiry: Enquiry, note: str) -> Enquiry:
     """已处理: staff in the enquiry's scope record what they did (contacted, introduced, declined …)."""
     enquiry = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
-    _require(actor, "change", enquiry.org_path)
+    require(actor, "change", enquiry.org_path)
     if enquiry.status != EnquiryStatus.NEW:
         raise ValidationError(_("该对接意向已处理。"))
     note = (note or "").strip()

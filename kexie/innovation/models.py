@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kexie.core.crypto import EncryptedTextField, mask_phone
 from kexie.core.fields import PathField
-from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet
+from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet, WorkflowEvent
 from kexie.core.scope import ScopedQuerySet, prefix_q
 
 
@@ -142,6 +142,12 @@ class Need(SoftDeleteModel):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def public_q(cls) -> Q:
+        """On the marketplace (``for_public``): public, and published or being matched (never drafts, matched-only,
+        closed or deleted ones). The pages show it without its enterprise."""
+        return Q(deleted_at__isnull=True, confidentiality=Confidentiality.PUBLIC, status__in=OPEN_NEED_STATUSES)
+
 
 class NeedAction(models.TextChoices):
     CREATED = "created", _("创建")
@@ -158,19 +164,12 @@ class NeedAction(models.TextChoices):
     CLOSED = "closed", _("关闭")
 
 
-class NeedEvent(models.Model):
+class NeedEvent(WorkflowEvent):
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="events", verbose_name=_("技术需求"))
     action = models.CharField(_("操作"), max_length=20, choices=NeedAction.choices)
     from_status = models.CharField(_("原状态"), max_length=10, blank=True)
     to_status = models.CharField(_("新状态"), max_length=10, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
     comment = models.TextField(_("说明"), blank=True, max_length=2000)
-    org_path = PathField(max_length=255, editable=False)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_path_field = "org_path"
 
     class Meta:
         verbose_name = verbose_name_plural = _("需求办理记录")
@@ -366,6 +365,11 @@ class Achievement(SoftDeleteModel):
     def __str__(self) -> str:
         return self.title
 
+    @classmethod
+    def public_q(cls) -> Q:
+        """On the marketplace (``for_public``): published and not deleted (never drafts or withdrawn ones)."""
+        return Q(deleted_at__isnull=True, status=AchievementStatus.PUBLISHED)
+
 
 class EnquiryStatus(models.TextChoices):
     NEW = "new", _("待处理")
@@ -550,6 +554,10 @@ class ChallengeStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已撤榜")
 
 
+PUBLIC_CHALLENGE_STATUSES = (ChallengeStatus.OPEN, ChallengeStatus.SELECTING, ChallengeStatus.AWARDED,
+                             ChallengeStatus.COMPLETED)
+
+
 class Challenge(SoftDeleteModel):
     """揭榜挂帅: a key problem posted with a bounty; teams apply, one is selected, milestones are accepted."""
 
@@ -579,6 +587,11 @@ class Challenge(SoftDeleteModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @classmethod
+    def public_q(cls) -> Q:
+        """张榜 (``for_public``): posted and not cancelled, drafted or deleted."""
+        return Q(deleted_at__isnull=True, status__in=PUBLIC_CHALLENGE_STATUSES)
 
 
 class ChallengeApplicationStatus(models.TextChoices):

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from kexie.accounts.services import users_at
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
-from kexie.core.services import require
+from kexie.core.services import is_system, require
 from kexie.core.text import join_list
 from kexie.core.validators import normalize_phone, normalize_uscc, validate_phone, validate_uscc
 from kexie.innovation.data.industries import DIVISIONS
@@ -57,10 +57,6 @@ EDITABLE = (NeedStatus.DRAFT, NeedStatus.RETURNED)
 def _user(actor: Any) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
-
-def _require(actor: Any, action: str, path: str) -> None:
-    if actor is not None:
-        require(actor, action, path)
 
 
 def _now() -> dt.datetime:
@@ -132,7 +128,7 @@ def register_enterprise(user: Any, *, name: str, uscc: str, contact_name: str, c
 @transaction.atomic
 def verify_enterprise(actor: Any, ent: Enterprise, verdict: str, reason: str = "") -> Enterprise:
     ent = Enterprise.objects.select_for_update().get(pk=ent.pk)
-    _require(actor, "change", ent.org_path)
+    require(actor, "change", ent.org_path)
     if verdict not in ("verify", "reject"):
         raise ValidationError(_("请选择核验结论。"))
     reason = reason.strip()
@@ -287,8 +283,8 @@ def create_need(actor: Any, *, owner: Organisation | None = None, enterprise: En
             raise PermissionDenied(_("企业尚未通过核验，暂不能发布需求。"))
         enterprise, owner = own, own.host
     else:
-        _require(actor, "change", owner.path)
-        if enterprise is not None and actor is not None and not user_can(actor, "view", enterprise.org_path):
+        require(actor, "change", owner.path)
+        if enterprise is not None and not is_system(actor) and not user_can(actor, "view", enterprise.org_path):
             raise PermissionDenied(_("该企业不在您的服务范围内。"))
     data, errors = clean_need(values, submit=False)
     if errors:
@@ -308,7 +304,7 @@ def _lock(need: Need) -> Need:
 
 
 def _require_edit(actor: Any, need: Need) -> None:
-    if actor is not None and not can_edit(actor, need):
+    if not is_system(actor) and not can_edit(actor, need):
         raise PermissionDenied(_("您不能修改这条需求。"))
 
 
@@ -357,7 +353,7 @@ REVIEW_VERDICTS = {"approve": NeedStatus.PUBLISHED, "return": NeedStatus.RETURNE
 def review_need(actor: Any, need: Need, verdict: str, reason: str = "") -> Need:
     """审核 before publication: approve (发布), return for revision, or reject (关闭); a reason unless approved."""
     need = _lock(need)
-    _require(actor, "change", need.org_path)
+    require(actor, "change", need.org_path)
     if verdict not in REVIEW_VERDICTS:
         raise ValidationError(_("请选择审核结论。"))
     if need.status not in (NeedStatus.SUBMITTED, NeedStatus.REVIEWING):
@@ -390,7 +386,7 @@ def _tell_enterprise(need: Need, title: str, body: str = "") -> None:
 def dispatch(actor: Any, need: Need, societies: Sequence[Organisation], *, respond_days: int = RESPOND_DAYS,
              note: str = "") -> list[Dispatch]:
     need = _lock(need)
-    _require(actor, "change", need.org_path)
+    require(actor, "change", need.org_path)
     if need.status not in OPEN_FOR_DISPATCH:
         raise ValidationError(_("只有已发布的需求可以派单。"))
     if not societies:
@@ -440,7 +436,7 @@ def respond(actor: Any, d: Dispatch, *, accept: bool, leader: Person | None = No
             team: Iterable[Person] = (), plan: str = "", reason: str = "") -> Dispatch:
     """The society answers: a service team (leader, members, plan) or a reason to decline."""
     d = _lock_dispatch(d)
-    _require(actor, "change", d.society_path)
+    require(actor, "change", d.society_path)
     if d.status != DispatchStatus.WAITING:
         raise ValidationError(_("该派单已答复。"))
     need = _lock(d.need)
@@ -493,7 +489,7 @@ def respond(actor: Any, d: Dispatch, *, accept: bool, leader: Person | None = No
 @transaction.atomic
 def complete(actor: Any, d: Dispatch, outcome: str) -> Dispatch:
     d = _lock_dispatch(d)
-    _require(actor, "change", d.society_path)
+    require(actor, "change", d.society_path)
     if d.status != DispatchStatus.ACCEPTED:
         raise ValidationError(_("只有已响应的派单可以标记服务完成。"))
     if not outcome.strip():
@@ -513,7 +509,7 @@ def rate(actor: Any, d: Dispatch, rating: int, comment: str = "") -> Dispatch:
     """The enterprise rates a completed service (1–5); the service records are written from it."""
     d = _lock_dispatch(d)
     need = d.need
-    if actor is not None and not (is_enterprise_user(actor, need)
+    if not is_system(actor) and not (is_enterprise_user(actor, need)
                                   or (need.enterprise_id is None and user_can(actor, "change", need.org_path))):
         raise PermissionDenied(_("只有需求企业可以评价服务。"))
     if d.status != DispatchStatus.DONE:
@@ -618,9 +614,9 @@ def mark(actor: Any, need: Need, person: Person, useful: bool, rank: int = 0) ->
     """有用 / 无用 on a matching result, by staff in scope or the need's enterprise; one mark per user, and only
     about an expert the user was offered for this need (``markable``)."""
     need = _lock(need)
-    if actor is not None and not can_edit(actor, need):
+    if not is_system(actor) and not can_edit(actor, need):
         raise PermissionDenied(_("您不能评价这条需求的匹配结果。"))
-    if person.deleted_at is not None or (actor is not None and not markable(actor, need, person)):
+    if person.deleted_at is not None or (not is_system(actor) and not markable(actor, need, person)):
         raise PermissionDenied(_("只能评价为本需求匹配或服务过的专家。"))
     fb, _created = MatchFeedback.objects.update_or_create(
         need=need, person=person, by=_user(actor),

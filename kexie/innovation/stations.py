@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import minimal_prefixes, prefix_q, user_can
-from kexie.core.services import require
+from kexie.core.services import SYSTEM, is_system, require
 from kexie.innovation.models import (
     Enterprise,
     Station,
@@ -42,10 +42,6 @@ SOCIETY_KINDS = ("society", "society_branch", "society_union")
 YEAR_FIELDS = ("projects", "patents", "trained", "revenue", "note")
 FIRST_YEAR = 1990
 
-
-def _require(actor: Any, action: str, path: str) -> None:
-    if actor is not None:
-        require(actor, action, path)
 
 
 def status_for(station: Station, today: dt.date) -> str:
@@ -87,7 +83,7 @@ def clean_station(actor: Any, values: Mapping[str, Any]) -> tuple[dict[str, Any]
             errors.append(_("%(f)s不能超过 120 个字。") % {"f": label})
         out[key] = text[:120]
     ent = values.get("host_enterprise")
-    if ent is not None and actor is not None and not user_can(actor, "view", ent.org_path):
+    if ent is not None and not is_system(actor) and not user_can(actor, "view", ent.org_path):
         errors.append(_("该企业不在您的服务范围内。"))
     out["host_enterprise"] = ent
     society = values.get("society")
@@ -105,7 +101,7 @@ def clean_station(actor: Any, values: Mapping[str, Any]) -> tuple[dict[str, Any]
 @transaction.atomic
 def create_station(actor: Any, *, owner: Organisation, **values: Any) -> Station:
     """A station registered by staff of the managing association (in their change scope)."""
-    _require(actor, "change", owner.path)
+    require(actor, "change", owner.path)
     if owner.deleted_at is not None:
         raise ValidationError(_("管理科协已删除。"))
     data, errors = clean_station(actor, values)
@@ -127,11 +123,11 @@ def _lock(station: Station) -> Station:
 @transaction.atomic
 def edit_station(actor: Any, station: Station, *, owner: Organisation | None = None, **values: Any) -> Station:
     station = _lock(station)
-    _require(actor, "change", station.org_path)
+    require(actor, "change", station.org_path)
     if station.deleted_at is not None:
         raise ValidationError(_("工作站已删除，请先恢复。"))
     if owner is not None and owner.pk != station.owner_id:
-        _require(actor, "change", owner.path)
+        require(actor, "change", owner.path)
     current = {k: getattr(station, k) for k in ("kind", "name", "host_name", "host_enterprise", "society",
                                                  "agreement_start", "agreement_end")}
     data, errors = clean_station(actor, {**current, **values})
@@ -153,7 +149,7 @@ def edit_station(actor: Any, station: Station, *, owner: Organisation | None = N
 @transaction.atomic
 def revoke_station(actor: Any, station: Station, reason: str) -> Station:
     station = _lock(station)
-    _require(actor, "change", station.org_path)
+    require(actor, "change", station.org_path)
     if station.status == StationStatus.REVOKED:
         raise ValidationError(_("工作站已撤销。"))
     if not (reason or "").strip():
@@ -169,7 +165,7 @@ def revoke_station(actor: Any, station: Station, reason: str) -> Station:
 @transaction.atomic
 def delete_station(actor: Any, station: Station) -> Station:
     station = _lock(station)
-    _require(actor, "change", station.org_path)
+    require(actor, "change", station.org_path)
     if station.deleted_at is None:
         station.deleted_at = timezone.now()
         station.save(update_fields=["deleted_at"])
@@ -180,7 +176,7 @@ def delete_station(actor: Any, station: Station) -> Station:
 @transaction.atomic
 def restore_station(actor: Any, station: Station) -> Station:
     station = _lock(station)
-    _require(actor, "change", station.org_path)
+    require(actor, "change", station.org_path)
     if station.deleted_at is not None:
         station.deleted_at = None
         station.save(update_fields=["deleted_at"])
@@ -200,10 +196,10 @@ def can_reside(actor: Any, person: Person) -> bool:
 def add_resident(actor: Any, station: Station, person: Person, *, role: str = "",
                  joined_on: dt.date | None = None) -> StationExpert:
     station = _lock(station)
-    _require(actor, "change", station.org_path)
+    require(actor, "change", station.org_path)
     if station.deleted_at is not None or station.status == StationStatus.REVOKED:
         raise ValidationError(_("工作站已撤销或删除，不能再进站。"))
-    if actor is not None and not can_reside(actor, person):
+    if not is_system(actor) and not can_reside(actor, person):
         raise ValidationError(_("该专家不在您的管理范围内且未公开专家信息。"))
     role = (role or "").strip()
     if len(role) > 40:
@@ -225,7 +221,7 @@ def add_resident(actor: Any, station: Station, person: Person, *, role: str = ""
 @transaction.atomic
 def remove_resident(actor: Any, station: Station, person: Person, left_on: dt.date | None = None) -> StationExpert:
     station = _lock(station)
-    _require(actor, "change", station.org_path)
+    require(actor, "change", station.org_path)
     row = StationExpert.objects.filter(station=station, person=person, left_on__isnull=True).first()
     if row is None:
         raise ValidationError(_("该专家不在站。"))
@@ -271,7 +267,7 @@ def clean_year(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
 def record_year(actor: Any, station: Station, year: int, **values: Any) -> StationYear:
     """One row of results per station and year: created, or corrected (audited with before and after)."""
     station = _lock(station)
-    _require(actor, "change", station.org_path)
+    require(actor, "change", station.org_path)
     if station.deleted_at is not None:
         raise ValidationError(_("工作站已删除，请先恢复。"))
     errors: list[str] = []
@@ -310,7 +306,7 @@ def refresh_station_statuses(today: dt.date | None = None) -> dict[str, int]:
             for station in Station.objects.select_for_update().filter(cond, status=old, deleted_at__isnull=True):
                 station.status = new
                 station.save(update_fields=["status"])
-                log_action(None, "innovation.station.status", station, scope_path=station.org_path,
+                log_action(SYSTEM, "innovation.station.status", station, scope_path=station.org_path,
                            before={"status": old}, after={"status": new}, extra={"today": today.isoformat()})
                 counts[label] += 1
     return counts

@@ -27,7 +27,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from kexie.core.fields import PathField
-from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet
+from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet, WorkflowEvent
 from kexie.core.scope import ScopedQuerySet, prefix_q
 
 
@@ -204,21 +204,14 @@ class EventAction(models.TextChoices):
     IMPORTED = "imported", _("Excel 导入")
 
 
-class SubmissionEvent(models.Model):
+class SubmissionEvent(WorkflowEvent):
     """The review history: every submit, return and acceptance, with the data as submitted."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events",
                                    verbose_name=_("填报"))
     action = models.CharField(_("操作"), max_length=10, choices=EventAction.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+", verbose_name=_("操作人"))
-    at = models.DateTimeField(_("时间"), auto_now_add=True)
     comment = models.TextField(_("意见"), blank=True, max_length=2000)
     data: Any = models.JSONField(_("当时的填报内容"), null=True, blank=True)
-    org_path = PathField(max_length=255, editable=False)
-
-    objects = ScopedQuerySet.as_manager()
-    scope_path_field = "org_path"
 
     class Meta:
         verbose_name = verbose_name_plural = _("填报记录")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from kexie.accounts.services import users_at
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import prefix_q, scope_paths, user_can
-from kexie.core.services import require
+from kexie.core.services import is_system, require
 from kexie.notices.services import notify
 from kexie.orgs.models import Organisation, OrgStatus
 from kexie.reports import figures, registry
@@ -58,11 +58,6 @@ class SubmissionInvalid(ValidationError):
 
 
 # ---- forms and versions -------------------------------------------------------------------------
-def _require(actor: Any, action: str, path: str) -> None:
-    """``require()``, except for the system (``actor`` None: seeding, installing presets, tasks)."""
-    if actor is not None:
-        require(actor, action, path)
-
 
 def _lock_form(form: ReportForm) -> ReportForm:
     fresh: ReportForm = ReportForm.objects.select_for_update().get(pk=form.pk)
@@ -87,7 +82,7 @@ def create_form(actor: Any, *, owner: Organisation, code: str, name: str, descri
                 period: str = Period.ANNUAL, schema: Mapping[str, Any] | None = None,
                 note: str = "") -> ReportForm:
     """A new form with a first draft version (empty, or the given schema)."""
-    _require(actor, "change", owner.path)
+    require(actor, "change", owner.path)
     if ReportForm.objects.filter(code=code).exists():
         raise ValidationError(_("报表代码“%(c)s”已被使用。") % {"c": code})
     body = _check_schema(dict(schema) if schema is not None else dict(EMPTY_SCHEMA))
@@ -102,7 +97,7 @@ def create_form(actor: Any, *, owner: Organisation, code: str, name: str, descri
 @transaction.atomic
 def edit_form(actor: Any, form: ReportForm, *, name: str, description: str, period: str) -> ReportForm:
     form = _lock_form(form)
-    _require(actor, "change", form.org_path)
+    require(actor, "change", form.org_path)
     before = snapshot(form, FORM_FIELDS)
     form.name, form.description, form.period = name, description, period
     form.save(update_fields=["name", "description", "period", "updated_at"])
@@ -115,7 +110,7 @@ def edit_form(actor: Any, form: ReportForm, *, name: str, description: str, peri
 def save_schema(actor: Any, version: FormVersion, schema: Any, *, note: str | None = None) -> FormVersion:
     """Replace a draft version's schema (checked first). Published versions never change."""
     version = _lock_version(version)
-    _require(actor, "change", version.org_path)
+    require(actor, "change", version.org_path)
     if version.status != VersionStatus.DRAFT:
         raise ValidationError(_("已发布的版本不能修改；请新建版本。"))
     before = {"schema": version.schema}
@@ -131,7 +126,7 @@ def save_schema(actor: Any, version: FormVersion, schema: Any, *, note: str | No
 @transaction.atomic
 def publish(actor: Any, version: FormVersion) -> FormVersion:
     version = _lock_version(version)
-    _require(actor, "change", version.org_path)
+    require(actor, "change", version.org_path)
     if version.status != VersionStatus.DRAFT:
         raise ValidationError(_("该版本已发布。"))
     _check_schema(version.schema)
@@ -149,7 +144,7 @@ def publish(actor: Any, version: FormVersion) -> FormVersion:
 def new_version(actor: Any, form: ReportForm, *, note: str = "") -> FormVersion:
     """A draft copy of the latest version (one open draft per form at a time)."""
     form = _lock_form(form)
-    _require(actor, "change", form.org_path)
+    require(actor, "change", form.org_path)
     latest = FormVersion.objects.filter(form=form).order_by("-number").first()
     if latest is not None and latest.status == VersionStatus.DRAFT:
         raise ValidationError(_("已有未发布的草稿版本（第 %(n)s 版），请先编辑或发布它。") % {"n": latest.number})
@@ -194,12 +189,12 @@ def create_campaign(actor: Any, *, version: FormVersion, name: str, year: int, r
     """A campaign of ``version`` (published) owned by ``root``, with one submission per matching live
     organisation of its subtree, created in one bulk insert."""
     root = Organisation.objects.select_for_update().get(pk=root.pk)
-    _require(actor, "change", root.path)
+    require(actor, "change", root.path)
     if root.deleted_at:
         raise ValidationError(_("发起单位已删除。"))
     version = FormVersion.objects.select_related("form").get(pk=version.pk)
     if not root.path.startswith(version.org_path):  # a form of an ancestor may be run by any organisation below
-        _require(actor, "view", version.org_path)
+        require(actor, "view", version.org_path)
     if version.status != VersionStatus.PUBLISHED:
         raise ValidationError(_("只能使用已发布的报表版本发起填报。"))
     if deadline < opens_on:
@@ -224,7 +219,7 @@ def create_campaign(actor: Any, *, version: FormVersion, name: str, year: int, r
 @transaction.atomic
 def set_campaign_status(actor: Any, campaign: Campaign, status: str) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    _require(actor, "change", campaign.org_path)
+    require(actor, "change", campaign.org_path)
     before = snapshot(campaign, ("status",))
     campaign.status = CampaignStatus(status)
     campaign.save(update_fields=["status"])
@@ -258,7 +253,7 @@ def can_review(user: Any, submission: Submission) -> bool:
 
 
 def _require_fill(actor: Any, submission: Submission) -> None:
-    _require(actor, "change", submission.org_path)
+    require(actor, "change", submission.org_path)
     if submission.campaign.status != CampaignStatus.OPEN:
         raise ValidationError(_("该填报任务已结束，不能再修改。"))
     if submission.status not in EDITABLE:
@@ -366,7 +361,7 @@ def write_values(submission: Submission) -> int:
 def withdraw(actor: Any, submission: Submission) -> Submission:
     """The filer takes back a submission not yet reviewed, to correct it."""
     submission = _lock_submission(submission)
-    _require(actor, "change", submission.org_path)
+    require(actor, "change", submission.org_path)
     if submission.status != SubmissionStatus.SUBMITTED:
         raise ValidationError(_("只有待审核的填报可以撤回。"))
     if submission.campaign.status != CampaignStatus.OPEN:
@@ -382,7 +377,7 @@ def withdraw(actor: Any, submission: Submission) -> Submission:
 
 # ---- review -------------------------------------------------------------------------------------
 def _require_review(actor: Any, submission: Submission) -> None:
-    if actor is not None and not can_review(actor, submission):
+    if not is_system(actor) and not can_review(actor, submission):
         raise PermissionDenied(_("只有上级组织或任务发起单位的工作人员可以审核该填报。"))
     if submission.status != SubmissionStatus.SUBMITTED:
         raise ValidationError(_("只有已提交待审核的填报可以审核。"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kexie.core.services import SYSTEM
+
 TABLE = {
     "calls:list": ("list", None),  # calls in scope plus published ones; tests/test_calls.py
     "calls:create": ("list", None),  # the owner must be in the creator's change scope
@@ -58,11 +60,11 @@ TABLE = {
     "calls:project-report-file": ("detail", "project_report"),
     "calls:project-report-judge": ("change", "project_report"),
     # API (tests/test_calls_projects.py checks the lists)
-    "call-list": ("list", None),
+    "call-list": ("api-list", "call"),  # API lists: no id of a city-B record in their results
     "call-detail": ("detail", "call"),
-    "call-application-list": ("list", None),
+    "call-application-list": ("api-list", "application"),
     "call-application-detail": ("detail", "application"),
-    "project-list": ("list", None),
+    "project-list": ("api-list", "project"),
     "project-detail": ("detail", "project"),
 }
 
@@ -88,13 +90,15 @@ def records(province):
                                       form_schema=FORM, stages=stages)
     services.open_call(province["users"]["demo-province"], provincial)
     person = Person.objects.filter(prefix_q("org_path", [b.path])).order_by("pk").first()
-    app = services.start_application(None, provincial, person=person, title="B市申报人的课题")
-    app = services.save_draft(None, app, {"summary": "B市内容"})
+    app = services.start_application(SYSTEM, provincial, person=person, title="B市申报人的课题")
+    app = services.save_draft(SYSTEM, app, {"summary": "B市内容"})
     lib = services.create_library(province["users"]["demo-city-b"], owner=b, name="B市评审专家库")
-    services.add_experts(None, lib, [person])
+    services.add_experts(SYSTEM, lib, [person])
     from kexie.calls.models import Appeal, Objection, ReviewAssignment
 
-    expert = Person.objects.filter(prefix_q("org_path", [b.path])).exclude(pk=person.pk).order_by("pk").first()
+    # The assignment is the scientist's own (OWNERS): only the assigned expert opens a review.
+    expert = Person.objects.filter(user=province["users"]["demo-scientist"]).first() or Person.objects.filter(
+        prefix_q("org_path", [b.path])).exclude(pk=person.pk).order_by("pk").first()
     assignment = ReviewAssignment.objects.create(call=provincial, application=app, expert=expert,
                                                  org_path=provincial.org_path)
     objection = Objection.objects.create(call=provincial, application=app, name="异议人", contact="13800000000",
@@ -111,3 +115,10 @@ def records(province):
     return {"call": draft, "application": app, "expert_library": lib, "expert": lib.experts.get(),
             "assignment": assignment, "objection": objection, "appeal": appeal, "project": project,
             "project_report": report}
+
+
+OWNERS = {"assignment": "demo-scientist"}  # a review assignment is reachable by its expert only
+# Without an attachment key a download answers "no such attachment" — to the owner, after the scope check; the
+# result letter exists once the results are final (tests/test_calls_review.py) and the city-B application has none.
+OWN_PAGES = {"calls:file": (404, "没有这个附件。"), "calls:project-report-file": (404, "没有这个附件。"),
+             "calls:letter": (404, "")}

@@ -1,6 +1,7 @@
 """综合能力评价: city B's own indicator system, its run, a score, a county (tests/test_evaluation.py)."""
 
 from kexie.core.scope import prefix_q
+from kexie.core.services import SYSTEM
 from kexie.evaluation import services
 from kexie.orgs.models import Organisation
 
@@ -20,8 +21,8 @@ def records(province):
     b = province["city_b"]
     data = services.load_preset("society_annual")
     data.update(code="city-b-societies", name="B市学会评价", target={"kinds": ["kx"], "levels": ["county"]})
-    system = services.create_system(None, data, owner=b)
-    run = services.run_evaluation(None, system, 2031)
+    system = services.create_system(SYSTEM, data, owner=b)
+    run = services.run_evaluation(SYSTEM, system, 2031)
     score = run.scores.first()
     county = Organisation.objects.filter(prefix_q("path", [b.path]), level="county").first()
     return {"eval_system": system, "eval_run": run, "eval_score": score, "eval_org": county}

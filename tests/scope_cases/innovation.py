@@ -13,9 +13,9 @@ TABLE = {
     "innovation:dispatch": ("change", "dispatch"),
     "innovation:enterprise-register": ("own", None),  # registers the caller's own enterprise
     "innovation:enterprise": ("change", "enterprise"),
-    "need-list": ("list", None),  # API; tests/test_innovation.py checks the list holds only what one may see
+    "need-list": ("api-list", "need"),  # API; tests/test_innovation.py checks the list holds only what one may see
     "need-detail": ("detail", "need"),
-    "service-record-list": ("list", None),
+    "service-record-list": ("api-list", "service_record"),
     "service-record-detail": ("detail", "service_record"),
 }
 

@@ -35,3 +35,7 @@ def records(province):
     ms = Milestone.objects.create(challenge=awarded, title="B市中期", due=today + dt.timedelta(days=90), share=40,
                                   org_path=b.path)
     return {"challenge": draft, "challenge_application": app, "milestone": ms}
+
+
+# Published challenges are public to every logged-in user and name the organisation that issued them.
+PUBLIC_LISTS = {"innovation:challenge-list": "published challenges of every city, with their issuer"}

@@ -38,3 +38,8 @@ def records(province):
     record = ServiceRecord.objects.create(society=b, enterprise_name="B市服务企业", kind="research",
                                           served_on=dt.date.today(), org_path=b.path)
     return {"market_need": need, "market_achievement": ach, "market_enquiry": enquiry, "services": record}
+
+
+# Neither the draft nor the matched-experts-only need has a public page, even for its owner (their own pages are
+# the staff pages innovation:achievement and innovation:need).
+OWN_PAGES = {"innovation:market-achievement": (404, ""), "innovation:market-need": (404, "")}

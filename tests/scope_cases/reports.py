@@ -44,3 +44,7 @@ def records(province):
                                         kinds=["kx"], opens_on=dt.date(2025, 1, 1), deadline=dt.date(2025, 3, 1))
     submission = campaign.submissions.order_by("org_path").first()
     return {"campaign": campaign, "submission": submission, "report_form": form, "form_version": draft}
+
+
+# Without an attachment key the download answers "no such attachment" — for the owner, after the scope check.
+OWN_PAGES = {"reports:submission-file": (404, "没有这个附件。")}

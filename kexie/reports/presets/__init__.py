@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from kexie.core.services import SYSTEM
 from kexie.core.text import join_list
 from kexie.orgs.models import Organisation
 from kexie.reports.models import FormVersion, ReportForm
@@ -28,7 +29,7 @@ def load(name: str) -> dict[str, Any]:
     return data
 
 
-def install(name: str, owner: Organisation, actor: Any = None) -> FormVersion:
+def install(name: str, owner: Organisation, actor: Any = SYSTEM) -> FormVersion:
     """Create the preset's form (owned by ``owner``) and publish its schema as version 1. A form with
     the preset's code that already exists is left as it is and its latest published version returned."""
     from kexie.reports import services

@@ -7,6 +7,7 @@ from django.utils.timezone import localtime
 
 from kexie.accounts import services
 from kexie.accounts.models import ApiToken, User
+from kexie.core.services import SYSTEM
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
                 raise CommandError(f"用户 {target} 不存在或已停用。")
             if action == "list":
                 return self._list(user)
-            _token, key = services.create_token(None, user, name, days)
+            _token, key = services.create_token(SYSTEM, user, name, days)
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
         self.stdout.write(key)
@@ -47,5 +48,5 @@ class Command(BaseCommand):
         token = ApiToken.objects.filter(pk=int(target)).first() if target.isdigit() else None
         if token is None:
             raise CommandError(f"令牌 {target} 不存在。")
-        services.revoke_token(None, token)
+        services.revoke_token(SYSTEM, token)
         self.stdout.write(f"已作废令牌 {token.pk}（{token.prefix}…，用户 {token.user.username}）。")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from kexie.calls import review
 from kexie.calls.assign import MODES
 from kexie.calls.models import Call
+from kexie.core.services import SYSTEM
 from kexie.core.text import join_clauses
 
 
@@ -37,7 +38,7 @@ class Command(BaseCommand):
         if call is None:
             raise CommandError(_("批次 %(id)s 不存在。") % {"id": call_id})
         try:
-            out = review.run_assignment(None, call, mode=mode, seed=seed)
+            out = review.run_assignment(SYSTEM, call, mode=mode, seed=seed)
         except ValidationError as exc:
             raise CommandError(join_clauses(exc.messages)) from exc
         data = out.to_dict()

@@ -52,7 +52,10 @@ class Command(BaseCommand):
         names = self._key_names()
         self.stdout.write(_("当前密钥指纹：%(fp)s（编号 %(kid)s）") % {"fp": st.fingerprint, "kid": st.current})
         for column, counts in st.columns.items():
-            parts = [f"{names.get(k, _('未知密钥 %(kid)s') % {'kid': k})} {n}" for k, n in sorted(counts.items())]
+            parts = []
+            for k, n in sorted(counts.items()):
+                name = names.get(k) or _("未知密钥 %(kid)s") % {"kid": k}
+                parts.append(f"{name} {n}")
             self.stdout.write(f"  {column}: " + (join_clauses(parts) if parts else _("无")))
         if st.unknown():
             self.stdout.write(_("有值由未知密钥加密：请把对应的旧密钥加入 KEXIE_PII_OLD_KEYS。"))

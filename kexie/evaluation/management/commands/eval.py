@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kexie.core.services import SYSTEM
 from kexie.core.text import join_clauses, join_list
 from kexie.evaluation import services
 from kexie.evaluation.models import EvaluationRun, Grade, LeafScore, Score
@@ -42,8 +43,8 @@ class Command(BaseCommand):
         if preset not in {p for p, _name in services.presets()}:
             raise CommandError(_("预置指标体系“%(id)s”不存在。") % {"id": preset})
         try:
-            system = services.install_preset(None, preset)
-            run = services.run_evaluation(None, system, year)
+            system = services.install_preset(SYSTEM, preset)
+            run = services.run_evaluation(SYSTEM, system, year)
         except ValidationError as exc:
             raise CommandError(join_clauses(exc.messages)) from None
         if fmt == "json":

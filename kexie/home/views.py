@@ -27,7 +27,7 @@ def home(request):
         "people_count": Person.objects.for_user(request.user).alive().count(),
         "person": Person.objects.filter(user=request.user, deleted_at__isnull=True).first(),
     }
-    return render(request, "core/home.html", context)
+    return render(request, "home/home.html", context)
 
 
 def _own_person(request) -> Person:
@@ -40,7 +40,7 @@ def _own_person(request) -> Person:
 @login_required
 def me(request):
     person = _own_person(request)
-    return render(request, "core/me.html", {"person": person,
+    return render(request, "home/me.html", {"person": person,
                                              "memberships": person.memberships.select_related("society")})
 
 

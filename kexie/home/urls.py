@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kexie.core import views
+from kexie.home import views
 
 urlpatterns = [
     path("", views.home, name="home"),

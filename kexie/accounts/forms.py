@@ -1,0 +1,76 @@
+"""Forms of the users-and-roles page: the pickers offer only the organisations where the administrator holds
+``manage`` and the roles whose actions they hold; the services check again inside the transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kexie.accounts.models import Role
+from kexie.accounts.services import grantable_roles
+from kexie.core.http import to_id
+
+
+def role_label(role: Role) -> str:
+    return f"{role.name}（{'、'.join(str(a) for a in role.action_labels())}）"
+
+
+class ManagedOrgField(forms.ModelChoiceField):
+    """An organisation in the administrator's ``manage`` subtree, indented by depth."""
+
+    def __init__(self, actor: Any, **kwargs: Any) -> None:
+        from kexie.orgs.models import Organisation
+
+        queryset = Organisation.objects.for_user(actor, "manage").alive().order_by("path")
+        super().__init__(queryset=queryset, label=_("组织"), empty_label=_("— 请选择组织 —"),
+                         error_messages={"required": _("请选择组织。"),
+                                         "invalid_choice": _("只能选择您管理范围内的组织。")}, **kwargs)
+        self._top: int | None = None
+
+    def label_from_instance(self, obj: Any) -> str:
+        if self._top is None:
+            self._top = obj.depth
+        return "\u3000" * max(0, obj.depth - self._top) + obj.name
+
+    def to_python(self, value: Any) -> Any:
+        if value in self.empty_values:
+            return None
+        pk = to_id(value)
+        obj = self.queryset.filter(pk=pk).first() if pk is not None and self.queryset is not None else None
+        if obj is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return obj
+
+
+class _RoleForm(forms.Form):
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"] = ManagedOrgField(actor)
+        self.fields["role"] = forms.ChoiceField(
+            label=_("角色"), choices=[("", _("— 请选择角色 —"))] + [(r.code, role_label(r)) for r in grantable_roles(actor)],
+            error_messages={"required": _("请选择角色。"), "invalid_choice": _("只能授予您自己拥有其全部权限的角色。")})
+
+
+class StaffAccountForm(_RoleForm):
+    username = forms.CharField(label=_("用户名"), max_length=150,
+                               help_text=_("登录用，只能包含字母、数字和 @ . + - _ 字符。"),
+                               error_messages={"required": _("请填写用户名。"),
+                                               "max_length": _("用户名不能超过 150 个字符。")})
+    display_name = forms.CharField(label=_("姓名"), max_length=60,
+                                   error_messages={"required": _("请填写姓名。"),
+                                                   "max_length": _("姓名不能超过 60 个字。")})
+    email = forms.CharField(label=_("电子邮箱"), max_length=254, required=False,
+                            help_text=_("可不填；填写后本人可通过“忘记密码”自行重设密码。"),
+                            error_messages={"max_length": _("电子邮箱格式不正确。")})
+
+    field_order = ["username", "display_name", "email", "organisation", "role"]
+
+    def __init__(self, *args: Any, actor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, actor=actor, **kwargs)
+        self.order_fields(self.field_order)
+
+
+class GrantForm(_RoleForm):
+    pass

@@ -1,0 +1,41 @@
+"""The audit codes of calls (申报评审与立项课题) and what they mean, shown in history instead of the raw code
+(collected by ``kexie.core.audit.audit_codes``; decision 0023)."""
+
+from django.utils.translation import gettext_lazy as _
+
+AUDIT_CODES = {
+    "calls.call.created": _("创建申报批次"),
+    "calls.call.edited": _("修改申报批次"),
+    "calls.call.opened": _("开放申报"),
+    "calls.call.quotas": _("设置推荐名额"),
+    "calls.call.stage": _("进入下一阶段"),
+    "calls.call.assigned": _("分配评审专家"),
+    "calls.call.notice": _("发布公示"),
+    "calls.call.results": _("发布评审结果"),
+    "calls.application.created": _("创建申报"),
+    "calls.application.saved": _("保存申报草稿"),
+    "calls.application.submitted": _("提交申报"),
+    "calls.application.withdrawn": _("撤回申报"),
+    "calls.application.nominated": _("推荐申报"),
+    "calls.application.declined": _("不予推荐"),
+    "calls.application.nominator": _("变更推荐单位"),
+    "calls.application.formal_passed": _("形式审查通过"),
+    "calls.application.formal_failed": _("形式审查不通过"),
+    "calls.application.returned": _("形式审查退回修改"),
+    "calls.library.created": _("创建评审专家库"),
+    "calls.library.experts_added": _("专家入库"),
+    "calls.expert.availability": _("变更专家可评审状态"),
+    "calls.conflict.declared": _("声明利益冲突"),
+    "calls.review.saved": _("保存评审意见"),
+    "calls.review.submitted": _("提交评审意见"),
+    "calls.vote.cast": _("会评投票"),
+    "calls.objection.lodged": _("提出异议"),
+    "calls.objection.handled": _("处理异议"),
+    "calls.appeal.lodged": _("申请复审"),
+    "calls.appeal.decided": _("复审决定"),
+    "calls.project.established": _("立项"),
+    "calls.project.report_submitted": _("提交课题报告"),
+    "calls.project.report_judged": _("审核课题报告"),
+    "calls.project.extended": _("课题延期"),
+    "calls.project.terminated": _("终止课题"),
+}

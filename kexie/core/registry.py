@@ -1,0 +1,151 @@
+"""App registries (decision 0021): each app's ``AppConfig`` declares what it adds to the shared
+parts of the site, and the central files read the declarations instead of listing every module.
+
+An app subclasses :class:`KexieAppConfig` and fills in class attributes::
+
+    class PeopleConfig(KexieAppConfig):
+        name = "kexie.people"
+        menu = (MenuEntry(_("科技工作者"), "people:list", order=20, action="view"),)
+        daily_jobs = (DailyJob("kexie.people.tasks.tidy_task", order=35, line=_("整理：{rows} 行。")),)
+        api_routes = (ApiRoute("people", "kexie.api.views.PersonViewSet", "person"),)
+
+- ``menu``: the base template's main menu (``menu_for(user)``, through the ``main_menu`` context
+  processor). An entry names the scope action a user must hold somewhere to see it; without one every
+  signed-in user sees it (pages individuals use: applying to calls, posting needs, notices); ``check``
+  (a callable or its dotted path, ``check(user) -> bool``) covers special cases.
+- ``daily_jobs``: the django-tasks tasks ``kexie daily`` enqueues (or runs with ``--now``, printing one
+  line per job from its result).
+- ``api_routes``: the viewsets ``kexie/api/urls.py`` registers on its router.
+- ``figures``, ``import_kinds``, ``notices``: reserved for the registry-figure catalogue, the import
+  page's kinds and the notices an app sends; empty until those registries are built.
+
+Everything is read in ``INSTALLED_APPS`` order; ``order`` sorts menu entries and daily jobs across apps.
+Code is named by dotted paths and imported only when used, so apps.py imports no models or views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.apps import AppConfig, apps
+from django.utils.module_loading import import_string
+
+
+def _load(ref: Any) -> Any:
+    return import_string(ref) if isinstance(ref, str) else ref
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One link of the main menu.
+
+    ``label``: lazy Chinese text; ``url_name``: reversed without arguments; ``action``: the scope action the
+    user must hold on some organisation (``scope_paths(user, action) != []``), ``None`` for every signed-in
+    user; ``check``: ``check(user) -> bool`` (callable or dotted path) instead of an action, for special cases;
+    ``element_id``: the ``id`` of the ``<a>``; ``badge``: dotted path of ``badge(request)`` whose value, when
+    truthy, is shown beside the label (the unread-notice count)."""
+
+    label: Any
+    url_name: str
+    order: int
+    action: str | None = None
+    check: Callable[[Any], bool] | str | None = None
+    element_id: str = ""
+    badge: str = ""
+
+    def visible_to(self, user: Any, holds: Callable[[str], bool]) -> bool:
+        if not getattr(user, "is_authenticated", False):
+            return False
+        if self.check is not None and not _load(self.check)(user):
+            return False
+        return self.action is None or holds(self.action)
+
+
+@dataclass(frozen=True)
+class DailyJob:
+    """A task of ``kexie daily``: ``task`` is the dotted path of a django-tasks task (imported when the command
+    runs). With ``--now`` its result becomes one printed line: ``line`` is a format filled from the result's
+    keys (``{people}``), or ``report`` the dotted path of ``report(result) -> str``; neither prints nothing."""
+
+    task: str
+    order: int
+    line: Any = None
+    report: str = ""
+
+    def load(self) -> Any:
+        return import_string(self.task)
+
+    def describe(self, result: Any) -> str | None:
+        if self.report:
+            return str(import_string(self.report)(result))
+        if self.line is not None:
+            return str(self.line).format(**result) if isinstance(result, Mapping) else str(self.line).format(result)
+        return None
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """A viewset on the API router: URL prefix, dotted path of the viewset, basename (URL names
+    ``<basename>-list`` and ``<basename>-detail``)."""
+
+    prefix: str
+    viewset: str
+    basename: str
+
+    def load(self) -> Any:
+        return import_string(self.viewset)
+
+
+class KexieAppConfig(AppConfig):
+    """Base of every kexie app's config; see the module docstring for the attributes."""
+
+    # Django picks the one AppConfig subclass found in an apps.py; this base, imported there, must not count.
+    default = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "default" not in cls.__dict__:
+            cls.default = True  # an app's own config is its default
+
+    menu: ClassVar[tuple[MenuEntry, ...]] = ()
+    daily_jobs: ClassVar[tuple[DailyJob, ...]] = ()
+    api_routes: ClassVar[tuple[ApiRoute, ...]] = ()
+    # Reserved for later registries (decision 0021): registry/dashboard figures, import kinds, notices sent.
+    figures: ClassVar[tuple[Any, ...]] = ()
+    import_kinds: ClassVar[tuple[Any, ...]] = ()
+    notices: ClassVar[tuple[Any, ...]] = ()
+
+
+def app_configs() -> list[KexieAppConfig]:
+    """The installed kexie apps, in ``INSTALLED_APPS`` order."""
+    return [c for c in apps.get_app_configs() if isinstance(c, KexieAppConfig)]
+
+
+def menu_entries() -> list[MenuEntry]:
+    entries = [e for c in app_configs() for e in c.menu]
+    return sorted(entries, key=lambda e: e.order)  # stable: equal orders keep INSTALLED_APPS order
+
+
+def menu_for(user: Any) -> list[MenuEntry]:
+    """The main-menu entries ``user`` may use, in menu order. Each action's scope is looked up once."""
+    from kexie.core.scope import scope_paths  # apps.py files import this module while apps load
+
+    held: dict[str, bool] = {}
+
+    def holds(action: str) -> bool:
+        if action not in held:
+            held[action] = scope_paths(user, action) != []
+        return held[action]
+
+    return [e for e in menu_entries() if e.visible_to(user, holds)]
+
+
+def daily_jobs() -> list[DailyJob]:
+    jobs = [j for c in app_configs() for j in c.daily_jobs]
+    return sorted(jobs, key=lambda j: j.order)
+
+
+def api_routes() -> list[ApiRoute]:
+    return [r for c in app_configs() for r in c.api_routes]

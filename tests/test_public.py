@@ -1,0 +1,165 @@
+"""``for_public()``: what anonymous visitors (and anyone outside an owner's scope) may see, declared once per model by
+``public_q()``, default deny. Tested like scope: every model that declares ``public_q`` needs an entry in ``CASES``
+(visible and hidden rows); the test fails for one that has none."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.db.models import Q
+from django.test import Client
+from django.utils import timezone
+
+from kexie.calls import services as call_services
+from kexie.calls.models import Call
+from kexie.core.services import SYSTEM
+from kexie.innovation import challenges
+from kexie.innovation.models import Challenge, Enterprise
+from kexie.people.models import Person
+from tests.conftest import login
+from tests.test_calls import FORM, RUBRIC, make_call, stages
+from tests.test_innovation_market import achievement, enterprise, need
+
+
+def _soft_delete(obj: Any) -> Any:
+    type(obj).objects.filter(pk=obj.pk).update(deleted_at=timezone.now())
+    return obj
+
+
+def _needs(province) -> tuple[list[Any], dict[str, Any]]:
+    a = province["city_a"]
+    ent = enterprise(a, name="隐名精工有限公司", phone="13922223333")
+    shown = [need(a, "公开发布的需求", ent=ent), need(a, "对接中的公开需求", status="matching", ent=ent),
+             need(a, "已对接的公开需求", status="matched", ent=ent)]
+    hidden = {"草稿需求": need(a, "草稿需求", status="draft", ent=ent),
+              "待审核需求": need(a, "待审核需求", status="submitted", ent=ent),
+              "已关闭需求": need(a, "已关闭需求", status="closed", ent=ent),
+              "已解决需求": need(a, "已解决需求", status="solved", ent=ent),
+              "保密需求": need(a, "保密需求", confidentiality="matched", ent=ent),
+              "已删除需求": _soft_delete(need(a, "已删除需求", ent=ent))}
+    return shown, hidden
+
+
+def _achievements(province) -> tuple[list[Any], dict[str, Any]]:
+    a = province["city_a"]
+    shown = [achievement(a, "已发布的成果")]
+    hidden = {"未发布成果": achievement(a, "未发布成果", status="draft"),
+              "已下架成果": achievement(a, "已下架成果", status="withdrawn"),
+              "已删除成果": _soft_delete(achievement(a, "已删除成果"))}
+    return shown, hidden
+
+
+def _calls(province) -> tuple[list[Any], dict[str, Any]]:
+    a = province["city_a"]
+    shown = [make_call(province, owner=a, code="public-open")]
+    draft = call_services.create_call(SYSTEM, owner=a, code="public-draft", name="草稿批次", year=2026, type="talent",
+                                      applicant_kind="person", form_schema=FORM, rubric=RUBRIC,
+                                      stages=stages(timezone.localdate(), True), reviews_per_application=3)
+    hidden = {"草稿批次": draft,
+              "已删除批次": _soft_delete(make_call(province, owner=a, code="public-deleted"))}
+    Call.objects.filter(pk=hidden["已删除批次"].pk).update(name="已删除批次")
+    return shown, hidden
+
+
+def _challenges(province) -> tuple[list[Any], dict[str, Any]]:
+    a = province["city_a"]
+    apply_by = (timezone.localdate() + dt.timedelta(days=30)).isoformat()
+
+    def make(title: str) -> Challenge:
+        return challenges.create_challenge(SYSTEM, owner=a, title=title, description="任务", bounty="50",
+                                           apply_by=apply_by)
+
+    shown = [challenges.publish(SYSTEM, make("张榜中的榜单"))]
+    cancelled = challenges.publish(SYSTEM, make("已撤榜的榜单"))
+    challenges.cancel(SYSTEM, cancelled, "需求方已自行解决。")
+    hidden = {"草稿榜单": make("草稿榜单"), "已撤榜的榜单": cancelled,
+              "已删除的榜单": _soft_delete(challenges.publish(SYSTEM, make("已删除的榜单")))}
+    return shown, hidden
+
+
+# model label → rows an anonymous visitor sees and rows (by title) they must never see
+CASES: dict[str, Callable[[Any], tuple[list[Any], dict[str, Any]]]] = {
+    "innovation.need": _needs,
+    "innovation.achievement": _achievements,
+    "calls.call": _calls,
+    "innovation.challenge": _challenges,
+}
+
+
+def public_models() -> list[Any]:
+    return [m for m in apps.get_models() if callable(getattr(m, "public_q", None))]
+
+
+def test_every_public_model_has_a_case():
+    labels = {m._meta.label_lower for m in public_models()}
+    assert labels == set(CASES), "a model with public_q() needs visible and hidden rows in tests/test_public.py CASES"
+
+
+@pytest.mark.parametrize("label", sorted(CASES))
+def test_for_public_is_exactly_public_q_and_never_a_hidden_row(province, label):
+    model = apps.get_model(label)
+    shown, hidden = CASES[label](province)
+    public = set(model.objects.for_public().values_list("pk", flat=True))
+    assert isinstance(model.public_q(), Q)
+    assert public == set(model.objects.filter(model.public_q()).values_list("pk", flat=True))
+    assert {o.pk for o in shown} <= public
+    leaked = [title for title, o in hidden.items() if o.pk in public]
+    assert leaked == []
+    # the anonymous visitor is nobody's scope: for_user gives nothing, for_public the public rows
+    assert not model.objects.for_user(None).exists()
+
+
+def test_a_model_without_public_q_shows_nothing(province):
+    assert Person.objects.exists() and Enterprise.objects.exists()
+    assert not hasattr(Person, "public_q")
+    assert list(Person.objects.for_public()) == []
+    assert list(Enterprise.objects.for_public()) == []
+
+
+def test_marketplace_pages_answer_anonymously_and_show_no_hidden_row(province):
+    needs_shown, needs_hidden = _needs(province)
+    ach_shown, ach_hidden = _achievements(province)
+    client = Client()  # anonymous
+    resp = client.get("/innovation/market/")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    for obj in (*needs_shown, *ach_shown):
+        assert obj.title in html
+    for title in (*needs_hidden, *ach_hidden):
+        assert title not in html
+    assert "隐名精工有限公司" not in html  # a need is shown without its enterprise
+    for obj in needs_shown:
+        page = client.get(f"/innovation/market/needs/{obj.pk}/")
+        assert page.status_code == 200
+        assert "隐名精工有限公司" not in page.content.decode() and "13922223333" not in page.content.decode()
+    for obj in needs_hidden.values():
+        assert client.get(f"/innovation/market/needs/{obj.pk}/").status_code == 404
+    assert client.get(f"/innovation/market/achievements/{ach_shown[0].pk}/").status_code == 200
+    for obj in ach_hidden.values():
+        assert client.get(f"/innovation/market/achievements/{obj.pk}/").status_code == 404
+
+
+def test_published_calls_and_challenges_are_seen_outside_the_owners_scope_and_drafts_are_not(province):
+    calls_shown, calls_hidden = _calls(province)
+    ch_shown, ch_hidden = _challenges(province)
+    outsider = login("demo-city-b")  # city B staff: nothing of city A's scope
+    html = outsider.get("/calls/").content.decode()
+    assert calls_shown[0].name in html
+    assert "草稿批次" not in html and "已删除批次" not in html
+    assert outsider.get(f"/calls/{calls_shown[0].pk}/").status_code == 200
+    for obj in calls_hidden.values():
+        assert outsider.get(f"/calls/{obj.pk}/").status_code == 404
+    resp = outsider.get("/innovation/challenges/")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert "张榜中的榜单" in html
+    for title in ch_hidden:
+        assert title not in html
+    for obj in ch_hidden.values():
+        assert outsider.get(f"/innovation/challenges/{obj.pk}/").status_code == 404
+    owner = login("demo-city-a")  # the owner's staff still see their draft
+    assert "草稿批次" in owner.get("/calls/").content.decode()
