@@ -153,3 +153,12 @@ def test_scope_forms_agree(province, monkeypatch, username):
     for small in (-1, 10**9):
         monkeypatch.setattr(people_models, "SMALL_SCOPE", small)
         assert set(Person.objects.for_user(user).values_list("pk", flat=True)) == expected
+
+
+@pytest.mark.django_db
+def test_my_page_for_an_account_without_a_profile_shows_the_account_and_its_roles(client_a, province):
+    """Most staff accounts have no scientist profile: 我的资料 in their menu opened a 404; it shows the account."""
+    html = client_a.get("/me/").content.decode()
+    assert "尚未关联科技工作者档案" in html
+    assert province["city_a"].name in html and "管理员" in html and 'href="/accounts/password/"' in html
+    assert client_a.get("/me/export/").status_code == 404  # no personal data to export

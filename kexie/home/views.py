@@ -39,7 +39,12 @@ def _own_person(request) -> Person:
 
 @login_required
 def me(request):
-    person = _own_person(request)
+    """The person's profile and memberships; for an account with no profile of its own (most staff accounts), the
+    account itself: its roles and where they reach, and the account pages."""
+    person = Person.objects.filter(user=request.user, deleted_at__isnull=True).select_related("org").first()
+    if person is None:
+        grants = request.user.assignments.select_related("organisation", "role").order_by("organisation__path")
+        return render(request, "home/account.html", {"grants": grants})
     return render(request, "home/me.html", {"person": person,
                                              "memberships": person.memberships.select_related("society")})
 
