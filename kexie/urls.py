@@ -1,22 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kexie.core.registry import url_mounts
+
+# Every app mounts its own urls.py at the prefix its AppConfig declares (kexie.core.registry, decision 0021).
 urlpatterns = [
-    path("", include("kexie.home.urls")),
-    path("accounts/", include("kexie.accounts.urls")),
-    path("orgs/", include("kexie.orgs.urls")),
-    path("people/", include("kexie.people.urls")),
-    path("members/", include("kexie.members.urls")),
-    path("imports/", include("kexie.imports.urls")),
-    path("census/", include("kexie.census.urls")),
-    path("identity/", include("kexie.identity.urls")),
-    path("notices/", include("kexie.notices.urls")),
-    path("reports/", include("kexie.reports.urls")),
-    path("evaluation/", include("kexie.evaluation.urls")),
-    path("governance/", include("kexie.governance.urls")),
-    path("calls/", include("kexie.calls.urls")),
-    path("innovation/", include("kexie.innovation.urls")),
-    path("api/v1/", include("kexie.api.urls")),
+    *(path(prefix, include(module)) for prefix, module in url_mounts()),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher posts here
     path("admin/", admin.site.urls),
 ]

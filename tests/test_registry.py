@@ -51,19 +51,17 @@ def _reload_urls() -> None:
 @pytest.fixture
 def registry_app(settings):
     """The site with tests.registry_app installed and mounted, as a deployment adding a module would have it."""
-    with override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, "tests.registry_app"],
-                           ROOT_URLCONF="tests.registry_app.root_urls"):
-        _reload_urls()
-        import tests.registry_app.root_urls
+    from kexie.accounts.services import rebuild_stale_scopes
 
-        importlib.reload(tests.registry_app.root_urls)
-        clear_url_caches()
+    with override_settings(INSTALLED_APPS=[*settings.INSTALLED_APPS, "tests.registry_app"]):
+        _reload_urls()  # kexie/urls.py mounts it at its url_prefix
+        rebuild_stale_scopes()  # what migrate does when a module is installed: its actions reach the roles
         yield apps.get_app_config("registry_app")
     _reload_urls()  # back to the site without it
 
 
 def _menu_hrefs(html: str) -> list[str]:
-    nav = html[html.index('<ul class="mainnav">'):html.index('id="account-menu"')]
+    nav = html[html.index('<ul class="mainnav"'):html.index('id="account-menu"')]
     return re.findall(r'<a href="([^"]+)"', nav)
 
 
@@ -248,6 +246,22 @@ def test_throwaway_app_must_bring_its_scope_cases(registry_app, monkeypatch):
     assert "registry_app:page" in str(missing.value) and "registry-thing-list" in str(missing.value)
     monkeypatch.setattr(test_scope, "TABLE", {**test_scope.TABLE, **scope_cases.TABLE})
     test_scope.test_every_url_pattern_is_in_the_scope_table()
+
+
+@pytest.mark.django_db
+def test_throwaway_app_is_in_the_figures_and_the_actions(registry_app, province):
+    """Its registry figure reaches the report builder's pre-fill list and the evaluation sources; its actions
+    reach the roles that bundle them (the generic 管理员 holds every module's `view`), and nobody else."""
+    from kexie.core.permissions import expand
+    from kexie.reports import registry
+
+    assert "registry_things" in registry.METRICS and str(registry.METRICS["registry_things"].unit) == "件"
+    assert registry.values(["registry_things"], [province["city_a"]]) == {province["city_a"].pk: {"registry_things": 3.0}}
+    assert {"registry_app.view", "registry_app.change"} <= expand(["*"]) and "registry_app.view" in expand(["view"])
+    city_admin = province["users"]["demo-city-a"]
+    city_admin.refresh_from_db()
+    assert city_admin.scope_cache["registry_app.view"] == [province["city_a"].path]
+    assert "registry_app.view" not in province["users"]["demo-scientist"].scope_cache
 
 
 def test_api_routes_keep_their_names():

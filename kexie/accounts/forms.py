@@ -23,7 +23,7 @@ class ManagedOrgField(forms.ModelChoiceField):
     def __init__(self, actor: Any, **kwargs: Any) -> None:
         from kexie.orgs.models import Organisation
 
-        queryset = Organisation.objects.for_user(actor, "manage").alive().order_by("path")
+        queryset = Organisation.objects.for_user(actor, "accounts.manage").alive().order_by("path")
         super().__init__(queryset=queryset, label=_("组织"), empty_label=_("— 请选择组织 —"),
                          error_messages={"required": _("请选择组织。"),
                                          "invalid_choice": _("只能选择您管理范围内的组织。")}, **kwargs)

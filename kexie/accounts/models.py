@@ -14,16 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.permissions import describe, expand
 from kexie.core.scope import ACTIONS, ScopedQuerySet, scope_paths
-
-ACTION_LABELS = {
-    "view": _("查看"),
-    "change": _("编辑"),
-    "export": _("导出"),
-    "view_pii": _("查看完整个人信息"),
-    "manage": _("管理用户与角色"),
-}
-assert set(ACTION_LABELS) == set(ACTIONS)
 
 
 class User(AbstractUser):
@@ -58,7 +50,7 @@ class User(AbstractUser):
     @property
     def manages_anywhere(self) -> bool:
         """Holds the ``manage`` action somewhere (the menu entry for unlocking accounts)."""
-        return scope_paths(self, "manage") != []
+        return scope_paths(self, "accounts.manage") != []
 
 
 class Role(models.Model):
@@ -77,7 +69,13 @@ class Role(models.Model):
         return self.name
 
     def action_labels(self) -> list[str]:
-        return [ACTION_LABELS.get(a, a) for a in self.actions]
+        return describe(self.actions or [])
+
+    def granted(self) -> set[str]:
+        """What the role allows: its module actions (bundles and wildcards expanded against the installed apps)
+        and the bundles it names itself (decision 0025)."""
+        entries = [str(a) for a in self.actions or []]
+        return expand(entries) | (set(entries) & set(ACTIONS))
 
 
 class RoleAssignment(models.Model):

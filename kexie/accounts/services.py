@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import string
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,16 @@ from django.utils.translation import gettext_noop
 from kexie.accounts import lockout
 from kexie.accounts.models import ApiToken, Role, RoleAssignment, User, token_digest
 from kexie.core.audit import log_action
-from kexie.core.scope import ACTIONS, EVERY_ROOT, minimal_prefixes, path_in_scope, prefix_q, scope_paths
+from kexie.core.permissions import all_actions, expand, fingerprint
+from kexie.core.scope import (
+    ACTIONS,
+    ACTIONS_VERSION,
+    EVERY_ROOT,
+    minimal_prefixes,
+    path_in_scope,
+    prefix_q,
+    scope_paths,
+)
 from kexie.core.services import is_system, require
 
 if TYPE_CHECKING:
@@ -38,18 +48,20 @@ def compute_scope(user: User) -> dict[str, list[str]]:
     """A deactivated account reaches nothing, whatever roles it keeps (they count again on reactivation)."""
     if not user.is_active:
         return {}
-    by_action: dict[str, list[str]] = {a: [] for a in ACTIONS}
+    by_action: dict[str, list[str]] = defaultdict(list)
     rows = RoleAssignment.objects.filter(
         user=user, organisation__deleted_at__isnull=True
     ).values_list("organisation__path", "role__actions")
     for path, actions in rows:
-        for action in actions:
-            if action in by_action:
-                by_action[action].append(path)
+        # the module actions the role allows, and the bundles it names itself (decision 0025)
+        for action in expand(actions) | (set(actions) & set(ACTIONS)):
+            by_action[action].append(path)
     scope: dict[str, list[str]] = {a: minimal_prefixes(p) for a, p in by_action.items() if p}
     every_root = _actions_over_every_root(scope)
     if every_root:
         scope[EVERY_ROOT] = every_root
+    if scope:
+        scope[ACTIONS_VERSION] = fingerprint()  # type: ignore[assignment]  # a string beside the path lists
     return scope
 
 
@@ -90,6 +102,15 @@ def rebuild_scopes_under(path: str) -> int:
     return rebuild_scopes(list(ids.distinct()))
 
 
+def rebuild_stale_scopes() -> int:
+    """Rebuild every cache built for another set of module actions (after a module is installed or removed:
+    ``migrate`` runs this through post_migrate, so a new module's actions reach the roles that bundle them)."""
+    current = fingerprint()
+    ids = [pk for pk, cache in User.objects.filter(is_active=True).values_list("pk", "scope_cache").iterator()
+           if cache and cache.get(ACTIONS_VERSION) != current]
+    return rebuild_scopes(ids)
+
+
 def rebuild_root_holders() -> int:
     """Everyone holding a role at a root of the tree (a root was added or removed: "every root" changed)."""
     ids = RoleAssignment.objects.filter(organisation__depth=1).values_list("user_id", flat=True)
@@ -110,10 +131,9 @@ def assignment_snapshot(assignment: RoleAssignment) -> dict[str, Any]:
 def _require_grant(actor: Any, path: str, role: Role) -> None:
     """Granting or taking away a role needs ``manage`` there, and every action of the role (nobody hands out
     more than they hold)."""
-    require(actor, "manage", path)
-    for action in role.actions or []:
-        if action in ACTIONS:
-            require(actor, action, path)
+    require(actor, "accounts.manage", path)
+    for action in sorted(role.granted()):
+        require(actor, action, path)
 
 
 def _refresh_actor(actor: Any, user: User) -> None:
@@ -164,7 +184,7 @@ def users_at(org_ids: Iterable[int], action: str = "change") -> dict[int, list[A
     rows = (RoleAssignment.objects.filter(organisation_id__in=list(org_ids), user__is_active=True)
             .select_related("user", "role"))
     for ra in rows:
-        if action in (ra.role.actions or []):
+        if action in ra.role.granted():
             out.setdefault(ra.organisation_id, []).append(ra.user)
     return out
 
@@ -172,17 +192,17 @@ def users_at(org_ids: Iterable[int], action: str = "change") -> dict[int, list[A
 # ---- staff accounts -------------------------------------------------------------------------------------
 def managed_users(actor: Any) -> QuerySet[User]:
     """The accounts holding a role on an organisation where ``actor`` holds ``manage`` (the users page)."""
-    ids = RoleAssignment.objects.for_user(actor, "manage").values("user_id")
+    ids = RoleAssignment.objects.for_user(actor, "accounts.manage").values("user_id")
     return User.objects.filter(pk__in=ids)
 
 
 def grantable_roles(actor: Any) -> list[Role]:
     """The roles whose every action ``actor`` holds somewhere (the role picker; the grant itself checks the
     organisation)."""
-    if scope_paths(actor, "manage") == []:
+    if scope_paths(actor, "accounts.manage") == []:
         return []
-    held = {a for a in ACTIONS if scope_paths(actor, a) != []}
-    return [r for r in Role.objects.order_by("id") if set(r.actions or []) <= held]
+    held = {a for a in [*ACTIONS, *all_actions()] if scope_paths(actor, a) != []}
+    return [r for r in Role.objects.order_by("id") if r.granted() <= held]
 
 
 def grant_paths(account: User) -> list[str]:
@@ -194,7 +214,7 @@ def can_manage_account(actor: Any, account: User) -> bool:
     role belongs to nobody's subtree); a superuser's account only by a superuser (or ``SYSTEM``)."""
     if account.is_superuser:
         return bool(getattr(actor, "is_superuser", False))
-    manage = scope_paths(actor, "manage")
+    manage = scope_paths(actor, "accounts.manage")
     if manage == []:
         return False
     paths = grant_paths(account)
@@ -333,7 +353,7 @@ def account_paths(account: User) -> list[str]:
 def can_unlock(actor: Any, account: User) -> bool:
     """Staff may unlock an account whose roles all lie where they hold ``manage`` (or, for an account without
     roles, whose person record does); a superuser's account only by a superuser."""
-    manage = scope_paths(actor, "manage")
+    manage = scope_paths(actor, "accounts.manage")
     if account.is_superuser:
         return bool(getattr(actor, "is_superuser", False))
     if manage is None:
@@ -344,7 +364,7 @@ def can_unlock(actor: Any, account: User) -> bool:
 
 def locked_accounts(actor: Any) -> list[tuple[User, dt.datetime]]:
     """The locked accounts ``actor`` may unlock, with the time of the last failed attempt."""
-    if scope_paths(actor, "manage") == []:
+    if scope_paths(actor, "accounts.manage") == []:
         return []
     locked = lockout.locked_usernames()
     users = User.objects.filter(username__in=list(locked)).order_by("username")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 from django.dispatch import receiver
 
 from kexie.accounts.models import Role, RoleAssignment
@@ -53,6 +53,16 @@ def _root_changed(sender: Any, instance: Organisation, raw: bool = False, create
     from kexie.accounts.services import rebuild_root_holders
 
     rebuild_root_holders()
+
+
+@receiver(post_migrate, dispatch_uid="kexie-stale-scopes")
+def _migrated(sender: Any, app_config: Any = None, **kwargs: Any) -> None:
+    """After migrate (once, for this app): caches built for another set of module actions are rebuilt."""
+    if app_config is None or app_config.label != "accounts":
+        return
+    from kexie.accounts.services import rebuild_stale_scopes
+
+    rebuild_stale_scopes()
 
 
 @receiver(user_logged_in, dispatch_uid="kexie-session-login-time")

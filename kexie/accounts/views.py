@@ -153,7 +153,7 @@ def token_revoke(request: Any, pk: int) -> Any:
 
 # ---- locked accounts (staff in scope) ------------------------------------------------------------------
 def _require_manager(user: Any) -> None:
-    if scope_paths(user, "manage") == []:
+    if scope_paths(user, "accounts.manage") == []:
         raise PermissionDenied(_("您无权管理用户账号。"))
 
 
@@ -210,7 +210,7 @@ def _filtered_users(request: Any) -> tuple[Any, dict[str, Any]]:
     org = None
     org_id = to_id(request.GET.get("org"))
     if org_id is not None:
-        org = Organisation.objects.for_user(request.user, "manage").filter(pk=org_id).first()
+        org = Organisation.objects.for_user(request.user, "accounts.manage").filter(pk=org_id).first()
         if org is None:
             raise Http404(_("记录不存在或您无权访问。"))
         users = users.filter(pk__in=RoleAssignment.objects.filter(prefix_q("organisation__path", [org.path]))
@@ -221,7 +221,7 @@ def _filtered_users(request: Any) -> tuple[Any, dict[str, Any]]:
 
 
 def _grants(actor: Any, user_ids: list[int]) -> Any:
-    return (RoleAssignment.objects.for_user(actor, "manage").filter(user_id__in=user_ids)
+    return (RoleAssignment.objects.for_user(actor, "accounts.manage").filter(user_id__in=user_ids)
             .select_related("organisation", "role").order_by("organisation__path", "role_id"))
 
 
@@ -248,7 +248,7 @@ def _org_options(actor: Any) -> list[tuple[int, str]]:
     from kexie.orgs.models import Organisation
 
     field = ManagedOrgField(actor)
-    orgs = Organisation.objects.for_user(actor, "manage").alive().order_by("path").only("pk", "name", "depth", "path")
+    orgs = Organisation.objects.for_user(actor, "accounts.manage").alive().order_by("path").only("pk", "name", "depth", "path")
     return [(o.pk, field.label_from_instance(o)) for o in orgs[:2000]]
 
 
@@ -256,7 +256,7 @@ def _org_options(actor: Any) -> list[tuple[int, str]]:
 def users_export(request: Any) -> Any:
     _require_manager(request.user)
     rows, _filters = _filtered_users(request)
-    grants = (RoleAssignment.objects.for_user(request.user, "manage").filter(user__in=rows)
+    grants = (RoleAssignment.objects.for_user(request.user, "accounts.manage").filter(user__in=rows)
               .select_related("user", "organisation", "role").order_by("user__username", "organisation__path"))
 
     def lines() -> Any:
@@ -311,7 +311,7 @@ def _form_errors(form: Any, exc: Exception) -> None:
 def _user_page(request: Any, account: User, grant_form: Any = None, status: int = 200) -> Any:
     actor = request.user
     grants = list(_grants(actor, [account.pk]))
-    rows = [(ra, all(user_can(actor, a, ra.organisation.path) for a in ["manage", *ra.role.actions])) for ra in grants]
+    rows = [(ra, all(user_can(actor, a, ra.organisation.path) for a in ["accounts.manage", *ra.role.granted()])) for ra in grants]
     elsewhere = RoleAssignment.objects.filter(user=account).count() - len(grants)
     history = _account_history(account)
     new = request.session.pop(NEW_ACCOUNT, None)
@@ -363,7 +363,7 @@ def user_revoke(request: Any, pk: Any) -> Any:
     """GET asks for confirmation; POST revokes. Grants outside the caller's subtree answer 404."""
     _require_manager(request.user)
     grant_id = to_id(pk)
-    grant = (RoleAssignment.objects.for_user(request.user, "manage").select_related("user", "organisation", "role")
+    grant = (RoleAssignment.objects.for_user(request.user, "accounts.manage").select_related("user", "organisation", "role")
              .filter(pk=grant_id).first() if grant_id else None)
     if grant is None:
         raise Http404(_("记录不存在或您无权访问。"))
@@ -377,7 +377,7 @@ def user_revoke(request: Any, pk: Any) -> Any:
         return redirect("account-user", pk=grant.user_id)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    allowed = all(user_can(request.user, a, grant.organisation.path) for a in ["manage", *grant.role.actions])
+    allowed = all(user_can(request.user, a, grant.organisation.path) for a in ["accounts.manage", *grant.role.granted()])
     return render(request, "accounts/user_confirm.html", {"account": grant.user, "grant": grant, "allowed": allowed})
 
 

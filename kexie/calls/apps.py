@@ -1,12 +1,18 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kexie.core.registry import ApiRoute, DailyJob, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, ApiRoute, DailyJob, KexieAppConfig, MenuEntry
 
 
 class CallsConfig(KexieAppConfig):
     name = "kexie.calls"
     label = "calls"
+    url_prefix = "calls/"
+    actions = (
+        Action("calls.view", _("查看申报评审"), "view"),
+        Action("calls.change", _("设置与办理申报评审"), "change"),
+        Action("calls.export", _("导出申报评审"), "export"),
+    )
     verbose_name = _("申报评审")
     # Scientists apply here: every signed-in user.
     menu = (MenuEntry(pgettext_lazy("navigation", "申报评审"), "calls:list", order=80),)

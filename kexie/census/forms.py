@@ -22,7 +22,7 @@ class CensusForm(forms.Form):
     discipline = forms.ChoiceField(label=_("一级学科"), required=False)
     title_level = forms.ChoiceField(label=_("职称级别"), required=False)
 
-    def __init__(self, data: Any, *, user: Any, action: str = "view") -> None:
+    def __init__(self, data: Any, *, user: Any, action: str = "census.view") -> None:
         super().__init__(data)
         self.user, self.action = user, action
         disc, title = self.fields["discipline"], self.fields["title_level"]

@@ -252,7 +252,7 @@ def members_only(user: Any, action: str, paths: list[str]) -> QuerySet[Person]:
     return Person.objects.alive().filter(pk__in=member_ids).exclude(prefix_q("org_path", paths))
 
 
-def compute(user: Any, filters: Filters, action: str = "view", method: str | None = None) -> Census:
+def compute(user: Any, filters: Filters, action: str = "census.view", method: str | None = None) -> Census:
     """The census for ``user``'s scope and ``filters``; ``method`` forces ``live`` or ``summary``."""
     paths = effective_paths(user, action, filters)
     state = CensusState.objects.order_by("-refreshed_at").first()

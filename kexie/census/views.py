@@ -22,16 +22,24 @@ def page(request):
         # htmx swaps only 2xx answers: a partial with the message; a full page answers 400.
         response = render(request, template, {"form": form, "census": None}, status=200 if request.htmx else 400)
     else:
-        census = services.compute(request.user, form.filters(), "view")
-        response = render(request, template, {"form": form, "census": census, "data": census.chart_data()})
+        census = services.compute(request.user, form.filters(), "census.view")
+        response = render(request, template, {"form": form, "census": census, "data": _chart_data(census)})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
+def _chart_data(census) -> dict:
+    """The figures as JSON for the page, with one bar chart per breakdown for kexie/charts.js (data-chart-key)."""
+    data = census.chart_data()
+    data["charts"] = {b["key"]: {"kind": "bar", "labels": b["labels"], "values": b["values"],
+                                 "name": data["count_label"]} for b in data["breakdowns"]}
+    return data
+
+
 @login_required
 def export(request):
-    form = CensusForm(request.GET, user=request.user, action="export")
+    form = CensusForm(request.GET, user=request.user, action="census.export")
     if not form.is_valid():
         return bad_request(request, _("筛选条件有误，无法导出。"))
-    census = services.compute(request.user, form.filters(), "export")
+    census = services.compute(request.user, form.filters(), "census.export")
     return xlsx_sheets_response(_("科技工作者底数"), services.export_sheets(census))

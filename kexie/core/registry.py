@@ -5,7 +5,7 @@ An app subclasses :class:`KexieAppConfig` and fills in class attributes::
 
     class PeopleConfig(KexieAppConfig):
         name = "kexie.people"
-        menu = (MenuEntry(_("科技工作者"), "people:list", order=20, action="view"),)
+        menu = (MenuEntry(_("科技工作者"), "people:list", order=20, action="people.view"),)
         daily_jobs = (DailyJob("kexie.people.tasks.tidy_task", order=35, line=_("整理：{rows} 行。")),)
         api_routes = (ApiRoute("people", "kexie.api.views.PersonViewSet", "person"),)
 
@@ -16,8 +16,11 @@ An app subclasses :class:`KexieAppConfig` and fills in class attributes::
 - ``daily_jobs``: the django-tasks tasks ``kexie daily`` enqueues (or runs with ``--now``, printing one
   line per job from its result).
 - ``api_routes``: the viewsets ``kexie/api/urls.py`` registers on its router.
-- ``figures``, ``import_kinds``, ``notices``: reserved for the registry-figure catalogue, the import
-  page's kinds and the notices an app sends; empty until those registries are built.
+- ``url_prefix``: where ``kexie/urls.py`` mounts the app's ``urls.py`` (``url_mounts()``).
+- ``actions``: the module actions roles bundle (``kexie.core.permissions``, decision 0025).
+- ``figures``: the registry figures (``Figure``) report forms pre-fill and evaluations read
+  (``kexie.reports.registry.METRICS`` is their catalogue).
+- ``import_kinds``, ``notices``: reserved for the import page's kinds and the notices an app sends.
 
 Everything is read in ``INSTALLED_APPS`` order; ``order`` sorts menu entries and daily jobs across apps.
 Code is named by dotted paths and imported only when used, so apps.py imports no models or views.
@@ -31,6 +34,10 @@ from typing import Any, ClassVar
 
 from django.apps import AppConfig, apps
 from django.utils.module_loading import import_string
+
+from kexie.core.permissions import Action
+
+__all__ = ["Action", "ApiRoute", "DailyJob", "Figure", "KexieAppConfig", "MenuEntry"]
 
 
 def _load(ref: Any) -> Any:
@@ -98,6 +105,22 @@ class ApiRoute:
         return import_string(self.viewset)
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A registry figure (登记数据): a count the platform already knows about each organisation (its members,
+    branches, workstations…), which report forms pre-fill (``"prefill": key``) and evaluations use as an
+    indicator source. ``count`` is the dotted path of ``count(orgs: list[Organisation]) -> {org id: value}``,
+    one set-based query for the whole list; organisations it leaves out count 0."""
+
+    key: str
+    label: Any
+    unit: Any
+    count: str
+
+    def load(self) -> Callable[[list[Any]], dict[int, float]]:
+        return import_string(self.count)  # type: ignore[no-any-return]
+
+
 class KexieAppConfig(AppConfig):
     """Base of every kexie app's config; see the module docstring for the attributes."""
 
@@ -109,11 +132,15 @@ class KexieAppConfig(AppConfig):
         if "default" not in cls.__dict__:
             cls.default = True  # an app's own config is its default
 
+    # Where the app's urls.py is mounted ("people/"; "" at the root); None mounts nothing. kexie/urls.py reads it.
+    url_prefix: ClassVar[str | None] = None
     menu: ClassVar[tuple[MenuEntry, ...]] = ()
+    # The module actions roles may bundle (kexie.core.permissions.Action; decision 0025).
+    actions: ClassVar[tuple[Action, ...]] = ()
     daily_jobs: ClassVar[tuple[DailyJob, ...]] = ()
     api_routes: ClassVar[tuple[ApiRoute, ...]] = ()
-    # Reserved for later registries (decision 0021): registry/dashboard figures, import kinds, notices sent.
-    figures: ClassVar[tuple[Any, ...]] = ()
+    figures: ClassVar[tuple[Figure, ...]] = ()
+    # Reserved for later registries (decision 0021): import kinds, notices sent.
     import_kinds: ClassVar[tuple[Any, ...]] = ()
     notices: ClassVar[tuple[Any, ...]] = ()
 
@@ -142,9 +169,25 @@ def menu_for(user: Any) -> list[MenuEntry]:
     return [e for e in menu_entries() if e.visible_to(user, holds)]
 
 
+def url_mounts() -> list[tuple[str, str]]:
+    """``(prefix, urls module)`` of every app with a ``url_prefix``, in ``INSTALLED_APPS`` order."""
+    return [(c.url_prefix, f"{c.name}.urls") for c in app_configs() if c.url_prefix is not None]
+
+
 def daily_jobs() -> list[DailyJob]:
     jobs = [j for c in app_configs() for j in c.daily_jobs]
     return sorted(jobs, key=lambda j: j.order)
+
+
+def figures() -> dict[str, Figure]:
+    """Every app's registry figures by key, in ``INSTALLED_APPS`` order (a key declared twice is an error)."""
+    out: dict[str, Figure] = {}
+    for config in app_configs():
+        for figure in config.figures:
+            if figure.key in out:
+                raise ValueError(f"registry figure {figure.key!r} declared twice")
+            out[figure.key] = figure
+    return out
 
 
 def api_routes() -> list[ApiRoute]:

@@ -27,6 +27,8 @@ ACTIONS = ("view", "change", "export", "view_pii", "manage")
 # ``kexie.accounts.services.compute_scope`` writes it (and rebuilds it when a root is added or removed), so that
 # this module needs no query and no import of the organisation tree (core imports no domain app; decision 0020).
 EVERY_ROOT = "every_root"
+# The key of ``User.scope_cache`` holding ``kexie.core.permissions.fingerprint()`` of the actions it was built for.
+ACTIONS_VERSION = "actions_version"
 
 
 def minimal_prefixes(paths: Iterable[str]) -> list[str]:
@@ -39,9 +41,16 @@ def minimal_prefixes(paths: Iterable[str]) -> list[str]:
 
 
 def scope_paths(user: Any, action: str = "view") -> list[str] | None:
-    """``None`` means unrestricted (superuser, or roles at the top of every tree); ``[]`` means nothing."""
+    """``None`` means unrestricted (superuser, or roles at the top of every tree); ``[]`` means nothing.
+
+    ``action`` is a module action (``people.view``; kexie.core.permissions, decision 0025), or one of the five
+    bundles (``view``, ``change``, ``export``, ``view_pii``, ``manage``) the platform started with: a bundle
+    answers the paths of the roles that name the bundle itself (the generic roles), the meaning it had before
+    module actions."""
     if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r}")
+        from kexie.core.permissions import resolve
+
+        action = resolve(action)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     if user.is_superuser:
@@ -50,6 +59,18 @@ def scope_paths(user: Any, action: str = "view") -> list[str] | None:
     if action in cache.get(EVERY_ROOT, ()):
         return None  # a role at the top of every tree reaches every record: no filter at all
     return list(cache.get(action, []))
+
+
+def model_action(model: Any, action: str) -> str:
+    """A bare verb on a model's queryset means the model's module action when the module declares it
+    (``Person`` + ``view`` → ``people.view``), else the bundle of that name."""
+    if "." in action:
+        return action
+    from kexie.core.permissions import is_action
+
+    module = getattr(model, "scope_module", None) or model._meta.app_label
+    code = f"{module}.{action}"
+    return code if is_action(code) else action
 
 
 def path_upper(prefix: str) -> str:
@@ -76,7 +97,7 @@ class ScopedQuerySet(models.QuerySet[_M]):
     ``scope_path_field`` (a path column on the row), or a ``scope_q(paths)`` classmethod."""
 
     def for_user(self, user: Any, action: str = "view") -> Self:
-        paths = scope_paths(user, action)
+        paths = scope_paths(user, model_action(self.model, action))
         if paths is None:
             return self
         if not paths:

@@ -77,7 +77,7 @@ def active_rules() -> list[R.RuleSpec]:
     return [rule.spec() for rule in ComplianceRule.objects.filter(active=True).order_by("sort", "code")]
 
 
-def scoped_bodies(user: Any, action: str = "view") -> QuerySet[LeadershipBody]:
+def scoped_bodies(user: Any, action: str = "governance.view") -> QuerySet[LeadershipBody]:
     """The bodies the user may see, of organisations that still exist."""
     return LeadershipBody.objects.for_user(user, action).filter(organisation__deleted_at__isnull=True)
 
@@ -192,7 +192,7 @@ def collect(facts: Sequence[R.TermFacts], terms: QuerySet[Term], rules: Sequence
                 o.society_posts[rule.pk] = row["n"]
 
 
-def overview(user: Any, filters: Filters, action: str = "view", on: dt.date | None = None) -> Overview:
+def overview(user: Any, filters: Filters, action: str = "governance.view", on: dt.date | None = None) -> Overview:
     """Every body in the user's scope (after the filters) with its newest term and a verdict per rule."""
     on = on or timezone.localdate()
     rules = active_rules()
@@ -268,7 +268,7 @@ def can_edit_rules(user: Any) -> bool:
     from kexie.core.scope import user_can
 
     roots = root_paths() or [""]
-    return all(user_can(user, "change", path) for path in roots)
+    return all(user_can(user, "governance.change", path) for path in roots)
 
 
 def update_rule(user: Any, pk: int, *, threshold: object, parameter: object = None,
@@ -279,7 +279,7 @@ def update_rule(user: Any, pk: int, *, threshold: object, parameter: object = No
         rule = ComplianceRule.objects.select_for_update().get(pk=pk)
         roots = root_paths() or [""]
         for path in roots:
-            require(user, "change", path)
+            require(user, "governance.change", path)
         errors: dict[str, list[str]] = {}
         value = param = None
         try:
@@ -364,6 +364,6 @@ def send_term_reminders(on: dt.date | None = None) -> dict[str, int]:
 class ScopedTerms:
     """Terms reached through their body's scope, for ``get_in_scope`` (Term has no path of its own)."""
 
-    def for_user(self, user: Any, action: str = "view") -> QuerySet[Term]:
+    def for_user(self, user: Any, action: str = "governance.view") -> QuerySet[Term]:
         return (Term.objects.filter(body__in=scoped_bodies(user, action).values("pk"))
                 .select_related("body__organisation__kind"))

@@ -53,7 +53,7 @@ def _lock_pair(first: int, second: int) -> tuple[Person, Person]:
 def _check_scope(actor: Any, *pks: int) -> None:
     """Both people's *current* own organisations must be in the actor's change scope: a merge changes the
     profile of one and retires the other, which a society reaching them through memberships may not do."""
-    if Person.objects.managed_by(actor, "change").filter(pk__in=pks).count() != len(set(pks)):
+    if Person.objects.managed_by(actor, "identity.change").filter(pk__in=pks).count() != len(set(pks)):
         raise PermissionDenied(_("只能合并所属组织在您管辖范围内的人员。"))
 
 
@@ -264,7 +264,7 @@ def run_dedup(actor: Any, *, auto_threshold: float = DEFAULT_AUTO,
     if not 0 < review_threshold <= auto_threshold <= 1:
         raise ValidationError(_("阈值应满足 0 < 审核阈值 ≤ 自动合并阈值 ≤ 1。"))
     started = time.perf_counter()
-    qs = Person.objects.alive() if is_system(actor) else Person.objects.managed_by(actor, "change").alive()
+    qs = Person.objects.alive() if is_system(actor) else Person.objects.managed_by(actor, "identity.change").alive()
     people = list(qs.order_by("pk").values_list("pk", "name", "gender", "birth_date", "id_hash", "phone_hash",
                                                 "email", "employer_name"))
     report: dict[str, Any] = {"records": len(people), "pairs_found": 0, "merged": 0, "queued": 0,

@@ -364,7 +364,7 @@ class PersonWriter:
         ids = list(set(ids))
         if not ids:
             return set()
-        return set(Person.objects.for_user(self.imp.ctx.user, "change").filter(pk__in=ids).values_list("pk", flat=True))
+        return set(Person.objects.for_user(self.imp.ctx.user, "imports.change").filter(pk__in=ids).values_list("pk", flat=True))
 
     def claim(self, row: int, person_id: int, column: str) -> bool:
         """The same existing person must not be matched by two rows of one file."""

@@ -102,7 +102,7 @@ def create_batch(actor: Any, *, kind: str, mode: str, target: Organisation, file
     if mode not in Mode.values:
         raise ValidationError(_("不支持的已有记录处理方式。"))
     target = Organisation.objects.select_for_update().get(pk=target.pk)
-    require(actor, "change", target.path)
+    require(actor, "imports.change", target.path)
     if target.deleted_at:
         raise ValidationError(_("目标组织已删除，不能导入。"))
     size = getattr(file, "size", None) or os.path.getsize(file.name)
@@ -241,7 +241,7 @@ def _run(batch: ImportBatch, actor: Any) -> ImportBatch:
     rows = 0
     began = time.perf_counter()
     try:
-        if not user_can(actor, "change", batch.org_path):
+        if not user_can(actor, "imports.change", batch.org_path):
             raise PermissionDenied(_("您无权在该组织范围内执行此操作。"))
         if not batch.has_file or not os.path.exists(batch.file.path):
             raise FileError(_("上传的文件已删除（只保存 %(days)s 天），请重新上传。") % {"days": file_days()})
@@ -376,7 +376,7 @@ def can_download_errors(user: Any, batch: ImportBatch) -> bool:
     person who uploaded them, or someone allowed to see full personal data there, may have it."""
     if batch.actor_id and batch.actor_id == getattr(user, "pk", None):
         return True
-    return user_can(user, "view_pii", batch.org_path)
+    return user_can(user, "people.pii", batch.org_path)
 
 
 def open_error_file(actor: Any, batch: ImportBatch, ip: str | None = None) -> Any:
@@ -435,7 +435,7 @@ def recover_interrupted(batch_ids: Iterable[int] | None = None, now: dt.datetime
 def retry_batch(actor: Any, batch: ImportBatch) -> ImportBatch:
     """A new batch from the same file, for a batch whose import process died; the caller starts it."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    require(actor, "change", batch.org_path)
+    require(actor, "imports.change", batch.org_path)
     if not batch.interrupted:
         raise ValidationError(_("只有因导入进程中断而失败的批次可以重试。"))
     again = batch.retries.order_by("pk").first()
@@ -569,7 +569,7 @@ def rollback_batch(actor: Any, batch: ImportBatch) -> ImportBatch:
     """Undo a whole batch: updated rows get their values back, created rows are removed (so that a
     corrected file can be imported again); audited as one entry with the counts."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-    require(actor, "change", batch.org_path)
+    require(actor, "imports.change", batch.org_path)
     if not batch.can_roll_back:
         raise ValidationError(_("该批次不能撤销：只有已成功导入且有新增或更新的批次可以撤销。"))
     later = ImportBatch.objects.filter(kind=batch.kind, status=BatchStatus.DONE, dry_run=False,

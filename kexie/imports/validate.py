@@ -76,8 +76,8 @@ class Context:
         self.spec = spec
         self.mode = mode
         self.today = today or dt.date.today()
-        self.view_paths = scope_paths(user, "view")
-        self.change_paths = scope_paths(user, "change")
+        self.view_paths = scope_paths(user, "imports.view")
+        self.change_paths = scope_paths(user, "imports.change")
         self.errors: list[tuple[int, str, str]] = []
         self.error_rows: dict[int, list[tuple[str, str]]] = {}
         self.error_count = 0

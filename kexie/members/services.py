@@ -54,7 +54,7 @@ def apply(actor: Any, person: Person, society: Organisation, category: str,
         raise ValidationError(_("该人员已是该学会会员或已有待审批的申请。"))
     own = person.user_id is not None and person.user_id == getattr(actor, "pk", None)
     if not own:
-        require(actor, "change", society.path)
+        require(actor, "members.change", society.path)
     applied_on = applied_on or timezone.localdate()
     m = Membership(person=person, society=society, org_path=society.path, category=category,
                    applied_on=applied_on, status=Status.PENDING)
@@ -67,7 +67,7 @@ def apply(actor: Any, person: Person, society: Organisation, category: str,
 def approve(actor: Any, m: Membership, *, number: str, joined_on: dt.date,
             dues_paid_through: dt.date | None) -> Membership:
     m = _lock(m)
-    require(actor, "change", m.org_path)
+    require(actor, "members.change", m.org_path)
     if m.status != Status.PENDING:
         raise ValidationError(_("只有待审批的申请可以批准。"))
     before = snapshot(m, Membership.AUDIT_FIELDS)
@@ -81,7 +81,7 @@ def approve(actor: Any, m: Membership, *, number: str, joined_on: dt.date,
 @transaction.atomic
 def reject(actor: Any, m: Membership, reason: str) -> Membership:
     m = _lock(m)
-    require(actor, "change", m.org_path)
+    require(actor, "members.change", m.org_path)
     if m.status != Status.PENDING:
         raise ValidationError(_("只有待审批的申请可以不予批准。"))
     before = snapshot(m, Membership.AUDIT_FIELDS)
@@ -94,7 +94,7 @@ def reject(actor: Any, m: Membership, reason: str) -> Membership:
 @transaction.atomic
 def change_category(actor: Any, m: Membership, category: str, on: dt.date) -> Membership:
     m = _lock(m)
-    require(actor, "change", m.org_path)
+    require(actor, "members.change", m.org_path)
     if m.status in ENDED:
         raise ValidationError(_("会籍已终止，不能变更类别。"))
     if m.category == category:
@@ -110,7 +110,7 @@ def change_category(actor: Any, m: Membership, category: str, on: dt.date) -> Me
 @transaction.atomic
 def pay_dues(actor: Any, m: Membership, through: dt.date) -> Membership:
     m = _lock(m)
-    require(actor, "change", m.org_path)
+    require(actor, "members.change", m.org_path)
     if m.status in ENDED or m.status == Status.PENDING:
         raise ValidationError(_("只有在册会员可以登记缴费。"))
     if m.dues_paid_through and through <= m.dues_paid_through:
@@ -128,7 +128,7 @@ def end(actor: Any, m: Membership, kind: str, on: dt.date, reason: str = "") -> 
     if kind not in (Status.WITHDRAWN, Status.EXPELLED):
         raise ValidationError(_("终止方式只能是退会或除名。"))
     m = _lock(m)
-    require(actor, "change", m.org_path)
+    require(actor, "members.change", m.org_path)
     if m.status in ENDED:
         raise ValidationError(_("会籍已终止。"))
     before = snapshot(m, Membership.AUDIT_FIELDS)

@@ -8,6 +8,7 @@ from kexie.core.registry import KexieAppConfig, MenuEntry
 class NoticesConfig(KexieAppConfig):
     name = "kexie.notices"
     label = "notices"
+    url_prefix = "notices/"
     verbose_name = _("站内通知")
     menu = (MenuEntry(_("通知"), "notices:inbox", order=120, element_id="notices-link",
                       badge="kexie.notices.apps.unread_badge"),)

@@ -1,12 +1,27 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kexie.core.registry import ApiRoute, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, ApiRoute, Figure, KexieAppConfig, MenuEntry
 
 
 class OrgsConfig(KexieAppConfig):
     name = "kexie.orgs"
     label = "orgs"
+    url_prefix = "orgs/"
+    actions = (
+        Action("orgs.view", _("查看组织"), "view"),
+        Action("orgs.change", _("编辑组织"), "change"),
+        Action("orgs.export", _("导出组织"), "export"),
+    )
     verbose_name = _("组织")
-    menu = (MenuEntry(pgettext_lazy("navigation", "组织"), "orgs:tree", order=10, action="view"),)
+    figures = (
+        Figure("branches", _("分支机构数（登记）"), _("个"), "kexie.orgs.figures.branches"),
+        Figure("subordinate_orgs", _("直属下级组织数（登记）"), _("个"), "kexie.orgs.figures.subordinate_orgs"),
+        Figure("township_associations", _("乡镇（街道）科协数（登记）"), _("个"), "kexie.orgs.figures.township_associations"),
+        Figure("agri_associations", _("农技协数（登记）"), _("个"), "kexie.orgs.figures.agri_associations"),
+        Figure("enterprise_associations", _("企业科协数（登记）"), _("个"), "kexie.orgs.figures.enterprise_associations"),
+        Figure("university_associations", _("高校科协数（登记）"), _("个"), "kexie.orgs.figures.university_associations"),
+        Figure("people_registered", _("登记科技工作者数（含下级）"), _("人"), "kexie.orgs.figures.people_registered"),
+    )
+    menu = (MenuEntry(pgettext_lazy("navigation", "组织"), "orgs:tree", order=10, action="orgs.view"),)
     api_routes = (ApiRoute("orgs", "kexie.api.views.OrganisationViewSet", "org"),)

@@ -36,7 +36,7 @@ def create_organisation(actor: Any, parent: Organisation | None, data: dict[str,
         org = Organisation.objects.add_root(data)
     else:
         parent = _fresh(parent)
-        require(actor, "change", parent.path)
+        require(actor, "orgs.change", parent.path)
         if parent.deleted_at:
             raise ValidationError(_("上级组织已删除，不能在其下新建组织。"))
         org = Organisation.objects.add_child(parent, data)
@@ -48,7 +48,7 @@ def create_organisation(actor: Any, parent: Organisation | None, data: dict[str,
 @transaction.atomic
 def update_organisation(actor: Any, org: Organisation, data: dict[str, Any]) -> Organisation:
     current = _fresh(org)
-    require(actor, "change", current.path)
+    require(actor, "orgs.change", current.path)
     before = snapshot(current, Organisation.AUDIT_FIELDS)
     for key, value in data.items():
         setattr(current, key, value)
@@ -63,7 +63,7 @@ def update_organisation(actor: Any, org: Organisation, data: dict[str, Any]) -> 
 @transaction.atomic
 def delete_organisation(actor: Any, org: Organisation) -> Organisation:
     current = _fresh(org)
-    require(actor, "change", current.path)
+    require(actor, "orgs.change", current.path)
     if current.depth == 1:
         raise ValidationError(_("不能删除顶级组织。"))
     if Organisation.objects.filter(path__startswith=current.path, depth=current.depth + 1,
@@ -89,7 +89,7 @@ def _rebuild_scopes_under(actor: Any, path: str) -> None:
 @transaction.atomic
 def restore_organisation(actor: Any, org: Organisation) -> Organisation:
     current = _fresh(org)
-    require(actor, "change", current.path)
+    require(actor, "orgs.change", current.path)
     parent = Organisation.objects.get_parent(current)
     if parent is not None and parent.deleted_at:
         raise ValidationError(_("上级组织已删除，请先恢复上级组织。"))
@@ -134,8 +134,8 @@ def move(actor: Any, org: Organisation, new_parent: Organisation) -> Organisatio
     rows = Organisation.objects.select_for_update().filter(pk__in={org.pk, new_parent.pk}).order_by("pk")
     locked: dict[int, Organisation] = {o.pk: o for o in rows}
     current, target = locked[org.pk], locked[new_parent.pk]
-    require(actor, "change", current.path)
-    require(actor, "change", target.path)
+    require(actor, "orgs.change", current.path)
+    require(actor, "orgs.change", target.path)
     if current.deleted_at:
         raise ValidationError(_("已删除的组织不能迁移，请先恢复。"))
     if current.depth == 1:

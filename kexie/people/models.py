@@ -70,7 +70,7 @@ class PersonQuerySet(ScopedQuerySet):
     def alive(self) -> PersonQuerySet:
         return self.filter(deleted_at__isnull=True)
 
-    def managed_by(self, user: object, action: str = "change") -> PersonQuerySet:
+    def managed_by(self, user: object, action: str = "people.change") -> PersonQuerySet:
         """People whose *own* organisation lies in the user's scope for ``action``. A society reaches its
         members through ``for_user`` (to see them), but changes a person's profile only where it holds the
         record itself: a membership gives the society its membership record, not the person."""

@@ -59,7 +59,7 @@ def require_owner(actor: Any, person: Person) -> None:
     """Changing a person's profile or own organisation needs change scope over the person's *current* own
     organisation; reaching the person through a membership is not enough (a society changes only its
     membership record)."""
-    if not user_can(actor, "change", person.org_path):
+    if not user_can(actor, "people.change", person.org_path):
         raise PermissionDenied(_("该人员的所属组织不在您的管辖范围内，不能修改其个人信息；"
                                  "学会只能修改本会的会员记录。"))
 
@@ -81,7 +81,7 @@ def _set_disciplines(person: Person, disciplines: list[Discipline] | None) -> No
 @transaction.atomic
 def create_person(actor: Any, data: dict[str, Any], disciplines: list[Discipline] | None = None) -> Person:
     person = Person(**data)
-    require(actor, "change", person.org.path)
+    require(actor, "people.change", person.org.path)
     _prepare(person)
     person.full_clean(exclude=["org_path", "search_text", "id_hash", "phone_hash"])
     person.save()
@@ -102,7 +102,7 @@ def update_person(actor: Any, person: Person, data: dict[str, Any],
     for key, value in data.items():
         setattr(current, key, value)
     if "org" in data:
-        require(actor, "change", current.org.path)
+        require(actor, "people.change", current.org.path)
     _prepare(current)
     current.full_clean(exclude=["org_path", "search_text", "id_hash", "phone_hash"])
     current.save()
@@ -119,7 +119,7 @@ def update_person(actor: Any, person: Person, data: dict[str, Any],
 @transaction.atomic
 def delete_person(actor: Any, person: Person) -> Person:
     current = _lock(person)
-    require(actor, "change", current.org_path)
+    require(actor, "people.change", current.org_path)
     if current.deleted_at:
         return current
     current.deleted_at = timezone.now()
@@ -132,7 +132,7 @@ def delete_person(actor: Any, person: Person) -> Person:
 @transaction.atomic
 def restore_person(actor: Any, person: Person) -> Person:
     current = _lock(person)
-    require(actor, "change", current.org_path)
+    require(actor, "people.change", current.org_path)
     if current.merged_into_id:
         raise ValidationError(_("该人员已合并至另一条记录，请在“合并记录”中撤销合并，而不是恢复。"))
     if current.id_hash and Person.objects.filter(id_hash=current.id_hash, deleted_at__isnull=True).exists():
@@ -151,7 +151,7 @@ def reveal(actor: Any, person: Person, field: str, ip: str | None = None) -> str
     if field not in PII_FIELDS:
         raise ValidationError(_("不支持查看该字段。"))
     own = person.user_id is not None and person.user_id == getattr(actor, "pk", None)
-    if not own and not Person.objects.for_user(actor, "view_pii").filter(pk=person.pk).exists():
+    if not own and not Person.objects.for_user(actor, "people.pii").filter(pk=person.pk).exists():
         raise PermissionDenied(_("您的角色无权查看完整个人信息。"))
     PiiAccess.objects.create(
         user=actor, content_type=ContentType.objects.get_for_model(Person), object_id=person.pk,

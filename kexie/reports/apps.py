@@ -1,14 +1,20 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kexie.core.registry import DailyJob, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, DailyJob, KexieAppConfig, MenuEntry
 
 
 class ReportsConfig(KexieAppConfig):
     name = "kexie.reports"
     label = "reports"
+    url_prefix = "reports/"
+    actions = (
+        Action("reports.view", _("查看填报"), "view"),
+        Action("reports.change", _("填报与审核"), "change"),
+        Action("reports.export", _("导出填报数据"), "export"),
+    )
     verbose_name = _("数据填报")
-    menu = (MenuEntry(pgettext_lazy("navigation", "数据填报"), "reports:list", order=70, action="view"),)
+    menu = (MenuEntry(pgettext_lazy("navigation", "数据填报"), "reports:list", order=70, action="reports.view"),)
     daily_jobs = (DailyJob("kexie.reports.tasks.send_report_reminders", order=50,
                            report="kexie.reports.apps.reminders_line"),)
 
