@@ -446,7 +446,7 @@ def test_grant_and_revoke_check_manage_scope_and_are_audited(province):
     assert not RoleAssignment.objects.filter(user=clerk).exists()
     assignment = services.grant_role(users["demo-city-a"], clerk, county, "staff")
     clerk.refresh_from_db()
-    assert clerk.scope_cache["view"] == [county.path]
+    assert clerk.scope_cache["orgs.view"] == [county.path]
     entry = AuditEntry.objects.get(action="accounts.role.granted", object_id=assignment.pk)
     assert entry.actor == users["demo-city-a"] and entry.scope_path == county.path
     assert entry.data["after"] == {"用户": "clerk", "组织": str(county), "角色": "staff"}
@@ -454,7 +454,7 @@ def test_grant_and_revoke_check_manage_scope_and_are_audited(province):
         services.revoke_role(users["demo-city-b"], assignment)
     services.revoke_role(users["demo-city-a"], assignment)
     clerk.refresh_from_db()
-    assert clerk.scope_cache == {} and scope_paths(clerk, "view") == []
+    assert clerk.scope_cache == {} and scope_paths(clerk, "orgs.view") == []
     assert AuditEntry.objects.filter(action="accounts.role.revoked", object_id=assignment.pk,
                                      actor=users["demo-city-a"]).exists()
 
@@ -490,7 +490,7 @@ def test_deleting_an_organisation_takes_its_staff_access_away(province):
     assert Person.objects.for_user(clerk).count() == 0
     restore_organisation(actor, leaf)
     clerk.refresh_from_db()
-    assert clerk.scope_cache["view"] == [leaf.path]
+    assert clerk.scope_cache["orgs.view"] == [leaf.path]
     assert client.get(f"/orgs/{leaf.pk}/").status_code == 200
 
 
@@ -502,7 +502,7 @@ def test_role_edits_rebuild_every_holders_cache(province):
     role.actions = ["view", "export"]
     role.save()
     holder.refresh_from_db()
-    assert holder.scope_cache["export"] == [org.path]
+    assert holder.scope_cache["orgs.export"] == [org.path]
 
 
 @pytest.mark.django_db
@@ -510,11 +510,11 @@ def test_any_save_or_delete_of_a_grant_rebuilds_the_cache(province):
     user = User.objects.create_user("direct", password=PASSWORD)
     ra = RoleAssignment.objects.create(user=user, organisation=province["city_b"], role=Role.objects.get(code="viewer"))
     user.refresh_from_db()
-    assert user.scope_cache["view"] == [province["city_b"].path]
+    assert user.scope_cache["orgs.view"] == [province["city_b"].path]
     ra.organisation = province["city_a"]
     ra.save()
     user.refresh_from_db()
-    assert user.scope_cache["view"] == [province["city_a"].path]
+    assert user.scope_cache["orgs.view"] == [province["city_a"].path]
     ra.delete()
     user.refresh_from_db()
     assert user.scope_cache == {}
@@ -542,7 +542,7 @@ def test_admin_role_edits_are_audited_with_the_admin_user(province):
     ra = RoleAssignment.objects.get(user=clerk)
     assert AuditEntry.objects.filter(action="accounts.role.granted", object_id=ra.pk, actor=root).exists()
     clerk.refresh_from_db()
-    assert clerk.scope_cache["view"] == [county.path]
+    assert clerk.scope_cache["orgs.view"] == [county.path]
     data.update({"assignments-INITIAL_FORMS": "1", "assignments-0-id": str(ra.pk), "assignments-0-DELETE": "on"})
     assert admin.post(f"/admin/accounts/user/{clerk.pk}/change/", data).status_code == 302
     assert not RoleAssignment.objects.filter(user=clerk).exists()
@@ -557,4 +557,4 @@ def test_admin_role_edits_are_audited_with_the_admin_user(province):
     entry = AuditEntry.objects.get(action="accounts.role.changed", object_id=viewer.pk)
     assert entry.actor == root and entry.changes()
     holder.refresh_from_db()
-    assert holder.scope_cache["export"] == [org.path]
+    assert holder.scope_cache["orgs.export"] == [org.path]

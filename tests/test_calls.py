@@ -540,19 +540,23 @@ def test_pages_from_call_to_formal_check(province, staff, tmp_path, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
 
+    from tests.test_calls_setup import setup_post
+
     settings.MEDIA_ROOT = tmp_path
     a = province["city_a"]
     admin = login("demo-province")
-    resp = admin.post("/calls/new/", {
-        "owner": province["root"].pk, "code": "page-call", "name": "页面测试批次", "year": 2026, "type": "talent",
-        "applicant_kind": "person", "reviews_per_application": 3, "stages": json.dumps(stages(timezone.localdate())),
-        "eligibility": json.dumps([{"rule": "age", "on": "2026-12-31", "max": 35}]), "rubric": json.dumps(RUBRIC),
-        "form_schema": json.dumps(FORM)})
+    # the set-up page's formsets (tests/test_calls_setup.py), the application form imported as a JSON file
+    resp = admin.post("/calls/new/", setup_post(
+        owner=province["root"].pk, code="page-call", name="页面测试批次",
+        stages=[{"code": s["code"], "deadline": s["deadline"]} for s in stages(timezone.localdate())],
+        rules=[{"rule": "age", "on": "2026-12-31", "max_age": "35"}],
+        rubric=[{k: str(v) for k, v in c.items()} for c in RUBRIC],
+        setup_file=SimpleUploadedFile("form.json", json.dumps(FORM).encode())))
     assert resp.status_code == 302, resp.content.decode()[:2000]
     call = Call.objects.get(code="page-call")
-    bad = admin.post("/calls/new/", {"owner": province["root"].pk, "code": "page-call-2", "name": "x", "year": 2026,
-                                     "type": "talent", "applicant_kind": "person", "reviews_per_application": 3,
-                                     "stages": "[{\"code\": \"apply\"}]"})
+    assert (call.form_schema, call.rubric) == (FORM, RUBRIC)
+    bad = admin.post("/calls/new/", setup_post(owner=province["root"].pk, code="page-call-2", name="x",
+                                               stages=[{"code": "apply"}]))
     assert bad.status_code == 400 and "阶段必须从“申报”开始，以“结果”结束。" in bad.content.decode()
     assert admin.post(f"/calls/{call.pk}/open/").status_code == 302
     assert admin.post(f"/calls/{call.pk}/quotas/", {f"q-{a.pk}": "1"}).status_code == 302
@@ -571,7 +575,10 @@ def test_pages_from_call_to_formal_check(province, staff, tmp_path, settings):
     assert rows.status_code == 200 and 'name="t-papers-1-title"' in rows.content.decode()
     post = {"title": "页面申报", "nominator": a.pk, "f-summary": "成果", "f-keywords": "储能、电池",
             "f-discipline": "43020", "t-papers-0-title": "固态电解质", "t-papers-0-year": "2024",
-            "avoid_requests-0-name": "某专家", "avoid_requests-0-reason": "", "action": "save"}
+            "avoid_requests-0-name": "某专家", "avoid_requests-0-reason": "", "action": "save",
+            # the people lists are Django formsets (their management forms are on the page)
+            **{f"{k}-{m}": v for k, n in (("avoid_requests", 3), ("collaborators", 5), ("relatives", 3))
+               for m, v in (("TOTAL_FORMS", str(n)), ("INITIAL_FORMS", "0"))}}
     resp = client.post(f"/calls/applications/{app.pk}/fill/", post)
     assert resp.status_code == 400 and "申请回避“某专家”须说明理由。" in resp.content.decode()
     post["avoid_requests-0-reason"] = "存在竞争关系"

@@ -73,6 +73,8 @@ def test_apply_nominate_check_assign_review_publish_and_the_result_letter(page, 
     from kexie.calls.models import Application, Call, Review
 
     call, society, reviewers = set_up()
+    asked: list[str] = []  # destructive steps ask first (data-confirm, kexie/static/kexie/app.js); staff accept
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
 
     # 1. The scientist applies through the society and submits.
     log_in(page, "demo-scientist")
@@ -92,6 +94,7 @@ def test_apply_nominate_check_assign_review_publish_and_the_result_letter(page, 
     page.goto(f"/calls/{call.pk}/")
     click_and_wait(page, page.get_by_role("button", name="进入下一阶段：单位推荐"))
     assert page.get_by_text("已进入下一阶段。").is_visible()
+    assert asked and asked[-1].startswith("阶段只能向前推进")
     switch_to(page, "demo-society")
     page.goto(f"/calls/{call.pk}/nominations/")
     row = page.locator("#nominees tr", has_text=TITLE)

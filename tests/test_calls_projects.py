@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import json
 import re
 from decimal import Decimal
 
@@ -32,6 +31,7 @@ from kexie.calls.services import ApplicationInvalid
 from kexie.core.services import SYSTEM
 from kexie.notices.models import Notification
 from tests.test_calls import make_call, make_person
+from tests.test_calls_setup import setup_post
 
 ATTACHMENT = {"name": "结题报告.pdf", "path": "projects/x/y/attachment.pdf", "size": 2048}
 
@@ -325,11 +325,11 @@ def test_call_form_sets_library_and_periods_in_scope_only(province):
     client = client_for(staff_user)
     page = client.get(f"/calls/{call.pk}/edit/").content.decode()
     assert "省级专家库" in page and "研究周期（月）" in page
-    form = {"name": call.name, "year": 2026, "type": "talent", "applicant_kind": "person", "reviews_per_application": 3,
-            "stages": json.dumps(call.stages), "form_schema": json.dumps(call.form_schema),
-            "eligibility": json.dumps(call.eligibility), "rubric": json.dumps(call.rubric),
-            "expert_library": lib.pk, "notice_days": 5, "appeal_lodge_days": 10, "appeal_decide_days": 30,
-            "tracks_projects": "on", "project_months": 24, "midterm_month": 12}
+    form = setup_post(  # the set-up page's formsets, filled with the call's own stages and rubric
+        stages=[{"code": s["code"], "deadline": s["deadline"] or ""} for s in call.stages], rules=[],
+        rubric=[{k: str(v) for k, v in c.items()} for c in call.rubric], name=call.name, expert_library=lib.pk,
+        notice_days=5, appeal_lodge_days=10, appeal_decide_days=30, tracks_projects="on", project_months=24,
+        midterm_month=12)
     resp = client.post(f"/calls/{call.pk}/edit/", form)
     assert resp.status_code == 302, re.findall(r"(?:errorlist|field-error)[^>]*>(.*?)</", resp.content.decode(), re.S)
     call.refresh_from_db()

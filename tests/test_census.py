@@ -173,7 +173,8 @@ def test_page_filters_htmx_and_csp(province, refreshed, client_province):
     html = resp.content.decode()
     assert resp.status_code == 200
     assert 'id="census-data" type="application/json"' in html
-    assert "vendor/echarts/echarts.min.js" in html and "census/census.js" in html
+    assert "vendor/echarts/echarts.min.js" in html and "kexie/charts.js" in html
+    assert 'data-chart="census-data" data-chart-key="age"' in html
     assert "<script>" not in html and " on" + "change=" not in html
     partial = client_province.get(f"/census/?org={a.pk}&title_level=senior", headers={"HX-Request": "true"})
     body = partial.content.decode()

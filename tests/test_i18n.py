@@ -142,6 +142,8 @@ def test_templates_have_no_bare_chinese():
         text = re.sub(r"\{%\s*blocktranslate.*?\{%\s*endblocktranslate\s*%\}", "", text, flags=re.S)
         text = re.sub(r'\{%\s*translate\s+"[^"]*"[^%]*%\}', "", text)
         text = re.sub(r"\{#.*?#\}", "", text)
+        # _("…") in a tag's arguments is translated like {% translate %} (and collected by makemessages)
+        text = re.sub(r"\{%.*?%\}", lambda m: re.sub(r'_\("[^"]*"\)', "", m.group(0)), text, flags=re.S)
         found += [f"{path.relative_to(KEXIE)}: {line.strip()}" for line in text.splitlines()
                   if IDEOGRAPH.search(line)]
     assert not found, found
@@ -249,8 +251,9 @@ def test_people_list_in_english(client_a, province):
     html = _english(client_a).get("/people/").content.decode()
     _assert_english_navigation(html, user)
     assert "<h2>S&T workers</h2>" in html
-    for heading in ("<th>Name</th>", "<th>Gender</th>", "<th>Employer</th>", "Export to Excel (current filters)"):
-        assert heading in html
+    for heading in ("Name", "Gender", "Employer"):  # column headings (a sortable one is a link)
+        assert re.search(rf'<th[^>]*>(<a [^>]*>)?{heading}(</a>)?</th>', html), heading
+    assert "Export to Excel (current filters)" in html
     assert re.search(r"Total [\d,]+, page 1 of", html)
     someone = Person.objects.for_user(user).alive().order_by("-id").first()
     assert someone.name in html  # data stays Chinese

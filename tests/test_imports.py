@@ -704,7 +704,7 @@ def test_error_file_only_for_the_uploader_or_pii_viewers(tmp_path, province, cli
     resp = other.get(f"/imports/{batch.pk}/errors/")
     from kexie.core.scope import user_can
 
-    expected = 200 if user_can(province["users"]["demo-province"], "view_pii", city_a.path) else 403
+    expected = 200 if user_can(province["users"]["demo-province"], "people.pii", city_a.path) else 403
     assert resp.status_code == expected
 
 

@@ -269,7 +269,7 @@ def test_error_file_downloads_are_logged_as_pii_access(tmp_path, province, clien
     from kexie.core.scope import user_can
 
     others = [u for u in User.objects.filter(username__startswith="demo-").exclude(pk=user_a.pk)
-              if user_can(u, "view", city_a.path) and not user_can(u, "view_pii", city_a.path)]
+              if user_can(u, "orgs.view", city_a.path) and not user_can(u, "people.pii", city_a.path)]
     if others:  # seen but not allowed: refused, and a refusal is no access
         assert login(others[0].username).get(f"/imports/{batch.pk}/errors/").status_code == 403
     assert PiiAccess.objects.count() == 1

@@ -13,7 +13,6 @@ from django.test import Client
 from django.utils import timezone
 
 from kexie.accounts.models import User
-from kexie.innovation import services
 from kexie.innovation.models import (
     Dispatch,
     DispatchStatus,
@@ -25,6 +24,7 @@ from kexie.innovation.models import (
     ServiceRecord,
     VerifyStatus,
 )
+from kexie.innovation.needs import dispatches, enterprises, services
 from kexie.notices.models import Notification
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
@@ -42,10 +42,10 @@ def client_for(user) -> Client:
 
 def company(province, *, verified=True, uscc=None) -> tuple[Enterprise, User]:
     user = User.objects.create(username=f"company-{next(_seq)}")
-    ent = services.register_enterprise(user, name="江淮精工齿轮有限公司", uscc=uscc or USCC[0], contact_name="王经理",
-                                       contact_phone="13912345678", industry="34")
+    ent = enterprises.register_enterprise(user, name="江淮精工齿轮有限公司", uscc=uscc or USCC[0], contact_name="王经理",
+                                          contact_phone="13912345678", industry="34")
     if verified:
-        services.verify_enterprise(province["users"]["demo-province"], ent, "verify")
+        enterprises.verify_enterprise(province["users"]["demo-province"], ent, "verify")
     return Enterprise.objects.get(pk=ent.pk), user
 
 
@@ -69,24 +69,24 @@ def test_registration_checks_the_credit_code_and_waits_for_verification(province
     user = User.objects.create(username="company-x")
     before = Enterprise.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.register_enterprise(user, name="", uscc="91350100M000100Y44", contact_name="", contact_phone="123")
+        enterprises.register_enterprise(user, name="", uscc="91350100M000100Y44", contact_name="", contact_phone="123")
     msgs = exc.value.messages
     assert "请填写企业名称。" in msgs and "请填写联系人。" in msgs and len(msgs) >= 4
     assert Enterprise.objects.count() == before
-    ent = services.register_enterprise(user, name="某公司", uscc=USCC[1], contact_name="李", contact_phone="13912345678")
+    ent = enterprises.register_enterprise(user, name="某公司", uscc=USCC[1], contact_name="李", contact_phone="13912345678")
     assert ent.status == VerifyStatus.PENDING and ent.host.depth == 1  # no region: the province association
     with pytest.raises(ValidationError) as exc:
-        services.register_enterprise(user, name="重复", uscc=USCC[1], contact_name="李", contact_phone="13912345678")
+        enterprises.register_enterprise(user, name="重复", uscc=USCC[1], contact_name="李", contact_phone="13912345678")
     assert exc.value.messages == ["该统一社会信用代码已注册，请联系本企业的管理员添加账号。"]
     with pytest.raises(PermissionDenied):  # not verified yet
         services.create_need(user, title="x", description="y", industry="34", kind="research")
     with pytest.raises(PermissionDenied):
-        services.verify_enterprise(province["users"]["demo-city-a"], ent, "verify")
+        enterprises.verify_enterprise(province["users"]["demo-city-a"], ent, "verify")
     with pytest.raises(ValidationError) as exc:
-        services.verify_enterprise(province["users"]["demo-province"], ent, "reject", "")
+        enterprises.verify_enterprise(province["users"]["demo-province"], ent, "reject", "")
     assert exc.value.messages == ["不通过核验须说明理由。"]
-    services.verify_enterprise(province["users"]["demo-province"], ent, "verify")
-    assert services.enterprise_of(user) == ent
+    enterprises.verify_enterprise(province["users"]["demo-province"], ent, "verify")
+    assert enterprises.enterprise_of(user) == ent
     assert Enterprise.objects.get(pk=ent.pk).contact_phone_masked == "139******78"
 
 
@@ -127,33 +127,33 @@ def test_dispatch_answer_complete_rate_and_service_records(province):
     staff = province["users"]["demo-province"]
     society, society_user = society_with_staff(province)
     with pytest.raises(ValidationError) as exc:
-        services.dispatch(staff, need, [province["city_a"]])
+        dispatches.dispatch(staff, need, [province["city_a"]])
     assert exc.value.messages == [f"“{province['city_a'].name}”不是学会，不能派单。"]
-    [d] = services.dispatch(staff, need, [society], respond_days=5, note="请组织专家服务")
+    [d] = dispatches.dispatch(staff, need, [society], respond_days=5, note="请组织专家服务")
     assert Need.objects.get(pk=need.pk).status == NeedStatus.MATCHING
     with pytest.raises(ValidationError) as exc:
-        services.dispatch(staff, need, [society])
+        dispatches.dispatch(staff, need, [society])
     assert exc.value.messages == [f"已向“{society.name}”派过单。"]
     assert Notification.objects.filter(user=society_user, key=f"innovation-dispatch-{d.pk}").exists()
     with pytest.raises(PermissionDenied):
-        services.respond(province["users"]["demo-city-a"], d, accept=False, reason="忙")
+        dispatches.respond(province["users"]["demo-city-a"], d, accept=False, reason="忙")
     with pytest.raises(ValidationError) as exc:
-        services.respond(society_user, d, accept=True, plan="")
+        dispatches.respond(society_user, d, accept=True, plan="")
     assert exc.value.messages == ["请指定服务团队负责人。", "请填写服务方案。"]
     experts = list(Person.objects.filter(memberships__society=society).order_by("pk")[:3])
-    services.respond(society_user, d, accept=True, leader=experts[0], team=experts, plan="组织传动专家入企诊断")
+    dispatches.respond(society_user, d, accept=True, leader=experts[0], team=experts, plan="组织传动专家入企诊断")
     assert Need.objects.get(pk=need.pk).status == NeedStatus.MATCHED
     with pytest.raises(ValidationError):
-        services.rate(company_user, d, 5)  # not done yet
-    services.complete(society_user, d, "优化齿形修形，噪声降至 74 dB")
+        dispatches.rate(company_user, d, 5)  # not done yet
+    dispatches.complete(society_user, d, "优化齿形修形，噪声降至 74 dB")
     with pytest.raises(PermissionDenied):
-        services.rate(staff, d, 5)  # the enterprise rates its own service
+        dispatches.rate(staff, d, 5)  # the enterprise rates its own service
     with pytest.raises(ValidationError) as exc:
-        services.rate(company_user, d, 6)
+        dispatches.rate(company_user, d, 6)
     assert exc.value.messages == ["评价应为 1 到 5 星。"]
-    services.rate(company_user, d, 5, "专家团队专业高效")
+    dispatches.rate(company_user, d, 5, "专家团队专业高效")
     with pytest.raises(ValidationError):
-        services.rate(company_user, d, 4)
+        dispatches.rate(company_user, d, 4)
     records = ServiceRecord.objects.filter(dispatch=d)
     assert records.count() == len(experts) and {r.rating for r in records} == {5}
     assert {r.expert_id for r in records} == {p.pk for p in experts}
@@ -165,11 +165,11 @@ def test_dispatch_answer_complete_rate_and_service_records(province):
 def test_all_declines_return_the_need_to_the_pool(province):
     need, _user = published(province)
     society, society_user = society_with_staff(province)
-    [d] = services.dispatch(province["users"]["demo-province"], need, [society])
+    [d] = dispatches.dispatch(province["users"]["demo-province"], need, [society])
     with pytest.raises(ValidationError) as exc:
-        services.respond(society_user, d, accept=False, reason=" ")
+        dispatches.respond(society_user, d, accept=False, reason=" ")
     assert exc.value.messages == ["婉拒须说明理由。"]
-    services.respond(society_user, d, accept=False, reason="本学会暂无该方向专家")
+    dispatches.respond(society_user, d, accept=False, reason="本学会暂无该方向专家")
     assert Need.objects.get(pk=need.pk).status == NeedStatus.PUBLISHED
     assert Dispatch.objects.get(pk=d.pk).status == DispatchStatus.DECLINED
 
@@ -179,20 +179,20 @@ def test_overdue_dispatches_escalate_once_per_level(province):
     society, society_user = society_with_staff(province)
     a = province["city_a"]
     Need.objects.filter(pk=need.pk).update(owner=a, org_path=a.path)  # received by city A: its parent is told
-    [d] = services.dispatch(province["users"]["demo-city-a"], Need.objects.get(pk=need.pk), [society], respond_days=3)
+    [d] = dispatches.dispatch(province["users"]["demo-city-a"], Need.objects.get(pk=need.pk), [society], respond_days=3)
     now = timezone.now()
-    assert services.escalate_overdue(now) == {"reminded": 0, "escalated": 0}
+    assert dispatches.escalate_overdue(now) == {"reminded": 0, "escalated": 0}
     late = d.respond_by + dt.timedelta(hours=1)
-    assert services.escalate_overdue(late) == {"reminded": 1, "escalated": 0}
-    assert services.escalate_overdue(late) == {"reminded": 0, "escalated": 0}
+    assert dispatches.escalate_overdue(late) == {"reminded": 1, "escalated": 0}
+    assert dispatches.escalate_overdue(late) == {"reminded": 0, "escalated": 0}
     assert Notification.objects.filter(user=society_user, key=f"innovation-overdue-{d.pk}-1").exists()
-    assert services.escalate_overdue(d.respond_by + dt.timedelta(days=3)) == {"reminded": 0, "escalated": 1}
+    assert dispatches.escalate_overdue(d.respond_by + dt.timedelta(days=3)) == {"reminded": 0, "escalated": 1}
     assert Dispatch.objects.get(pk=d.pk).escalation == 2
     province_staff = province["users"]["demo-province"]
     assert Notification.objects.filter(user=province_staff, key=f"innovation-overdue-{d.pk}-2").exists()
     assert not Notification.objects.filter(user=province_staff, key=f"innovation-overdue-{d.pk}-1").exists()
-    services.respond(society_user, Dispatch.objects.get(pk=d.pk), accept=False, reason="人手不足")
-    assert services.escalate_overdue(d.respond_by + dt.timedelta(days=9)) == {"reminded": 0, "escalated": 0}
+    dispatches.respond(society_user, Dispatch.objects.get(pk=d.pk), accept=False, reason="人手不足")
+    assert dispatches.escalate_overdue(d.respond_by + dt.timedelta(days=9)) == {"reminded": 0, "escalated": 0}
 
 
 def test_pages_scope_and_contact_masking(province):
@@ -251,9 +251,9 @@ def test_feedback_marks_only_experts_offered_or_serving_the_need(province):
     with pytest.raises(PermissionDenied):
         services.mark(province["users"]["demo-city-a"], a_need, stranger, True)
     # the expert who served the need may be marked by its enterprise
-    [d] = services.dispatch(province["users"]["demo-province"], need, [society])
+    [d] = dispatches.dispatch(province["users"]["demo-province"], need, [society])
     leader = Person.objects.for_user(society_user).filter(deleted_at__isnull=True).order_by("pk").first()
-    services.respond(society_user, d, accept=True, leader=leader, team=[leader], plan="现场诊断")
+    dispatches.respond(society_user, d, accept=True, leader=leader, team=[leader], plan="现场诊断")
     services.mark(company_user, need, leader, True, 1)
     assert MatchFeedback.objects.filter(need=need, person=leader, by=company_user, useful=True).exists()
 
@@ -281,12 +281,12 @@ def test_api_needs_and_service_records_are_scoped(province):
     assert need.pk not in {r["id"] for r in city_a.get("/api/v1/needs/?page_size=500").json()["results"]}
     assert city_a.get(f"/api/v1/needs/{need.pk}/").status_code == 404
     society, society_user = society_with_staff(province)
-    [d] = services.dispatch(province["users"]["demo-province"], need, [society])
+    [d] = dispatches.dispatch(province["users"]["demo-province"], need, [society])
     assert client_for(society_user).get(f"/api/v1/needs/{need.pk}/").status_code == 200
-    services.respond(society_user, d, accept=True, leader=Person.objects.filter(memberships__society=society).first(),
-                     plan="入企诊断")
-    services.complete(society_user, d, "完成")
-    services.rate(company_user, d, 4)
+    dispatches.respond(society_user, d, accept=True, leader=Person.objects.filter(memberships__society=society).first(),
+                       plan="入企诊断")
+    dispatches.complete(society_user, d, "完成")
+    dispatches.rate(company_user, d, 4)
     records = client_for(society_user).get(f"/api/v1/service-records/?year={timezone.localdate().year}").json()
     mine = [r for r in records["results"] if r["need"] == need.pk]
     assert len(mine) == 1 and mine[0]["rating"] == 4
@@ -317,13 +317,13 @@ def test_a_confidential_need_reaches_its_service_team_and_no_other_expert(provin
     need, company_user = published(province)
     Need.objects.filter(pk=need.pk).update(confidentiality="matched")
     society, society_user = society_with_staff(province)
-    [d] = services.dispatch(province["users"]["demo-province"], need, [society])
+    [d] = dispatches.dispatch(province["users"]["demo-province"], need, [society])
     members = list(Person.objects.filter(memberships__society=society, user__isnull=True).order_by("pk")[:2])
     for i, p in enumerate(members):
         Person.objects.filter(pk=p.pk).update(user=User.objects.create(username=f"team-expert-{i}"))
     lead, other = (Person.objects.get(pk=p.pk) for p in members)
     assert client_for(lead.user).get(f"/innovation/{need.pk}/").status_code == 404  # not on the team yet
-    services.respond(society_user, d, accept=True, leader=lead, team=[lead], plan="入企诊断")
+    dispatches.respond(society_user, d, accept=True, leader=lead, team=[lead], plan="入企诊断")
     assert client_for(lead.user).get(f"/innovation/{need.pk}/").status_code == 200
     assert client_for(other.user).get(f"/innovation/{need.pk}/").status_code == 404
     assert client_for(other.user).get(f"/innovation/market/needs/{need.pk}/").status_code == 404
@@ -423,3 +423,15 @@ def test_needs_created_at_the_same_moment_get_different_codes(monkeypatch):
         t.join()
     assert not errors, errors
     assert len(set(codes)) == 2 and Need.objects.filter(code__in=codes).count() == 2
+
+
+def test_views_read_their_input_through_forms():
+    """Forms first (kexie issue 13): no page of 数字科创 reads ``request.POST`` by hand — only as a form's data."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "kexie" / "innovation"
+    hand = [f"{path.relative_to(root)}:{n}" for path in sorted(root.rglob("*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            for m in re.finditer(r"request\.POST", line) if not re.search(r"\w+Form\(\s*$", line[:m.start()])]
+    assert hand == []

@@ -40,7 +40,7 @@ def set_up():
     """A verified enterprise with its own account, and three members of demo-society's society."""
     from kexie.accounts.models import User
     from kexie.core.validators import uscc_check_char
-    from kexie.innovation import services
+    from kexie.innovation.needs import enterprises
     from kexie.people.models import Person
 
     seed()
@@ -48,10 +48,10 @@ def set_up():
     user.set_password(PASSWORD)
     user.save()
     first17 = "91990101" + "12345678" + "8"  # region 990101 (澜湖区) and a GB 11714 organisation code
-    ent = services.register_enterprise(user, name=COMPANY, uscc=first17 + uscc_check_char(first17),
-                                       contact_name="钱工", contact_phone="13700001111", industry="34",
-                                       region_code="990101", address="澜州市澜湖区测试路1号")
-    services.verify_enterprise(User.objects.get(username="demo-province"), ent, "verify")
+    ent = enterprises.register_enterprise(user, name=COMPANY, uscc=first17 + uscc_check_char(first17),
+                                          contact_name="钱工", contact_phone="13700001111", industry="34",
+                                          region_code="990101", address="澜州市澜湖区测试路1号")
+    enterprises.verify_enterprise(User.objects.get(username="demo-province"), ent, "verify")
     society = User.objects.get(username="demo-society").assignments.get().organisation
     experts = list(Person.objects.filter(memberships__society=society, memberships__status__in=("new", "current",
                                                                                                 "grace"),

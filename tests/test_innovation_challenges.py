@@ -14,7 +14,8 @@ from django.test import Client
 from django.utils import timezone
 
 from kexie.accounts.models import User
-from kexie.innovation import challenges as svc
+from kexie.innovation.challenges import milestones
+from kexie.innovation.challenges import services as svc
 from kexie.innovation.models import (
     Challenge,
     ChallengeApplication,
@@ -137,32 +138,32 @@ def test_apply_select_one_winner_milestones_complete(province):
         svc.cancel(staff, ch, "不再需要")
     assert exc.value.messages == ["榜单已揭榜或已撤榜，不能撤榜。"]
 
-    m1 = svc.add_milestone(staff, ch, title="中试验证", due=future(120), share="60")
+    m1 = milestones.add_milestone(staff, ch, title="中试验证", due=future(120), share="60")
     with pytest.raises(ValidationError) as exc:
-        svc.add_milestone(staff, ch, title="验收", due=future(240), share="50")
+        milestones.add_milestone(staff, ch, title="验收", due=future(240), share="50")
     assert exc.value.messages == ["各里程碑拨付比例合计不能超过 100%（已设 60%，还可设 40%）。"]
     with pytest.raises(ValidationError) as exc:
-        svc.add_milestone(staff, ch, title="", due="明年", share="0")
+        milestones.add_milestone(staff, ch, title="", due="明年", share="0")
     assert exc.value.messages == ["请填写里程碑名称。", "计划完成日期的格式应为 YYYY-MM-DD。", "拨付比例应为 1 到 100 的整数。"]
-    m2 = svc.add_milestone(staff, ch, title="产业化验收", due=future(240), share="40")
+    m2 = milestones.add_milestone(staff, ch, title="产业化验收", due=future(240), share="40")
     assert Milestone.objects.filter(challenge=ch).count() == 2
 
     with pytest.raises(PermissionDenied) as exc:
-        svc.submit_evidence(u2, m1, "不是我的")
+        milestones.submit_evidence(u2, m1, "不是我的")
     assert str(exc.value) == "只有揭榜团队负责人可以提交完成情况。"
     resp = client_for(u1).post(f"/innovation/challenges/milestones/{m1.pk}/", {"action": "evidence",
                                                                                 "evidence": "中试 3 炉，氧含量 4.2 ppm"})
     assert resp.status_code == 302 and Milestone.objects.get(pk=m1.pk).status == MilestoneStatus.SUBMITTED
     with pytest.raises(ValidationError) as exc:
-        svc.judge_milestone(staff, m1, accept=False, verdict="")
+        milestones.judge_milestone(staff, m1, accept=False, verdict="")
     assert exc.value.messages == ["验收不通过须说明意见。"]
-    svc.judge_milestone(staff, m1, accept=False, verdict="缺少第三方检测报告")
+    milestones.judge_milestone(staff, m1, accept=False, verdict="缺少第三方检测报告")
     assert Milestone.objects.get(pk=m1.pk).status == MilestoneStatus.REJECTED
-    svc.submit_evidence(u1, m1, "补充第三方检测报告")
-    svc.judge_milestone(staff, m1, accept=True)
+    milestones.submit_evidence(u1, m1, "补充第三方检测报告")
+    milestones.judge_milestone(staff, m1, accept=True)
     assert Challenge.objects.get(pk=ch.pk).status == ChallengeStatus.AWARDED  # one still open
-    svc.submit_evidence(u1, m2, "批量供货")
-    svc.judge_milestone(staff, m2, accept=True, verdict="通过")
+    milestones.submit_evidence(u1, m2, "批量供货")
+    milestones.judge_milestone(staff, m2, accept=True, verdict="通过")
     assert Challenge.objects.get(pk=ch.pk).status == ChallengeStatus.COMPLETED
 
 

@@ -14,7 +14,7 @@ from kexie.accounts.models import User
 from kexie.core.audit import history_for
 from kexie.core.models import PiiAccess
 from kexie.core.scope import prefix_q
-from kexie.innovation import intro, services
+from kexie.innovation.introductions import services as intro
 from kexie.innovation.models import (
     Enterprise,
     Introduction,
@@ -23,6 +23,7 @@ from kexie.innovation.models import (
     ServiceRecord,
     ServiceSource,
 )
+from kexie.innovation.needs import enterprises, services
 from kexie.notices.models import Notification
 from kexie.people.models import Person
 
@@ -39,10 +40,10 @@ def client_for(user) -> Client:
 
 def company(province, *, verified=True, uscc=USCC[0]) -> tuple[Enterprise, User]:
     user = User.objects.create(username=f"intro-company-{next(_seq)}")
-    ent = services.register_enterprise(user, name="闽江精密轴承有限公司", uscc=uscc, contact_name="林经理",
-                                       contact_phone="13912345678", industry="34")
+    ent = enterprises.register_enterprise(user, name="闽江精密轴承有限公司", uscc=uscc, contact_name="林经理",
+                                          contact_phone="13912345678", industry="34")
     if verified:
-        services.verify_enterprise(province["users"]["demo-province"], ent, "verify")
+        enterprises.verify_enterprise(province["users"]["demo-province"], ent, "verify")
     return Enterprise.objects.get(pk=ent.pk), user
 
 

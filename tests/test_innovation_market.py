@@ -18,7 +18,8 @@ from django.utils import timezone
 from kexie.core.audit import AuditEntry
 from kexie.core.models import PiiAccess
 from kexie.core.scope import prefix_q
-from kexie.innovation import dashboard, market
+from kexie.innovation.market import dashboard, enquiries
+from kexie.innovation.market import services as market
 from kexie.innovation.models import (
     Achievement,
     AchievementStatus,
@@ -237,11 +238,11 @@ def test_csrf_protects_the_enquiry_form(listing):
 
 
 def test_enquiries_are_handled_by_staff_in_scope(listing, province):
-    enquiry = market.lodge_enquiry(None, listing["open"], "赵工", "", "13900001111", "对接")
+    enquiry = enquiries.lodge_enquiry(None, listing["open"], "赵工", "", "13900001111", "对接")
     with pytest.raises(PermissionDenied):
-        market.handle_enquiry(province["users"]["demo-city-b"], enquiry, "已联系")
+        enquiries.handle_enquiry(province["users"]["demo-city-b"], enquiry, "已联系")
     with pytest.raises(ValidationError) as exc:
-        market.handle_enquiry(province["users"]["demo-city-a"], enquiry, " ")
+        enquiries.handle_enquiry(province["users"]["demo-city-a"], enquiry, " ")
     assert exc.value.messages == ["请填写处理说明。"]
     client = login("demo-city-a")
     html = client.get("/innovation/enquiries/").content.decode()
@@ -256,11 +257,11 @@ def test_enquiries_are_handled_by_staff_in_scope(listing, province):
     enquiry.refresh_from_db()
     assert enquiry.status == EnquiryStatus.HANDLED and enquiry.handled_by == province["users"]["demo-city-a"]
     with pytest.raises(ValidationError) as exc:
-        market.handle_enquiry(province["users"]["demo-city-a"], enquiry, "再次")
+        enquiries.handle_enquiry(province["users"]["demo-city-a"], enquiry, "再次")
     assert exc.value.messages == ["该对接意向已处理。"]
     with pytest.raises(ValidationError):  # no longer public: no enquiry
         Need.objects.filter(pk=listing["open"].pk).update(status="closed")
-        market.lodge_enquiry(None, listing["open"], "赵工", "", "13900001112", "对接")
+        enquiries.lodge_enquiry(None, listing["open"], "赵工", "", "13900001112", "对接")
 
 
 # ---- service statistics ---------------------------------------------------------------------------

@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from kexie.core.audit import history_for
 from kexie.core.scope import prefix_q
-from kexie.innovation import stations
 from kexie.innovation.models import Station, StationExpert, StationStatus, StationYear
+from kexie.innovation.stations import metrics
+from kexie.innovation.stations import services as stations
 from kexie.people.models import Person
 
 
@@ -49,10 +50,10 @@ def test_registration_checks_and_status_from_the_agreement(province):
     assert old.status == StationStatus.EXPIRED
 
     # The daily job: expired once the agreement end has passed, idempotent, and back when extended.
-    assert stations.refresh_station_statuses(dt.date(2031, 1, 1))["expired"] >= 1
+    assert metrics.refresh_station_statuses(dt.date(2031, 1, 1))["expired"] >= 1
     assert Station.objects.get(pk=s.pk).status == StationStatus.EXPIRED
-    assert stations.refresh_station_statuses(dt.date(2031, 1, 1)) == {"expired": 0, "reactivated": 0}
-    stations.refresh_station_statuses(timezone.localdate())
+    assert metrics.refresh_station_statuses(dt.date(2031, 1, 1)) == {"expired": 0, "reactivated": 0}
+    metrics.refresh_station_statuses(timezone.localdate())
     assert Station.objects.get(pk=s.pk).status == StationStatus.ACTIVE
     with pytest.raises(ValidationError) as exc:
         stations.edit_station(user, s, agreement_end="2023-06-30")
@@ -143,7 +144,7 @@ def test_station_metrics_per_subtree(province):
     root, a, b = province["root"], province["city_a"], province["city_b"]
     a_user, b_user = province["users"]["demo-city-a"], province["users"]["demo-city-b"]
     year = timezone.localdate().year - 1
-    base = stations.station_metrics([root.path], year)[root.path]
+    base = metrics.station_metrics([root.path], year)[root.path]
     s1 = make(province, name="一站")
     s2 = make(province, org=b, user=b_user, name="二站")
     make(province, name="已到期", agreement_start="2015-01-01", agreement_end=f"{year - 1}-12-31")  # not that year
@@ -153,10 +154,10 @@ def test_station_metrics_per_subtree(province):
     stations.record_year(a_user, revoked, year, projects=1)
     stations.revoke_station(a_user, revoked, "未履约")
     stations.record_year(a_user, s1, year - 1, projects=100)  # another year: not counted
-    got = stations.station_metrics([a.path, b.path, root.path], year)
+    got = metrics.station_metrics([a.path, b.path, root.path], year)
     assert got[a.path] == {"stations": 1, "station_projects": 3, "station_patents": 1, "station_trained": 3,
                            "station_revenue": 100.5}
     assert got[b.path]["stations"] == 1 and got[b.path]["station_projects"] == 4
     assert got[root.path]["stations"] - base["stations"] == 2
     assert got[root.path]["station_revenue"] - base["station_revenue"] == 150.5
-    assert stations.station_metrics([], year) == {}
+    assert metrics.station_metrics([], year) == {}

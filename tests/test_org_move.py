@@ -102,7 +102,7 @@ def test_move_county_to_another_city(province):
     assert not Person.objects.for_user(user_a).filter(pk__in=people).exists()
     assert Person.objects.for_user(user_b).filter(pk__in=people).count() == len(people)
     county_user.refresh_from_db()
-    assert county_user.scope_cache["view"] == [moved.path]
+    assert county_user.scope_cache["orgs.view"] == [moved.path]
     assert Person.objects.for_user(county_user).filter(pk__in=people).count() == len(people)
     assert login("demo-city-a").get(f"/orgs/{county.pk}/").status_code == 404
     assert login("demo-city-b").get(f"/orgs/{county.pk}/").status_code == 200
@@ -144,7 +144,7 @@ def test_move_society_carries_memberships_bodies_and_staff(province):
                .values_list("pk", flat=True)) == groups
     assert PiiAccess.objects.filter(user=staff, scope_path=moved.path).exists()
     staff.refresh_from_db()
-    assert staff.scope_cache["view"] == [moved.path]
+    assert staff.scope_cache["orgs.view"] == [moved.path]
     assert Membership.objects.for_user(staff).count() == visible
     client = login("demo-society")
     assert client.get(f"/members/{member.pk}/").status_code == 200

@@ -52,7 +52,7 @@ def _groups() -> list[str]:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("group", _groups())
-def test_every_page_for_every_demo_account(group, b_records, province):
+def test_every_page_for_every_demo_account(group, b_records, province):  # noqa: F811
     problems: list[str] = []
     clients = {name: login(name) for name in DEMO_ACCOUNTS}
     clients["anonymous"] = Client()

@@ -146,7 +146,7 @@ def test_scope_forms_agree(province, monkeypatch, username):
     from kexie.people import models as people_models
 
     user = province["users"][username]
-    paths = scope_paths(user, "view")
+    paths = scope_paths(user, "orgs.view")
     expected = {p.pk for p in Person.objects.all() if any(p.org_path.startswith(x) for x in paths)}
     expected |= {m.person_id for m in Membership.objects.all() if any(m.org_path.startswith(x) for x in paths)}
     assert expected

@@ -17,7 +17,7 @@ from django.utils import timezone
 from kexie.calls import services as call_services
 from kexie.calls.models import Call
 from kexie.core.services import SYSTEM
-from kexie.innovation import challenges
+from kexie.innovation.challenges import services as challenges
 from kexie.innovation.models import Challenge, Enterprise
 from kexie.people.models import Person
 from tests.conftest import login

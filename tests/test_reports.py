@@ -20,11 +20,11 @@ from kexie.accounts.models import User
 from kexie.accounts.services import grant_role
 from kexie.core.scope import prefix_q
 from kexie.core.services import SYSTEM
+from kexie.formkit import schema as S
 from kexie.notices.models import Notification
 from kexie.orgs.models import Level, Organisation
 from kexie.reports import aggregate as agg
 from kexie.reports import excel, figures, presets, registry, services
-from kexie.reports import schema as S
 from kexie.reports.models import (
     Campaign,
     EventAction,
@@ -96,9 +96,9 @@ def county_user(province):
 
 # ---- schema -------------------------------------------------------------------------------------
 def test_schema_checks_name_each_problem():
-    assert S.check_schema(SCHEMA) == []
+    assert S.check_schema(SCHEMA, prefill=registry.METRICS) == []  # reports pre-fill from registry figures
     for p in presets.names():
-        assert S.check_schema(presets.load(p)["schema"]) == [], p
+        assert S.check_schema(presets.load(p)["schema"], prefill=registry.METRICS) == [], p
     bad = copy.deepcopy(SCHEMA)
     fields = bad["sections"][0]["fields"]
     fields.append({"key": "total_members", "label": "重复", "type": "number"})
@@ -110,7 +110,7 @@ def test_schema_checks_name_each_problem():
     fields.append({"key": "x4", "label": "预填", "type": "number", "prefill": "no_such_metric"})
     bad["rules"] += [{"expr": "individual <= nobody"}, {"expr": "__import__('os').system('x') == 0"},
                      {"expr": "note <= 3"}, {"expr": "individual <="}, {"expr": "(lambda: 1)() == 1"}]
-    problems = "\n".join(S.check_schema(bad))
+    problems = "\n".join(S.check_schema(bad, prefill=registry.METRICS))
     for text in ("字段的键“total_members”重复", "字段“x1”的类型“money”未知", "选项字段“x2”没有选项",
                  "表格“x3”的列“inner”不能是表格", "字段的键“Bad-Key”无效", "预填来源“no_such_metric”未知",
                  "引用了未知的数值字段：nobody", "__import__('os').system('x') == 0”中", "引用了未知的数值字段：note",
@@ -469,7 +469,11 @@ def test_version_editor(province):
     client.post(url, {"op": "save_field", "prefix": "n-base", "n-base-section": "base", "n-base-key": "part",
                       "n-base-label": "部分", "n-base-type": "number"})
     client.post(url, {"op": "save_field", "prefix": "n-base", "n-base-section": "base", "n-base-key": "rows",
-                      "n-base-label": "明细", "n-base-type": "table", "n-base-columns": "name|名称|text\nlv|级别|choice|甲/乙"})
+                      "n-base-label": "明细", "n-base-type": "table",  # the columns: a formset, one row each
+                      "n-base-col-TOTAL_FORMS": "3", "n-base-col-INITIAL_FORMS": "0",
+                      "n-base-col-0-key": "name", "n-base-col-0-label": "名称", "n-base-col-0-type": "text",
+                      "n-base-col-1-key": "lv", "n-base-col-1-label": "级别", "n-base-col-1-type": "choice",
+                      "n-base-col-1-choices": "甲\n乙", "n-base-col-2-type": "text"})
     client.post(url, {"op": "move_field", "key": "part", "dir": "up"})
     resp = client.post(url, {"op": "add_rule", "r-expr": "part <= nothing"}, HTTP_HX_REQUEST="true")
     assert "引用了未知的数值字段：nothing" in resp.content.decode()
@@ -712,6 +716,7 @@ def test_progress_board_filters_and_htmx(province):
 
 def test_registry_figures_match_direct_counts_for_every_organisation(province):
     """One query per metric for any number of organisations (no OR of a path range per organisation)."""
+    from kexie.members.figures import IN_GOOD_STANDING
     from kexie.members.models import Membership
     from kexie.orgs.models import Organisation
     from kexie.reports import registry
@@ -728,7 +733,7 @@ def test_registry_figures_match_direct_counts_for_every_organisation(province):
         assert got[o.pk]["people_registered"] == sum(
             Organisation.objects.alive().filter(path__startswith=o.path).values_list("people_count", flat=True))
         assert got[o.pk]["individual_members"] == Membership.objects.filter(
-            society=o, deleted_at__isnull=True, status__in=registry.IN_GOOD_STANDING).count()
+            society=o, deleted_at__isnull=True, status__in=IN_GOOD_STANDING).count()
 
 
 @pytest.mark.django_db

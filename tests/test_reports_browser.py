@@ -59,14 +59,16 @@ def test_fill_return_fix_accept_and_see_the_score(page, live_server):  # noqa: F
     sub.refresh_from_db()
     assert sub.status == SubmissionStatus.SUBMITTED and sub.revision == 1
 
-    # 3. The province returns it with a comment.
+    # 3. The province returns it with a comment (returning asks first: data-confirm).
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     switch_to(page, "demo-province")
     page.goto(f"/reports/submissions/{sub.pk}/review/")
     page.locator("#review-box textarea[name=comment]").fill("请核对科普受众人次")
     with page.expect_navigation():
         page.locator("#review-box").get_by_role("button", name="退回修改").click()
     sub.refresh_from_db()
-    assert sub.status == SubmissionStatus.RETURNED
+    assert sub.status == SubmissionStatus.RETURNED and asked == ["确定退回这份填报吗？填报单位将收到退回意见。"]
 
     # 4. The society sees the comment, corrects the figure and submits again.
     switch_to(page, "demo-society")

@@ -19,9 +19,10 @@ from kexie.calls.models import ApplicationEvent, ProjectEvent
 from kexie.core.audit import audit_codes, describe
 from kexie.core.models import AuditEntry, WorkflowEvent
 from kexie.core.services import SYSTEM, require
-from kexie.innovation import challenges, market
-from kexie.innovation import services as innovation_services
+from kexie.innovation.challenges import services as challenges
+from kexie.innovation.market import services as market
 from kexie.innovation.models import Achievement, Challenge, Need, NeedEvent
+from kexie.innovation.needs import services as innovation_services
 from kexie.members.models import MembershipEvent
 from kexie.orgs import services as org_services
 from kexie.reports.models import SubmissionEvent
@@ -37,12 +38,12 @@ def test_require_refuses_no_actor_and_anonymous_and_lets_the_system_through(prov
 
     for nobody in (None, AnonymousUser()):
         with pytest.raises(PermissionDenied) as exc:
-            require(nobody, "change", province["city_a"].path)
+            require(nobody, "orgs.change", province["city_a"].path)
         assert exc.value.args[0] == "您无权在该组织范围内执行此操作。"
-    require(SYSTEM, "manage", province["root"].path)  # every action, everywhere
-    require(province["users"]["demo-city-a"], "change", province["city_a"].path)
+    require(SYSTEM, "accounts.manage", province["root"].path)  # every action, everywhere
+    require(province["users"]["demo-city-a"], "orgs.change", province["city_a"].path)
     with pytest.raises(PermissionDenied):
-        require(province["users"]["demo-city-a"], "change", province["city_b"].path)
+        require(province["users"]["demo-city-a"], "orgs.change", province["city_b"].path)
 
 
 def test_a_service_called_without_an_actor_is_refused_and_changes_nothing(province):
@@ -114,7 +115,7 @@ DYNAMIC = {
                           "calls.application.returned"],
     "imports/apply.py": ["people.person.imported", "orgs.organisation.imported", "members.membership.imported",
                          "members.groupmembership.imported"],
-    "innovation/challenges.py": [f"innovation.challenge.{v}" for v in
+    "innovation/challenges/services.py": [f"innovation.challenge.{v}" for v in
                                  ("published", "closed", "cancelled", "awarded", "completed")],
     "members/services.py": [f"members.membership.{v}" for v in
                             ("applied", "approved", "rejected", "category_changed", "dues_paid", "withdrawn",

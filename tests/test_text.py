@@ -9,7 +9,7 @@ from django.utils import translation
 
 from kexie.calls import eligibility
 from kexie.core.text import join_clauses, join_list
-from kexie.reports import schema
+from kexie.formkit import schema
 
 
 @pytest.fixture(autouse=True)

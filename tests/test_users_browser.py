@@ -91,3 +91,22 @@ def test_province_admin_creates_a_county_account_that_sees_only_its_county(page)
     assert page.get_by_role("link", name="修改密码").is_visible()
     assert page.locator("#users-link").count() == 0 and page.locator("#locked-accounts-link").count() == 0
     assert page.request.get("/accounts/users/").status == 403
+
+
+def test_the_menu_collapses_behind_a_button_on_a_phone(page):  # noqa: F811
+    """At 390 px the main menu is folded away; 菜单 opens it, and its links work. On a desk it is always open."""
+    seed()
+    page.set_viewport_size({"width": 390, "height": 800})
+    log_in(page, "demo-city-a", PASSWORD)
+    toggle = page.locator("[data-menu-toggle]")
+    menu = page.locator("#mainnav")
+    assert toggle.is_visible() and not menu.is_visible()
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert menu.is_visible() and toggle.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the open menu does not widen the page
+    with page.expect_navigation():
+        menu.get_by_role("link", name="通知").click()
+    assert page.url.endswith("/notices/") and not page.locator("#mainnav").is_visible()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert page.locator("#mainnav").is_visible() and not page.locator("[data-menu-toggle]").is_visible()

@@ -18,6 +18,7 @@ from kexie.accounts import services
 from kexie.accounts.models import Role, RoleAssignment, User
 from kexie.accounts.roles import DEPARTMENT_ROLES
 from kexie.core.models import AuditEntry
+from kexie.core.permissions import all_actions
 from kexie.core.scope import prefix_q, scope_paths
 from kexie.core.services import SYSTEM
 from kexie.orgs.models import Organisation
@@ -55,11 +56,16 @@ def test_department_roles_ship_with_least_privilege():
     roles = {r.code: r for r in Role.objects.all()}
     for code, name, actions, _description in DEPARTMENT_ROLES:
         assert roles[code].name == name and roles[code].actions == actions
-        assert "manage" not in roles[code].actions  # only the administrator manages accounts
-    assert roles["dept_office"].actions == roles["dept_research"].actions == ["view"]
-    assert roles["dept_personnel"].actions == ["view", "change", "export", "view_pii"]
+        assert "accounts.manage" not in roles[code].granted()  # only the administrator manages accounts
+    # module actions (decision 0025): each department reaches its modules and nothing else
+    assert roles["dept_office"].granted() == {c for c in all_actions() if c.endswith(".view")}
+    assert "people.pii" in roles["dept_personnel"].granted() and "calls.change" not in roles["dept_personnel"].granted()
+    assert "people.pii" not in roles["dept_office"].granted() | roles["dept_societies"].granted()
+    assert "innovation.change" in roles["dept_international"].granted()
+    assert not {c for c in roles["dept_popsci"].granted() if not c.endswith(".view")}  # its modules are to come
+    assert "evaluation.manage" in roles["dept_societies"].granted() and "members.change" in roles["dept_societies"].granted()
     assert roles["county_staff"].actions == roles["township_staff"].actions == ["view", "change", "export"]
-    assert roles["admin"].actions == ["view", "change", "export", "view_pii", "manage"]  # the codes tests use
+    assert roles["admin"].actions == ["view", "change", "export", "view_pii", "manage"]  # the bundles tests use
 
 
 @pytest.mark.django_db
@@ -99,7 +105,7 @@ def test_city_admin_creates_an_account_for_a_county_that_changes_its_password_at
     assert resp["Location"] == f"/accounts/users/{account.pk}/"
     assert account.must_change_password and account.display_name == "新文员"
     assert list(account.assignments.values_list("organisation_id", "role__code")) == [(county.pk, "county_staff")]
-    assert account.scope_cache["view"] == [county.path] and "manage" not in account.scope_cache
+    assert account.scope_cache["orgs.view"] == [county.path] and "accounts.manage" not in account.scope_cache
     assert AuditEntry.objects.filter(action="accounts.user.created", object_id=account.pk,
                                      actor=province["users"]["demo-city-a"], scope_path=county.path).exists()
 
@@ -255,7 +261,7 @@ def test_nobody_grants_a_role_above_their_own(province):
         services.create_staff_account(manager, county, "new-clerk", "新文员", "", "staff")
     assert not User.objects.filter(username="new-clerk").exists()
     account, _password = services.create_staff_account(manager, county, "new-clerk", "新文员", "", "viewer")
-    assert scope_paths(account, "view") == [county.path]
+    assert scope_paths(account, "orgs.view") == [county.path]
 
 
 @pytest.mark.django_db

@@ -3,7 +3,7 @@ is audited with the admin user; the scope caches follow (``kexie.accounts.signal
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
@@ -14,14 +14,26 @@ from kexie.accounts.models import ApiToken, Role, RoleAssignment, User
 from kexie.accounts.services import assignment_snapshot, rebuild_scope
 from kexie.core.audit import log_action, snapshot
 
+if TYPE_CHECKING:  # the stubs' admin classes and form are generic in the model; Django's are not subscriptable
+    _AssignmentInline = admin.TabularInline[RoleAssignment, User]
+    _PasswordChangeForm = AdminPasswordChangeForm[User]
+    _UserAdmin = UserAdmin[User]
+    _RoleAdmin = admin.ModelAdmin[Role]
+    _ApiTokenAdmin = admin.ModelAdmin[ApiToken]
+else:
+    _AssignmentInline = admin.TabularInline
+    _PasswordChangeForm = AdminPasswordChangeForm
+    _UserAdmin = UserAdmin
+    _RoleAdmin = _ApiTokenAdmin = admin.ModelAdmin
 
-class AssignmentInline(admin.TabularInline):
+
+class AssignmentInline(_AssignmentInline):
     model = RoleAssignment
     extra = 0
     raw_id_fields = ["organisation"]
 
 
-class StaffSetPasswordForm(AdminPasswordChangeForm):
+class StaffSetPasswordForm(_PasswordChangeForm):
     """A password set by an administrator is changed by its owner at the next login."""
 
     def save(self, commit: bool = True) -> Any:
@@ -30,7 +42,7 @@ class StaffSetPasswordForm(AdminPasswordChangeForm):
 
 
 @admin.register(User)
-class KexieUserAdmin(UserAdmin):
+class KexieUserAdmin(_UserAdmin):
     inlines = [AssignmentInline]
     change_password_form = StaffSetPasswordForm
     fieldsets = (*(UserAdmin.fieldsets or ()),
@@ -73,7 +85,7 @@ class KexieUserAdmin(UserAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(_RoleAdmin):
     list_display = ("code", "name", "description")
     AUDIT_FIELDS = ("code", "name", "actions", "description")
 
@@ -92,7 +104,7 @@ class RoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(_ApiTokenAdmin):
     list_display = ("prefix", "user", "name", "created_at", "expires_at", "last_used_at", "revoked_at")
     readonly_fields = ("user", "prefix", "created_at", "last_used_at")
     search_fields = ("user__username", "prefix", "name")

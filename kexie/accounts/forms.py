@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -12,12 +12,19 @@ from kexie.accounts.models import Role
 from kexie.accounts.services import grantable_roles
 from kexie.core.http import to_id
 
+if TYPE_CHECKING:  # the stubs' field is generic in the model; Django's is not subscriptable
+    from kexie.orgs.models import Organisation
+
+    _OrgChoiceField = forms.ModelChoiceField[Organisation]
+else:
+    _OrgChoiceField = forms.ModelChoiceField
+
 
 def role_label(role: Role) -> str:
     return f"{role.name}（{'、'.join(str(a) for a in role.action_labels())}）"
 
 
-class ManagedOrgField(forms.ModelChoiceField):
+class ManagedOrgField(_OrgChoiceField):
     """An organisation in the administrator's ``manage`` subtree, indented by depth."""
 
     def __init__(self, actor: Any, **kwargs: Any) -> None:
@@ -29,10 +36,11 @@ class ManagedOrgField(forms.ModelChoiceField):
                                          "invalid_choice": _("只能选择您管理范围内的组织。")}, **kwargs)
         self._top: int | None = None
 
-    def label_from_instance(self, obj: Any) -> str:
+    def label_from_instance(self, obj: Organisation) -> str:
+        depth: int = obj.depth  # a treebeard field (treebeard ships no type information)
         if self._top is None:
-            self._top = obj.depth
-        return "\u3000" * max(0, obj.depth - self._top) + obj.name
+            self._top = depth
+        return "\u3000" * max(0, depth - self._top) + obj.name
 
     def to_python(self, value: Any) -> Any:
         if value in self.empty_values:
@@ -74,3 +82,17 @@ class StaffAccountForm(_RoleForm):
 
 class GrantForm(_RoleForm):
     pass
+
+
+class TokenForm(forms.Form):
+    """A new API token: what it is for, and for how many days it works (the service checks the range)."""
+
+    name = forms.CharField(label=_("用途"), max_length=60, required=False)
+    days = forms.IntegerField(label=_("有效天数"), error_messages={
+        "required": _("请填写有效天数。"), "invalid": _("有效天数应为整数。")})
+
+
+class ActiveForm(forms.Form):
+    """停用 (0) or 启用 (1) an account."""
+
+    active = forms.TypedChoiceField(choices=[("0", "0"), ("1", "1")], coerce=lambda v: v == "1")

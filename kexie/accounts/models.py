@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kexie.core.permissions import describe, expand
-from kexie.core.scope import ACTIONS, ScopedQuerySet, scope_paths
+from kexie.core.scope import ScopedQuerySet, scope_paths
 
 
 class User(AbstractUser):
@@ -72,10 +72,9 @@ class Role(models.Model):
         return describe(self.actions or [])
 
     def granted(self) -> set[str]:
-        """What the role allows: its module actions (bundles and wildcards expanded against the installed apps)
-        and the bundles it names itself (decision 0025)."""
-        entries = [str(a) for a in self.actions or []]
-        return expand(entries) | (set(entries) & set(ACTIONS))
+        """What the role allows: its module actions, bundles and wildcards expanded against the installed apps
+        (decision 0025)."""
+        return expand([str(a) for a in self.actions or []])
 
 
 class RoleAssignment(models.Model):

@@ -29,7 +29,6 @@ from kexie.accounts.models import ApiToken, Role, RoleAssignment, User, token_di
 from kexie.core.audit import log_action
 from kexie.core.permissions import all_actions, expand, fingerprint
 from kexie.core.scope import (
-    ACTIONS,
     ACTIONS_VERSION,
     EVERY_ROOT,
     minimal_prefixes,
@@ -53,8 +52,7 @@ def compute_scope(user: User) -> dict[str, list[str]]:
         user=user, organisation__deleted_at__isnull=True
     ).values_list("organisation__path", "role__actions")
     for path, actions in rows:
-        # the module actions the role allows, and the bundles it names itself (decision 0025)
-        for action in expand(actions) | (set(actions) & set(ACTIONS)):
+        for action in expand(actions):  # the module actions the role allows (decision 0025)
             by_action[action].append(path)
     scope: dict[str, list[str]] = {a: minimal_prefixes(p) for a, p in by_action.items() if p}
     every_root = _actions_over_every_root(scope)
@@ -178,7 +176,7 @@ def revoke_role(actor: Any, assignment: RoleAssignment) -> None:
     _refresh_actor(actor, user)
 
 
-def users_at(org_ids: Iterable[int], action: str = "change") -> dict[int, list[Any]]:
+def users_at(org_ids: Iterable[int], action: str) -> dict[int, list[Any]]:
     """Active users holding a role with ``action`` directly at each organisation."""
     out: dict[int, list[Any]] = {}
     rows = (RoleAssignment.objects.filter(organisation_id__in=list(org_ids), user__is_active=True)
@@ -201,7 +199,7 @@ def grantable_roles(actor: Any) -> list[Role]:
     organisation)."""
     if scope_paths(actor, "accounts.manage") == []:
         return []
-    held = {a for a in [*ACTIONS, *all_actions()] if scope_paths(actor, a) != []}
+    held = {a for a in all_actions() if scope_paths(actor, a) != []}
     return [r for r in Role.objects.order_by("id") if r.granted() <= held]
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kexie.accounts import lockout, services
-from kexie.accounts.forms import GrantForm, StaffAccountForm
+from kexie.accounts.forms import ActiveForm, GrantForm, StaffAccountForm, TokenForm
 from kexie.accounts.models import ApiToken, RoleAssignment, User
 from kexie.core import ratelimit
 from kexie.core.audit import history_for, log_action
@@ -114,13 +114,14 @@ def tokens(request: Any) -> Any:
     errors: list[str] = []
     values = {"name": "", "days": str(settings.KEXIE_API_TOKEN_DAYS)}
     if request.method == "POST":
-        values = {"name": request.POST.get("name", "")[:200], "days": request.POST.get("days", "").strip()[:10]}
+        form = TokenForm(request.POST)
+        values = {"name": str(form.data.get("name", ""))[:60], "days": str(form.data.get("days", "")).strip()[:10]}
         try:
-            try:
-                days = int(values["days"])
-            except ValueError:
-                raise ValidationError(_("有效天数应为 1 到 %(n)s 之间的整数。") % {"n": services.MAX_TOKEN_DAYS}) from None
-            token, key = services.create_token(request.user, request.user, values["name"], days)
+            if not form.is_valid():
+                raise ValidationError(_("有效天数应为 1 到 %(n)s 之间的整数。") % {"n": services.MAX_TOKEN_DAYS}
+                                      if "days" in form.errors else [m for e in form.errors.values() for m in e])
+            token, key = services.create_token(request.user, request.user, form.cleaned_data["name"],
+                                               form.cleaned_data["days"])
             request.session[NEW_TOKEN] = [token.pk, key]
             return redirect("account-tokens")
         except (ValidationError, PermissionDenied) as exc:
@@ -386,12 +387,13 @@ def user_active(request: Any, pk: Any) -> Any:
     """GET asks for confirmation; POST deactivates (active=0) or reactivates (active=1)."""
     account = _managed_account(request, pk)
     if request.method == "POST":
-        value = request.POST.get("active", "")
-        if value not in ("0", "1"):
+        form = ActiveForm(request.POST)
+        if not form.is_valid():
             return bad_request(request, _("请求有误，未做任何更改。"))
+        active = form.cleaned_data["active"]
         try:
-            services.set_active(request.user, account, value == "1")
-            messages.success(request, (_("账号 %(u)s 已启用。") if value == "1" else _("账号 %(u)s 已停用。"))
+            services.set_active(request.user, account, active)
+            messages.success(request, (_("账号 %(u)s 已启用。") if active else _("账号 %(u)s 已停用。"))
                              % {"u": account.username})
         except (ValidationError, PermissionDenied) as exc:
             for m in error_messages(exc):

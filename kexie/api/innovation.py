@@ -8,9 +8,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
-from kexie.innovation.filters import NeedFilter, ServiceRecordFilter
 from kexie.innovation.models import Need, ServiceRecord
-from kexie.innovation.services import visible_q
+from kexie.innovation.needs.filters import NeedFilter, ServiceRecordFilter
+from kexie.innovation.needs.services import visible_q
 
 
 class NeedSerializer(serializers.ModelSerializer[Need]):

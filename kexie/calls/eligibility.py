@@ -22,10 +22,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kexie.core.text import join_list
 
 RULES = ("age", "title", "membership", "region", "previous")
+# The kinds as staff choose them on the call set-up page, with what each asks for.
+RULE_CHOICES = [
+    ("age", _lazy("年龄")),
+    ("title", _lazy("职称级别")),
+    ("membership", _lazy("会员资格")),
+    ("region", _lazy("所在地区或单位")),
+    ("previous", _lazy("往届申报限制")),
+]
+RULE_HELP = {
+    "age": _lazy("截至计算日期的周岁年龄，上下限含本数（至少填一个）"),
+    "title": _lazy("申请人的职称级别须为所选之一"),
+    "membership": _lazy("会籍有效（新入会、有效或宽限期）；留空学会编码为任一学会"),
+    "region": _lazy("申请人的所在组织属于所列组织（含其下级）"),
+    "previous": _lazy("近若干年内在所选类型的批次中有所选状态的申报者不得申报"),
+}
 GOOD_STANDING = ("new", "current", "grace")
 
 

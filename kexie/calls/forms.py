@@ -1,25 +1,27 @@
-"""Forms of the calls pages. The JSON parts of a call (eligibility, stages, rubric, the application form)
-are edited as JSON text or uploaded as a JSON file; ``services.check_call`` says what is wrong in Chinese."""
+"""Forms of the calls pages. A call's structured parts have their own widgets: eligibility, stages and rubric
+as formsets (``forms_setup``), the application form in the form builder (``kexie.formkit``); JSON only as a file
+to import or export. ``services.check_call`` says what is wrong in Chinese."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
+from kexie.calls.forms_setup import setup_from_upload
 from kexie.calls.models import ApplicantKind, CallType, ExpertLibrary
-from kexie.reports.forms import schema_from_upload
+from kexie.orgs.models import Organisation
 
-JSON_FIELDS = ("eligibility", "stages", "rubric", "form_schema")
 # Left empty, these take the model's defaults.
 INT_DEFAULTS = {"notice_days": 7, "appeal_lodge_days": 15, "appeal_decide_days": 60, "project_months": 12,
                 "midterm_month": 6}
 
 
 class CallForm(forms.Form):
+    owner = forms.ModelChoiceField(label=_("主办单位"), queryset=Organisation.objects.none(),
+                                   error_messages={"required": _("请选择主办单位。"),
+                                                   "invalid_choice": _("请选择主办单位。")})
     code = forms.SlugField(label=_("批次代码"), max_length=60)
     name = forms.CharField(label=_("名称"), max_length=120)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
@@ -47,43 +49,33 @@ class CallForm(forms.Form):
         required=False, label=_("研究周期（月）"), min_value=1, max_value=120, initial=12)
     midterm_month = forms.IntegerField(
         required=False, label=_("中期检查（第几个月，0 为不检查）"), min_value=0, max_value=119, initial=6)
-    eligibility = forms.CharField(label=_("申报条件（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    stages = forms.CharField(label=_("阶段与截止日期（JSON）"), widget=forms.Textarea(attrs={"rows": 4}))
-    rubric = forms.CharField(label=_("评分细则（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    form_schema = forms.CharField(label=_("申报表（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 6}))
-    schema_file = forms.FileField(label=_("或上传申报表 JSON 文件"), required=False)
+    setup_file = forms.FileField(label=_("导入 JSON 文件"), required=False,
+                                 help_text=_("由“导出 JSON”得到的批次设置文件：其中的申报条件、阶段、评分细则和申报表"
+                                             "将替换本页填写的内容。"))
 
-    def __init__(self, *args: Any, libraries: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, libraries: Any = None, owners: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if libraries is not None:
             field = self.fields["expert_library"]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = libraries
+        if owners is None:  # editing: the owner and the code are the call's permanent identity
+            del self.fields["owner"]
+            del self.fields["code"]
+        else:
+            owner = self.fields["owner"]
+            assert isinstance(owner, forms.ModelChoiceField)
+            owner.queryset = owners
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for name in JSON_FIELDS:
-            text = (data.get(name) or "").strip()
-            if not text:
-                data[name] = {"sections": [], "rules": []} if name == "form_schema" else []
-                continue
-            try:
-                data[name] = json.loads(text)
-            except json.JSONDecodeError:
-                self.add_error(name, _gettext("不是有效的 JSON。"))
-        upload = data.get("schema_file")
-        if upload:
-            try:
-                data["form_schema"] = schema_from_upload(upload)
-            except forms.ValidationError as exc:
-                self.add_error("schema_file", exc)
-        return data
+    def clean_setup_file(self) -> dict[str, Any]:
+        upload = self.cleaned_data.get("setup_file")
+        return setup_from_upload(upload) if upload else {}
 
     def values(self) -> dict[str, Any]:
         d = self.cleaned_data
         keys = ("name", "year", "type", "applicant_kind", "description", "reviews_per_application", "blind", "funds",
                 "funding_per_item", "funding_total", "places", "expert_library", "notice_days", "appeal_lodge_days",
-                "appeal_decide_days", "tracks_projects", "project_months", "midterm_month", *JSON_FIELDS)
+                "appeal_decide_days", "tracks_projects", "project_months", "midterm_month")
         values = {k: d.get(k) for k in keys}
         for key, default in INT_DEFAULTS.items():
             if values.get(key) is None:
@@ -97,8 +89,6 @@ class CallForm(forms.Form):
                                                  "funding_total", "places", "expert_library", "notice_days",
                                                  "appeal_lodge_days", "appeal_decide_days", "tracks_projects",
                                                  "project_months", "midterm_month")}
-        for name in JSON_FIELDS:
-            initial[name] = json.dumps(getattr(call, name), ensure_ascii=False, indent=1)
         return initial
 
 

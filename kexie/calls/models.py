@@ -1,7 +1,7 @@
 """申报评审 (SPEC §3.4, decision 0013): one engine for every call.
 
 A ``Call`` is data: type, owner, applicant kind, eligibility rules (``eligibility.py``), an application form
-(the report-form schema of ``kexie.reports.schema``: number/text/choice/date/file/table fields), the stage
+(the form schema of ``kexie.formkit.schema``: number/text/choice/date/file/table fields), the stage
 sequence with deadlines, a rubric, reviews per application, funding. ``Quota`` rows give each nominating
 organisation its places (推荐名额). An ``Application`` moves through statuses that follow the stages, each
 move kept in ``ApplicationEvent`` (with the data as submitted). Expert libraries (``ExpertLibrary`` →
@@ -32,6 +32,7 @@ from kexie.core.crypto import EncryptedTextField
 from kexie.core.fields import PathField
 from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet, WorkflowEvent
 from kexie.core.scope import ScopedQuerySet, prefix_q
+from kexie.core.workflow import Transition, Workflow
 
 
 class CallType(models.TextChoices):
@@ -114,6 +115,14 @@ class Call(SoftDeleteModel):
 
     objects = SoftDeleteQuerySet.as_manager()
     scope_path_field = "org_path"
+
+    # The stages move inside 进行中 (``advance``: the service picks the next stage, the status stays).
+    WORKFLOW = Workflow("status", CallStatus, [
+        Transition("open", {CallStatus.DRAFT}, CallStatus.OPEN, _("发布批次"),
+                   refusal=_("只有草稿状态的批次可以发布。")),
+        Transition("advance", {CallStatus.OPEN}, None, _("进入下一阶段"), refusal=_("该批次不在进行中。"),
+                   confirm=_("阶段只能向前推进，不能退回；本阶段未处理的申报将按规则结束。确定进入下一阶段吗？")),
+    ])
 
     AUDIT_FIELDS = ("code", "name", "year", "type", "owner", "applicant_kind", "current_stage",
                     "reviews_per_application", "blind", "funds", "funding_per_item", "funding_total", "places",
@@ -202,10 +211,43 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
-# Statuses that no longer take part (they free their nomination place).
-CLOSED_STATUSES = (ApplicationStatus.NOT_NOMINATED, ApplicationStatus.FORMAL_FAILED, ApplicationStatus.WITHDRAWN,
-                   ApplicationStatus.NOT_APPROVED)
-EDITABLE_STATUSES = (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED)
+_AS = ApplicationStatus
+_EDITABLE = {_AS.DRAFT, _AS.RETURNED}
+_FORMAL_QUEUE = {_AS.SUBMITTED, _AS.NOMINATED}  # the call's queue is one of them (``services.formal_check``)
+_IN_REVIEW = {_AS.UNDER_REVIEW, _AS.REVIEWED}
+_RESULT = {_AS.APPROVED, _AS.NOT_APPROVED}
+_NOT_YET_REVIEWED = _EDITABLE | _FORMAL_QUEUE | {_AS.FORMAL_PASSED}
+_SUBMITTED_ONCE = _("申报已提交，不能再修改（退回修改后方可修改）。")
+
+# 申报: every status change of an application, in one table (decision 0024). The applicant fills and
+# submits (a return goes back to the formal check), may withdraw until review starts; the nominating
+# organisation endorses within quota; the call's staff do the formal check; stage advances move the rest.
+APPLICATION_FLOW = Workflow("status", ApplicationStatus, [
+    Transition("edit", _EDITABLE, None, _("填写申报"), refusal=_SUBMITTED_ONCE),
+    Transition("submit", _EDITABLE, None, _("提交"), refusal=_SUBMITTED_ONCE),  # 已提交 or back to the queue
+    Transition("change_nominator", {_AS.DRAFT}, None, _("更换推荐单位"), refusal=_("申报已提交，不能更换推荐单位。")),
+    Transition("withdraw", _NOT_YET_REVIEWED, _AS.WITHDRAWN, _("撤回申报"), style="secondary",
+               confirm=_("撤回后这份申报不再参加本批次，且不能恢复。确定撤回吗？"),
+               refusal=_("当前状态的申报不能撤回。")),
+    Transition("nominate", {_AS.SUBMITTED}, _AS.NOMINATED, _("推荐")),
+    Transition("decline", {_AS.SUBMITTED}, _AS.NOT_NOMINATED, _("不予推荐"), style="secondary",
+               confirm=_("确定不予推荐这份申报吗？")),
+    Transition("close_nomination", {_AS.SUBMITTED}, _AS.NOT_NOMINATED, _("推荐阶段结束，未获推荐")),
+    Transition("formal_pass", _FORMAL_QUEUE, _AS.FORMAL_PASSED, _("形式审查通过")),
+    Transition("formal_return", _FORMAL_QUEUE, _AS.RETURNED, _("退回修改"), style="secondary",
+               confirm=_("确定将这份申报退回修改吗？")),
+    Transition("formal_fail", _FORMAL_QUEUE, _AS.FORMAL_FAILED, _("形式审查不通过"), style="danger",
+               confirm=_("形式审查不通过后申报不再参加本批次。确定不通过吗？")),
+    Transition("start_review", {_AS.FORMAL_PASSED}, _AS.UNDER_REVIEW, _("进入专家评审")),
+    Transition("review", _IN_REVIEW, None, _("评审"), refusal=_("这份申报不在评审中。")),
+    Transition("publicise", _IN_REVIEW, _AS.PUBLICISED, _("进入公示")),
+    Transition("object", {_AS.PUBLICISED}, None, _("提出异议"), refusal=_("不在公示期内，不能提出异议。")),
+    Transition("approve", _IN_REVIEW | {_AS.PUBLICISED}, _AS.APPROVED, _("入选")),
+    Transition("not_approve", _IN_REVIEW | {_AS.PUBLICISED}, _AS.NOT_APPROVED, _("未入选"), style="danger",
+               confirm=_("确定不予入选吗？")),
+    Transition("appeal", _RESULT, None, _("申请复审"), refusal=_("结果发布后方可申请复审。")),
+    Transition("reconsider", _RESULT, None, _("复审改变结果")),  # 入选 ↔ 未入选
+])
 
 
 class ApplicationQuerySet(ScopedQuerySet):
@@ -244,6 +286,8 @@ class Application(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ApplicationQuerySet.as_manager()
+
+    WORKFLOW = APPLICATION_FLOW
 
     AUDIT_FIELDS = ("title", "status", "status_reason", "nominator", "revision", "funding")
 
@@ -408,6 +452,13 @@ class ReviewAssignment(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
 
+    WORKFLOW = Workflow("status", AssignmentStatus, [
+        Transition("review", {AssignmentStatus.ASSIGNED, AssignmentStatus.DONE}, None, _("评审"),
+                   refusal=_("您已申报回避，不能再评审这份申报。")),
+        Transition("release", {AssignmentStatus.ASSIGNED}, AssignmentStatus.RELEASED, _("回避")),
+        Transition("complete", {AssignmentStatus.ASSIGNED}, AssignmentStatus.DONE, _("提交评审意见")),
+    ])
+
     class Meta:
         verbose_name = verbose_name_plural = _("评审分配")
         constraints = [models.UniqueConstraint(fields=["application", "expert", "stage"],
@@ -459,6 +510,12 @@ class Review(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
+
+    WORKFLOW = Workflow("status", ReviewStatus, [
+        Transition("save", {ReviewStatus.DRAFT}, None, _("保存草稿"), refusal=_("评审意见已提交，不能再修改。")),
+        Transition("submit", {ReviewStatus.DRAFT}, ReviewStatus.SUBMITTED, _("提交评审意见"),
+                   confirm=_("提交后评审意见不能再修改。确定提交吗？"), refusal=_("评审意见已提交，不能再修改。")),
+    ])
 
     class Meta:
         verbose_name = verbose_name_plural = _("评审意见")
@@ -528,6 +585,11 @@ class Objection(models.Model):
 
     objects = ScopedQuerySet.as_manager()
 
+    WORKFLOW = Workflow("status", CaseStatus, [
+        Transition("uphold", {CaseStatus.OPEN}, CaseStatus.UPHELD, _("异议成立"), refusal=_("该异议已处理。")),
+        Transition("dismiss", {CaseStatus.OPEN}, CaseStatus.DISMISSED, _("异议不成立"), refusal=_("该异议已处理。")),
+    ])
+
     class Meta:
         verbose_name = verbose_name_plural = _("公示异议")
         ordering = ["call", "lodged_at", "id"]
@@ -566,6 +628,13 @@ class Appeal(models.Model):
 
     objects = ScopedQuerySet.as_manager()
 
+    WORKFLOW = Workflow("status", AppealStatus, [
+        Transition("uphold", {AppealStatus.LODGED}, AppealStatus.UPHELD, _("复审改变结果"),
+                   confirm=_("复审改变结果将改变这份申报的入选结果。确定吗？"), refusal=_("该复审已有决定。")),
+        Transition("reject", {AppealStatus.LODGED}, AppealStatus.REJECTED, _("维持原结果"),
+                   refusal=_("该复审已有决定。")),
+    ])
+
     class Meta:
         verbose_name = verbose_name_plural = _("复审")
         ordering = ["call", "lodged_at", "id"]
@@ -584,6 +653,18 @@ class ProjectStatus(models.TextChoices):
     CONCLUDED = "concluded", _("已结题")
     FAILED = "failed", _("结题未通过")
     TERMINATED = "terminated", _("已终止")
+
+
+# 立项课题: in research until concluded, failed at the final check or terminated.
+_ONGOING = {ProjectStatus.ONGOING}
+PROJECT_FLOW = Workflow("status", ProjectStatus, [
+    Transition("report", _ONGOING, None, _("提交报告")),
+    Transition("extend", _ONGOING, None, _("延期")),
+    Transition("terminate", _ONGOING, ProjectStatus.TERMINATED, _("终止课题"), style="danger",
+               confirm=_("终止后课题不能恢复。确定终止吗？")),
+    Transition("conclude", _ONGOING, ProjectStatus.CONCLUDED, _("结题")),
+    Transition("fail", _ONGOING, ProjectStatus.FAILED, _("结题未通过")),
+])
 
 
 class Project(models.Model):
@@ -609,6 +690,8 @@ class Project(models.Model):
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
+
+    WORKFLOW = PROJECT_FLOW
 
     AUDIT_FIELDS = ("code", "title", "funding", "starts", "ends", "extensions", "status", "status_reason")
 
@@ -639,6 +722,21 @@ class ProjectReportStatus(models.TextChoices):
     FAILED = "failed", _("不通过")
 
 
+# 中期检查 / 结题 report: filled by the leader, judged by the call's staff.
+_PRS = ProjectReportStatus
+_REPORT_JUDGED = _("只能审核已提交的报告。")
+_REPORT_SUBMITTED = _("报告已提交，不能再修改（退回修改后方可修改）。")
+PROJECT_REPORT_FLOW = Workflow("status", ProjectReportStatus, [
+    Transition("fill", {_PRS.PENDING, _PRS.RETURNED}, None, _("填写报告"), refusal=_REPORT_SUBMITTED),
+    Transition("submit", {_PRS.PENDING, _PRS.RETURNED}, _PRS.SUBMITTED, _("提交报告"), refusal=_REPORT_SUBMITTED),
+    Transition("pass", {_PRS.SUBMITTED}, _PRS.PASSED, _("通过"), refusal=_REPORT_JUDGED),
+    Transition("return", {_PRS.SUBMITTED}, _PRS.RETURNED, _("退回修改"), style="secondary",
+               confirm=_("确定将报告退回修改吗？"), refusal=_REPORT_JUDGED),
+    Transition("fail", {_PRS.SUBMITTED}, _PRS.FAILED, _("不通过"), style="danger",
+               confirm=_("报告不通过将结束课题（中期不通过即终止）。确定不通过吗？"), refusal=_REPORT_JUDGED),
+])
+
+
 class ProjectReport(models.Model):
     """A midterm (中期检查) or final (结题) report of a project: filled by the project's leader, judged by the
     call's staff (通过 / 退回修改 / 不通过)."""
@@ -658,6 +756,8 @@ class ProjectReport(models.Model):
     org_path = PathField(max_length=255, editable=False)  # the project's
 
     objects = ScopedQuerySet.as_manager()
+
+    WORKFLOW = PROJECT_REPORT_FLOW
 
     class Meta:
         verbose_name = verbose_name_plural = _("课题报告")

@@ -40,13 +40,13 @@ from kexie.calls.services import ApplicationInvalid, can_fill
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
 from kexie.core.services import is_system, require
+from kexie.formkit import schema as S
 from kexie.notices.services import notify
-from kexie.reports import schema as S
 
 MAX_EXTENSIONS = 1
 MAX_EXTENSION_MONTHS = 12
 REMIND_DAYS = 14
-EDITABLE = (ProjectReportStatus.PENDING, ProjectReportStatus.RETURNED)
+EDITABLE = ProjectReport.WORKFLOW.sources("fill")
 
 # Output figures a report gives, in the order of the results library; the final report's are the project's.
 OUTPUT_KEYS = ("papers", "patents", "standards", "advisory_reports", "adopted", "talents")
@@ -70,7 +70,7 @@ _ACHIEVEMENTS = {"key": "achievements", "label": "代表性成果", "type": "tab
 ]}
 _FILE = {"key": "attachment", "label": "报告全文及佐证材料", "type": "file", "extensions": ["pdf", "doc", "docx", "zip"]}
 
-# The report forms, in the schema language of ``kexie.reports.schema`` (validated by ``S.clean``).
+# The report forms, in the schema language of ``kexie.formkit.schema`` (validated by ``S.clean``).
 SCHEMAS: dict[str, dict[str, Any]] = {
     ReportKind.MIDTERM: {"sections": [
         {"key": "progress", "title": "研究进展", "fields": [
@@ -123,7 +123,7 @@ def is_leader(user: Any, project: Project) -> bool:
 
 
 def is_staff(user: Any, project: Project) -> bool:
-    return bool(user_can(user, "change", project.call.org_path))
+    return bool(user_can(user, "calls.change", project.call.org_path))
 
 
 # ---- 立项 -----------------------------------------------------------------------------------------
@@ -131,7 +131,7 @@ def is_staff(user: Any, project: Project) -> bool:
 def establish(actor: Any, call: Call, *, starts: dt.date | None = None) -> int:
     """Create the projects of the call's approved applications that have none yet; returns how many."""
     call = Call.objects.select_for_update().get(pk=call.pk)
-    require(actor, "change", call.org_path)
+    require(actor, "calls.change", call.org_path)
     if not call.tracks_projects:
         raise ValidationError(_("该批次不跟踪立项课题。"))
     if call.results_published_at is None:
@@ -183,11 +183,10 @@ def _require_leader(actor: Any, report: ProjectReport) -> None:
         raise PermissionDenied(_("只有课题负责人可以填写课题报告。"))
 
 
-def _check_open(report: ProjectReport) -> None:
-    if report.project.status != ProjectStatus.ONGOING:
+def _check_open(report: ProjectReport, name: str = "fill") -> None:
+    if not Project.WORKFLOW.allows(report.project, "report"):
         raise ValidationError(_("课题%(s)s，不能再提交报告。") % {"s": report.project.get_status_display()})
-    if report.status not in EDITABLE:
-        raise ValidationError(_("报告已提交，不能再修改（退回修改后方可修改）。"))
+    ProjectReport.WORKFLOW.check(report, name)
 
 
 def _clean(report: ProjectReport, raw: Mapping[str, Any], *, submit: bool) -> dict[str, Any]:
@@ -217,13 +216,13 @@ def save_report(actor: Any, report: ProjectReport, raw: Mapping[str, Any]) -> Pr
 def submit_report(actor: Any, report: ProjectReport, raw: Mapping[str, Any] | None = None) -> ProjectReport:
     report = _lock_report(report)
     _require_leader(actor, report)
-    _check_open(report)
+    _check_open(report, "submit")
     if report.kind == ReportKind.FINAL:
         midterm = ProjectReport.objects.filter(project=report.project, kind=ReportKind.MIDTERM).first()
         if midterm is not None and midterm.status != ProjectReportStatus.PASSED:
             raise ValidationError(_("中期检查通过后方可提交结题报告。"))
     report.data = _clean(report, raw if raw is not None else report.data, submit=True)
-    report.status = ProjectReportStatus.SUBMITTED
+    ProjectReport.WORKFLOW.apply(report, "submit")
     report.revision += 1
     report.submitted_at = timezone.now()
     report.save(update_fields=["data", "status", "revision", "submitted_at"])
@@ -242,34 +241,36 @@ def judge_report(actor: Any, report: ProjectReport, verdict: str, comment: str =
     """The call's staff: 通过, 退回修改 (reason required) or 不通过 (reason required)."""
     report = _lock_report(report)
     project = Project.objects.select_for_update().get(pk=report.project_id)
-    require(actor, "change", report.project.call.org_path)
+    require(actor, "calls.change", report.project.call.org_path)
     if verdict not in VERDICTS:
         raise ValidationError(_("请选择审核结论。"))
-    if report.status != ProjectReportStatus.SUBMITTED:
-        raise ValidationError(_("只能审核已提交的报告。"))
+    ProjectReport.WORKFLOW.check(report, verdict)
     comment = comment.strip()
     if verdict != "pass" and not comment:
         raise ValidationError(_("退回或不通过须填写审核意见。"))
     if len(comment) > 4000:
         raise ValidationError(_("审核意见不能超过 4000 字。"))
     before = snapshot(project, Project.AUDIT_FIELDS)
-    report.status = VERDICTS[verdict]
+    ProjectReport.WORKFLOW.apply(report, verdict)
     report.verdict_comment = comment
     report.reviewed_by, report.reviewed_at = _user(actor), timezone.now()
     report.save(update_fields=["status", "verdict_comment", "reviewed_by", "reviewed_at"])
     action = {"pass": ProjectAction.PASSED, "return": ProjectAction.RETURNED, "fail": ProjectAction.FAILED}[verdict]
     _event(actor, project, action, report=report, comment=comment)
     if report.kind == ReportKind.MIDTERM and verdict == "fail":
-        project.status, project.status_reason = ProjectStatus.TERMINATED, _("中期检查不通过：%(r)s") % {"r": comment}
+        Project.WORKFLOW.apply(project, "terminate")
+        project.status_reason = _("中期检查不通过：%(r)s") % {"r": comment}
         _event(actor, project, ProjectAction.TERMINATED, comment=project.status_reason)
     elif report.kind == ReportKind.FINAL and verdict == "pass":
-        project.status, project.status_reason = ProjectStatus.CONCLUDED, comment
+        Project.WORKFLOW.apply(project, "conclude")
+        project.status_reason = comment
         project.outputs = {k: report.data.get(k, 0) for k in OUTPUT_KEYS} | {
             "achievements": report.data.get("achievements", []), "goals": report.data.get("goals", ""),
             "spent": report.data.get("spent")}
         _event(actor, project, ProjectAction.CONCLUDED, comment=comment)
     elif report.kind == ReportKind.FINAL and verdict == "fail":
-        project.status, project.status_reason = ProjectStatus.FAILED, comment
+        Project.WORKFLOW.apply(project, "fail")
+        project.status_reason = comment
     project.save()
     log_action(actor, "calls.project.report_judged", project, scope_path=project.org_path, before=before,
                after=snapshot(project, Project.AUDIT_FIELDS), extra={"kind": report.kind, "verdict": verdict})
@@ -283,10 +284,10 @@ def judge_report(actor: Any, report: ProjectReport, verdict: str, comment: str =
 
 
 # ---- extension and termination -------------------------------------------------------------------
-def _lock_project(actor: Any, project: Project) -> Project:
+def _lock_project(actor: Any, project: Project, name: str) -> Project:
     fresh: Project = Project.objects.select_for_update(of=("self",)).select_related("call").get(pk=project.pk)
-    require(actor, "change", fresh.call.org_path)
-    if fresh.status != ProjectStatus.ONGOING:
+    require(actor, "calls.change", fresh.call.org_path)
+    if not Project.WORKFLOW.allows(fresh, name):
         raise ValidationError(_("课题%(s)s，不能再延期或终止。") % {"s": fresh.get_status_display()})
     return fresh
 
@@ -294,7 +295,7 @@ def _lock_project(actor: Any, project: Project) -> Project:
 @transaction.atomic
 def extend(actor: Any, project: Project, new_end: dt.date, reason: str) -> Project:
     """延期: once, by at most 12 months; the final report's due date moves with the end date."""
-    project = _lock_project(actor, project)
+    project = _lock_project(actor, project, "extend")
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("请填写延期理由。"))
@@ -318,12 +319,13 @@ def extend(actor: Any, project: Project, new_end: dt.date, reason: str) -> Proje
 
 @transaction.atomic
 def terminate(actor: Any, project: Project, reason: str) -> Project:
-    project = _lock_project(actor, project)
+    project = _lock_project(actor, project, "terminate")
     reason = reason.strip()
     if not reason:
         raise ValidationError(_("请填写终止理由。"))
     before = snapshot(project, Project.AUDIT_FIELDS)
-    project.status, project.status_reason = ProjectStatus.TERMINATED, reason[:4000]
+    Project.WORKFLOW.apply(project, "terminate")
+    project.status_reason = reason[:4000]
     project.save(update_fields=["status", "status_reason", "updated_at"])
     _event(actor, project, ProjectAction.TERMINATED, comment=reason)
     log_action(actor, "calls.project.terminated", project, scope_path=project.org_path, before=before,

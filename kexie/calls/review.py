@@ -35,7 +35,6 @@ from kexie.calls.models import (
     ApplicationStatus,
     AssignmentStatus,
     Call,
-    CallStatus,
     CaseStatus,
     EventAction,
     Expert,
@@ -55,7 +54,10 @@ from kexie.core.services import is_system, require
 from kexie.notices.services import notify
 from kexie.people.models import Person
 
-IN_REVIEW = (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.REVIEWED)
+FLOW = Application.WORKFLOW
+IN_REVIEW = FLOW.sources("review")
+APPEAL_VERDICTS: dict[str, str] = {AppealStatus.UPHELD: "uphold", AppealStatus.REJECTED: "reject"}
+OBJECTION_VERDICTS: dict[str, str] = {CaseStatus.UPHELD: "uphold", CaseStatus.DISMISSED: "dismiss"}
 
 
 def _today() -> dt.date:
@@ -75,7 +77,7 @@ def _lock_call(call: Call) -> Call:
 
 
 def _require_review_stage(call: Call) -> None:
-    if call.status != CallStatus.OPEN or call.current_stage not in REVIEW_STAGES:
+    if not Call.WORKFLOW.allows(call, "advance") or call.current_stage not in REVIEW_STAGES:
         raise ValidationError(_("该批次当前不在专家评审阶段。"))
 
 
@@ -111,7 +113,7 @@ def run_assignment(actor: Any, call: Call, *, mode: str = "optimal", seed: int |
     """Assign the call's reviewers to its applications under review. Existing live assignments are pinned (a
     rerun only fills what conflicts released); the call row is locked for the whole run."""
     call = _lock_call(call)
-    require(actor, "change", call.org_path)
+    require(actor, "calls.change", call.org_path)
     _require_review_stage(call)
     stage = call.current_stage
     experts = reviewers_of(call)
@@ -192,12 +194,11 @@ def save_review(actor: Any, assignment: ReviewAssignment, *, scores: Mapping[str
     if not is_system(actor) and not can_review(actor, assignment):
         raise PermissionDenied(_("只有被分配的评审专家本人可以评审。"))
     call = assignment.call
-    if assignment.status == AssignmentStatus.RELEASED:
-        raise ValidationError(_("您已申报回避，不能再评审这份申报。"))
+    ReviewAssignment.WORKFLOW.check(assignment, "review")
     review = Review.objects.filter(assignment=assignment).first()
-    if review is not None and review.status == ReviewStatus.SUBMITTED:
-        raise ValidationError(_("评审意见已提交，不能再修改。"))
-    if call.status != CallStatus.OPEN or call.current_stage != assignment.stage:
+    if review is not None:
+        Review.WORKFLOW.check(review, "submit" if submit else "save")
+    if not Call.WORKFLOW.allows(call, "advance") or call.current_stage != assignment.stage:
         raise ValidationError(_("评审阶段已结束。"))
     deadline = call.deadline_of(assignment.stage)
     if deadline is not None and _today() > deadline:
@@ -219,10 +220,11 @@ def save_review(actor: Any, assignment: ReviewAssignment, *, scores: Mapping[str
                         reviewer_id=assignment.expert_id, org_path=call.org_path)
     review.scores, review.total, review.comment, review.recommendation = clean, total, comment, recommendation
     if submit:
-        review.status = ReviewStatus.SUBMITTED
+        Review.WORKFLOW.apply(review, "submit")
         review.submitted_at = timezone.now()
-        assignment.status = AssignmentStatus.DONE
-        assignment.save(update_fields=["status"])
+        if ReviewAssignment.WORKFLOW.allows(assignment, "complete"):
+            ReviewAssignment.WORKFLOW.apply(assignment, "complete")
+            assignment.save(update_fields=["status"])
     review.save()
     log_action(actor, "calls.review.submitted" if submit else "calls.review.saved", review,
                scope_path=call.org_path, extra={"total": total})
@@ -256,8 +258,8 @@ def cast_vote(actor: Any, app: Application, member: Person, vote: str, round_: i
     call = app.call
     own = member.user_id is not None and member.user_id == getattr(actor, "pk", None)
     if not is_system(actor) and not own:
-        require(actor, "change", call.org_path)
-    if call.status != CallStatus.OPEN or call.current_stage != Stage.REVIEW_MEETING:
+        require(actor, "calls.change", call.org_path)
+    if not Call.WORKFLOW.allows(call, "advance") or call.current_stage != Stage.REVIEW_MEETING:
         raise ValidationError(_("该批次当前不在会议评审阶段。"))
     if vote not in Vote.values:
         raise ValidationError(_("表决意见无效。"))
@@ -265,8 +267,7 @@ def cast_vote(actor: Any, app: Application, member: Person, vote: str, round_: i
         raise ValidationError(_("轮次应为正整数。"))
     if not Expert.objects.filter(library_id=call.expert_library_id, person=member).exists():
         raise ValidationError(_("“%(n)s”不是本批次的评审委员。") % {"n": member.name})
-    if app.status not in IN_REVIEW:
-        raise ValidationError(_("这份申报不在评审中。"))
+    FLOW.check(app, "review")
     row, created = MeetingVote.objects.update_or_create(
         application=app, member=member, round=round_,
         defaults={"vote": vote, "call": call, "org_path": call.org_path})
@@ -327,8 +328,8 @@ def compute_results(call: Call) -> CallResults:
 def publish_notice(actor: Any, call: Call, application_ids: Sequence[int]) -> Call:
     """Publish the proposed list for 公示 (the panel's decision, including the grey zone) for ``notice_days``."""
     call = _lock_call(call)
-    require(actor, "change", call.org_path)
-    if call.status != CallStatus.OPEN or call.current_stage != Stage.NOTICE:
+    require(actor, "calls.change", call.org_path)
+    if not Call.WORKFLOW.allows(call, "advance") or call.current_stage != Stage.NOTICE:
         raise ValidationError(_("该批次当前不在公示阶段。"))
     if call.notice_starts is not None:
         raise ValidationError(_("公示已经发布。"))
@@ -340,8 +341,8 @@ def publish_notice(actor: Any, call: Call, application_ids: Sequence[int]) -> Ca
     call.notice_ends = call.notice_starts + dt.timedelta(days=max(call.notice_days, 1) - 1)
     call.save(update_fields=["notice_starts", "notice_ends", "updated_at"])
     for app in apps:
-        _event(actor, app, EventAction.STAGE, app.status, ApplicationStatus.PUBLICISED, _("进入公示。"))
-        app.status = ApplicationStatus.PUBLICISED
+        old, new = FLOW.apply(app, "publicise")
+        _event(actor, app, EventAction.STAGE, old, new, _("进入公示。"))
     Application.objects.bulk_update(apps, ["status"])
     log_action(actor, "calls.call.notice", call, scope_path=call.org_path,
                extra={"applications": sorted(a.pk for a in apps), "ends": call.notice_ends.isoformat()})
@@ -358,7 +359,8 @@ def notice_open(call: Call, today: dt.date | None = None) -> bool:
 def lodge_objection(actor: Any, app: Application, *, name: str, contact: str, text: str) -> Objection:
     app = Application.objects.select_for_update().select_related("call").get(pk=app.pk)
     call = app.call
-    if app.status != ApplicationStatus.PUBLICISED or not notice_open(call):
+    FLOW.check(app, "object")
+    if not notice_open(call):
         raise ValidationError(_("不在公示期内，不能提出异议。"))
     name, contact, text = name.strip()[:60], contact.strip()[:200], text.strip()
     errors = []
@@ -381,14 +383,13 @@ def lodge_objection(actor: Any, app: Application, *, name: str, contact: str, te
 @transaction.atomic
 def handle_objection(actor: Any, objection: Objection, verdict: str, reason: str) -> Objection:
     objection = Objection.objects.select_for_update().select_related("call").get(pk=objection.pk)
-    require(actor, "change", objection.call.org_path)
-    if objection.status != CaseStatus.OPEN:
-        raise ValidationError(_("该异议已处理。"))
-    if verdict not in (CaseStatus.UPHELD, CaseStatus.DISMISSED):
+    require(actor, "calls.change", objection.call.org_path)
+    Objection.WORKFLOW.check(objection, "uphold")  # either verdict: only an open case
+    if verdict not in OBJECTION_VERDICTS:
         raise ValidationError(_("处理结论无效。"))
     if not reason.strip():
         raise ValidationError(_("请说明处理意见。"))
-    objection.status = verdict
+    Objection.WORKFLOW.apply(objection, OBJECTION_VERDICTS[verdict])
     objection.handled_by, objection.handled_at = _user(actor), timezone.now()
     objection.handling_reason = reason.strip()[:4000]
     objection.save()
@@ -403,15 +404,14 @@ def finalise(actor: Any, call: Call, approved_ids: Sequence[int] | None = None) 
     """Final results. With a 公示 stage: the publicised applications without an upheld objection are approved
     (no open objection may remain, and the period must be over); without one, ``approved_ids`` are."""
     call = _lock_call(call)
-    require(actor, "change", call.org_path)
-    if call.status != CallStatus.OPEN or call.current_stage != Stage.RESULT:
+    require(actor, "calls.change", call.org_path)
+    if not Call.WORKFLOW.allows(call, "advance") or call.current_stage != Stage.RESULT:
         raise ValidationError(_("该批次当前不在结果阶段。"))
     if call.results_published_at is not None:
         raise ValidationError(_("结果已经发布。"))
     if Objection.objects.filter(call=call, status=CaseStatus.OPEN).exists():
         raise ValidationError(_("还有未处理的公示异议。"))
-    apps = list(Application.objects.select_for_update().filter(
-        call=call, status__in=[*IN_REVIEW, ApplicationStatus.PUBLICISED]))
+    apps = list(Application.objects.select_for_update().filter(call=call, status__in=FLOW.sources("approve")))
     if call.has_stage(Stage.NOTICE):
         if call.notice_ends is None:
             raise ValidationError(_("尚未发布公示。"))
@@ -426,10 +426,10 @@ def finalise(actor: Any, call: Call, approved_ids: Sequence[int] | None = None) 
             raise ValidationError(_("入选名单中有不在评审中的申报。"))
     counts = {"approved": 0, "not_approved": 0}
     for app in apps:
-        status = ApplicationStatus.APPROVED if app.pk in approved else ApplicationStatus.NOT_APPROVED
+        old, status = FLOW.apply(app, "approve" if app.pk in approved else "not_approve")
         reason = _("经评审入选。") if app.pk in approved else _("经评审未入选。")
-        _event(actor, app, EventAction.STAGE, app.status, status, reason)
-        app.status, app.status_reason = status, reason
+        _event(actor, app, EventAction.STAGE, old, status, reason)
+        app.status_reason = reason
         counts[status] += 1
     Application.objects.bulk_update(apps, ["status", "status_reason"])
     call.results_published_at = timezone.now()
@@ -459,11 +459,12 @@ def is_applicant(user: Any, app: Application) -> bool:
 def lodge_appeal(actor: Any, app: Application, reasons: str) -> Appeal:
     app = Application.objects.select_for_update().select_related("call").get(pk=app.pk)
     call = app.call
-    if not is_system(actor) and not (is_applicant(actor, app) or user_can(actor, "change", app.org_path)):
+    if not is_system(actor) and not (is_applicant(actor, app) or user_can(actor, "calls.change", app.org_path)):
         raise PermissionDenied(_("只有申报人可以申请复审。"))
     deadline = appeal_deadline(call)
-    if deadline is None or app.status not in (ApplicationStatus.APPROVED, ApplicationStatus.NOT_APPROVED):
+    if deadline is None:
         raise ValidationError(_("结果发布后方可申请复审。"))
+    FLOW.check(app, "appeal")
     if _today() > deadline:
         raise ValidationError(_("复审申请期限已于 %(d)s 截止。") % {"d": deadline.isoformat()})
     if Appeal.objects.filter(application=app).exists():
@@ -481,22 +482,22 @@ def lodge_appeal(actor: Any, app: Application, reasons: str) -> Appeal:
 def decide_appeal(actor: Any, appeal: Appeal, verdict: str, decision: str) -> Appeal:
     """Upheld: a 未入选 application becomes 入选 (and an 入选 one 未入选); rejected: the result stands."""
     appeal = Appeal.objects.select_for_update().select_related("call").get(pk=appeal.pk)
-    require(actor, "change", appeal.call.org_path)
-    if appeal.status != AppealStatus.LODGED:
-        raise ValidationError(_("该复审已有决定。"))
-    if verdict not in (AppealStatus.UPHELD, AppealStatus.REJECTED):
+    require(actor, "calls.change", appeal.call.org_path)
+    Appeal.WORKFLOW.check(appeal, "uphold")  # either verdict: only a lodged appeal
+    if verdict not in APPEAL_VERDICTS:
         raise ValidationError(_("复审结论无效。"))
     if not decision.strip():
         raise ValidationError(_("请填写复审决定的理由。"))
-    appeal.status, appeal.decision = verdict, decision.strip()[:4000]
+    Appeal.WORKFLOW.apply(appeal, APPEAL_VERDICTS[verdict])
+    appeal.decision = decision.strip()[:4000]
     appeal.decided_by, appeal.decided_at = _user(actor), timezone.now()
     appeal.save()
     if verdict == AppealStatus.UPHELD:
         app = Application.objects.select_for_update().get(pk=appeal.application_id)
-        new = (ApplicationStatus.APPROVED if app.status == ApplicationStatus.NOT_APPROVED
-               else ApplicationStatus.NOT_APPROVED)
-        _event(actor, app, EventAction.STAGE, app.status, new, appeal.decision)
-        app.status, app.status_reason = new, appeal.decision
+        old, new = FLOW.apply(app, "reconsider", ApplicationStatus.APPROVED
+                              if app.status == ApplicationStatus.NOT_APPROVED else ApplicationStatus.NOT_APPROVED)
+        _event(actor, app, EventAction.STAGE, old, new, appeal.decision)
+        app.status_reason = appeal.decision
         app.save(update_fields=["status", "status_reason", "updated_at"])
     log_action(actor, "calls.appeal.decided", appeal, scope_path=appeal.org_path,
                extra={"verdict": verdict, "late": _today() > appeal.decide_by})

@@ -23,16 +23,12 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from kexie.calls import eligibility
 from kexie.calls.models import (
-    CLOSED_STATUSES,
-    EDITABLE_STATUSES,
     REVIEW_STAGES,
     STAGE_ORDER,
     Application,
     ApplicationEvent,
     ApplicationStatus,
-    AssignmentStatus,
     Call,
-    CallStatus,
     CallType,
     ConflictDeclaration,
     EventAction,
@@ -46,10 +42,10 @@ from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
 from kexie.core.services import is_system, require
 from kexie.core.text import join_list
+from kexie.formkit import schema as S
 from kexie.notices.services import notify
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
-from kexie.reports import schema as S
 
 MAX_AVOID = 3
 SPLIT_RE = re.compile(r"[\s,，;；、/|]+")
@@ -175,7 +171,7 @@ def _check_library(actor: Any, values: Mapping[str, Any]) -> None:
         return
     if not isinstance(lib, ExpertLibrary) or lib.deleted_at is not None:
         raise ValidationError(_("评审专家库不存在。"))
-    if not is_system(actor) and not user_can(actor, "view", lib.org_path):
+    if not is_system(actor) and not user_can(actor, "calls.view", lib.org_path):
         raise ValidationError(_("评审专家库“%(n)s”不在您的管理范围内。") % {"n": lib.name})
 
 
@@ -189,7 +185,7 @@ FROZEN_KEYS = ("applicant_kind", "eligibility", "form_schema")
 
 @transaction.atomic
 def create_call(actor: Any, *, owner: Organisation, code: str, **values: Any) -> Call:
-    require(actor, "change", owner.path)
+    require(actor, "calls.change", owner.path)
     if Call.objects.filter(code=code).exists():
         raise ValidationError(_("批次代码“%(c)s”已被使用。") % {"c": code})
     values.setdefault("form_schema", {"sections": [], "rules": []})
@@ -214,7 +210,7 @@ def _lock_call(call: Call) -> Call:
 @transaction.atomic
 def edit_call(actor: Any, call: Call, **values: Any) -> Call:
     call = _lock_call(call)
-    require(actor, "change", call.org_path)
+    require(actor, "calls.change", call.org_path)
     unknown = set(values) - set(CALL_KEYS)
     if unknown:
         raise ValidationError(_("未知的字段：%(k)s") % {"k": join_list(sorted(unknown))})
@@ -244,7 +240,7 @@ def edit_call(actor: Any, call: Call, **values: Any) -> Call:
 def set_quotas(actor: Any, call: Call, places: Mapping[Organisation, int]) -> int:
     """Set the places of each nominating organisation; never below what it has already nominated."""
     call = _lock_call(call)
-    require(actor, "change", call.org_path)
+    require(actor, "calls.change", call.org_path)
     n = 0
     for org, count in places.items():
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
@@ -266,15 +262,14 @@ def set_quotas(actor: Any, call: Call, places: Mapping[Organisation, int]) -> in
 @transaction.atomic
 def open_call(actor: Any, call: Call) -> Call:
     call = _lock_call(call)
-    require(actor, "change", call.org_path)
-    if call.status != CallStatus.DRAFT:
-        raise ValidationError(_("只有草稿状态的批次可以发布。"))
+    require(actor, "calls.change", call.org_path)
+    Call.WORKFLOW.check(call, "open")
     problems = check_call({k: getattr(call, k) for k in CALL_KEYS})
     if not S.fields(call.form_schema or {}):
         problems.append(_("申报表还没有字段。"))
     if problems:
         raise ValidationError(problems)
-    call.status = CallStatus.OPEN
+    Call.WORKFLOW.apply(call, "open")
     call.current_stage = Stage.APPLY
     call.save(update_fields=["status", "current_stage", "updated_at"])
     log_action(actor, "calls.call.opened", call, scope_path=call.org_path)
@@ -288,8 +283,7 @@ def _deadline_passed(call: Call, stage: str, today: dt.date | None = None) -> bo
 
 def _require_stage(call: Call, stage: str, *, today: dt.date | None = None) -> None:
     labels = dict(Stage.choices)
-    if call.status != CallStatus.OPEN:
-        raise ValidationError(_("该批次不在进行中。"))
+    Call.WORKFLOW.check(call, "advance")  # stage work happens only while the call runs
     if call.current_stage != stage:
         raise ValidationError(_("该批次当前处于“%(c)s”阶段，不能进行“%(s)s”。")
                               % {"c": labels.get(call.current_stage), "s": labels.get(stage)})
@@ -298,7 +292,8 @@ def _require_stage(call: Call, stage: str, *, today: dt.date | None = None) -> N
                                                                "d": call.deadline_of(stage).isoformat()})
 
 
-def _formal_queue_status(call: Call) -> str:
+def formal_queue_status(call: Call) -> str:
+    """The status of applications waiting for the formal check: 已推荐 when the call nominates, else 已提交."""
     return ApplicationStatus.NOMINATED if call.has_stage(Stage.NOMINATE) else ApplicationStatus.SUBMITTED
 
 
@@ -306,9 +301,8 @@ def _formal_queue_status(call: Call) -> str:
 def advance_stage(actor: Any, call: Call, to: str | None = None) -> Call:
     """Move the call to its next stage (never skipping one); the applications follow."""
     call = _lock_call(call)
-    require(actor, "change", call.org_path)
-    if call.status != CallStatus.OPEN:
-        raise ValidationError(_("该批次不在进行中。"))
+    require(actor, "calls.change", call.org_path)
+    Call.WORKFLOW.check(call, "advance")
     nxt = call.next_stage()
     labels = dict(Stage.choices)
     if nxt is None:
@@ -320,16 +314,14 @@ def advance_stage(actor: Any, call: Call, to: str | None = None) -> Call:
     moved: dict[str, int] = {}
     here = call.current_stage
     if here == Stage.FORMAL:
-        pending = apps.filter(status__in=[_formal_queue_status(call), ApplicationStatus.RETURNED]).count()
+        pending = apps.filter(status__in=[formal_queue_status(call), ApplicationStatus.RETURNED]).count()
         if pending:
             raise ValidationError(_("还有 %(n)s 份申报未完成形式审查。") % {"n": pending})
     if here == Stage.NOMINATE:
-        moved["not_nominated"] = _bulk_status(actor, apps.filter(status=ApplicationStatus.SUBMITTED),
-                                              ApplicationStatus.NOT_NOMINATED, EventAction.STAGE,
+        moved["not_nominated"] = _bulk_status(actor, apps, "close_nomination", EventAction.STAGE,
                                               _("推荐阶段结束，未获推荐。"))
     if nxt in REVIEW_STAGES and here == Stage.FORMAL:
-        moved["under_review"] = _bulk_status(actor, apps.filter(status=ApplicationStatus.FORMAL_PASSED),
-                                             ApplicationStatus.UNDER_REVIEW, EventAction.STAGE, "")
+        moved["under_review"] = _bulk_status(actor, apps, "start_review", EventAction.STAGE, "")
     before = call.current_stage
     call.current_stage = nxt
     call.save(update_fields=["current_stage", "updated_at"])
@@ -338,11 +330,13 @@ def advance_stage(actor: Any, call: Call, to: str | None = None) -> Call:
     return call
 
 
-def _bulk_status(actor: Any, qs: Any, status: str, action: str, comment: str) -> int:
-    rows = list(qs.select_for_update())
+def _bulk_status(actor: Any, qs: Any, transition: str, action: str, comment: str) -> int:
+    """Move every application of ``qs`` that the transition allows along it (a stage advance)."""
+    flow = Application.WORKFLOW
+    rows = list(qs.filter(status__in=flow.sources(transition)).select_for_update())
     for app in rows:
-        _event(actor, app, action, app.status, status, comment)
-        app.status = status
+        old, new = flow.apply(app, transition)
+        _event(actor, app, action, old, new, comment)
         if comment:
             app.status_reason = comment
     Application.objects.bulk_update(rows, ["status", "status_reason"])
@@ -368,7 +362,7 @@ def can_fill(user: Any, app: Application) -> bool:
     """The applicant themself, or staff who may change the applicant's organisation."""
     if app.applicant_person_id and app.applicant_person and app.applicant_person.user_id == getattr(user, "pk", -1):
         return True
-    return user_can(user, "change", app.org_path)
+    return user_can(user, "calls.change", app.org_path)
 
 
 def _require_fill(actor: Any, app: Application) -> None:
@@ -391,12 +385,12 @@ def start_application(actor: Any, call: Call, *, person: Person | None = None, o
         if person is None or org is not None:
             raise ValidationError(_("该批次由个人申报。"))
         if not is_system(actor) and person.user_id != getattr(actor, "pk", None):
-            require(actor, "change", person.org_path)
+            require(actor, "calls.change", person.org_path)
         path = person.org_path
     else:
         if org is None or person is not None:
             raise ValidationError(_("该批次由单位申报。"))
-        require(actor, "change", org.path)
+        require(actor, "calls.change", org.path)
         path = org.path
     existing: Application | None = Application.objects.filter(call=call, applicant_person=person,
                                                               applicant_org=org).first()
@@ -428,6 +422,12 @@ def _person_disciplines(person: Person | None) -> list[str]:
 def _check_nominator(call: Call, nominator: Organisation) -> None:
     if call.has_stage(Stage.NOMINATE) and not Quota.objects.filter(call=call, organisation=nominator).exists():
         raise ValidationError(_("“%(o)s”在本批次没有推荐名额。") % {"o": nominator.name})
+
+
+def _allowed(app: Application, name: str, refusal: str) -> None:
+    """``Application.WORKFLOW`` decides; ``refusal`` (with ``%(s)s``, the current status) says why not."""
+    if not Application.WORKFLOW.allows(app, name):
+        raise ValidationError(refusal % {"s": app.get_status_display()})
 
 
 def _lock_app(app: Application) -> Application:
@@ -520,8 +520,7 @@ def disciplines_of(data: Mapping[str, Any]) -> list[str]:
 def save_draft(actor: Any, app: Application, raw: Mapping[str, Any]) -> Application:
     app = _lock_app(app)
     _require_fill(actor, app)
-    if app.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("申报已提交，不能再修改（退回修改后方可修改）。"))
+    Application.WORKFLOW.check(app, "edit")
     errors = _apply_data(app, raw, submit=False)
     if errors:
         raise ApplicationInvalid(errors)
@@ -537,8 +536,7 @@ def submit(actor: Any, app: Application, raw: Mapping[str, Any] | None = None) -
     app = _lock_app(app)
     _require_fill(actor, app)
     call = app.call
-    if app.status not in EDITABLE_STATUSES:
-        raise ValidationError(_("申报已提交，不能再修改（退回修改后方可修改）。"))
+    Application.WORKFLOW.check(app, "submit")
     if app.status == ApplicationStatus.RETURNED:
         _require_stage(call, Stage.FORMAL)
     else:
@@ -551,11 +549,10 @@ def submit(actor: Any, app: Application, raw: Mapping[str, Any] | None = None) -
         errors["nominator"] = [_("请选择推荐单位。")]
     if errors:
         raise ApplicationInvalid(errors)
-    before = app.status
-    if before == ApplicationStatus.RETURNED:
-        app.status = _formal_queue_status(call)
-    else:
-        app.status = ApplicationStatus.SUBMITTED
+    # After a return the application goes straight back to the formal check's queue.
+    before, _new = Application.WORKFLOW.apply(app, "submit", formal_queue_status(call)
+                                              if app.status == ApplicationStatus.RETURNED
+                                              else ApplicationStatus.SUBMITTED)
     app.revision += 1
     app.submitted_at = timezone.now()
     app.status_reason = ""
@@ -570,8 +567,7 @@ def submit(actor: Any, app: Application, raw: Mapping[str, Any] | None = None) -
 def set_nominator(actor: Any, app: Application, nominator: Organisation | None) -> Application:
     app = _lock_app(app)
     _require_fill(actor, app)
-    if app.status not in EDITABLE_STATUSES or app.status == ApplicationStatus.RETURNED:
-        raise ValidationError(_("申报已提交，不能更换推荐单位。"))
+    Application.WORKFLOW.check(app, "change_nominator")
     if nominator is not None:
         _check_nominator(app.call, nominator)
     app.nominator = nominator
@@ -585,11 +581,7 @@ def set_nominator(actor: Any, app: Application, nominator: Organisation | None) 
 def withdraw(actor: Any, app: Application, reason: str = "") -> Application:
     app = _lock_app(app)
     _require_fill(actor, app)
-    if app.status in CLOSED_STATUSES or app.status in (ApplicationStatus.UNDER_REVIEW, ApplicationStatus.REVIEWED,
-                                                       ApplicationStatus.PUBLICISED, ApplicationStatus.APPROVED):
-        raise ValidationError(_("当前状态的申报不能撤回。"))
-    before = app.status
-    app.status = ApplicationStatus.WITHDRAWN
+    before, _new = Application.WORKFLOW.apply(app, "withdraw")
     app.status_reason = reason[:4000]
     app.save(update_fields=["status", "status_reason", "updated_at"])
     _event(actor, app, EventAction.WITHDRAWN, before, app.status, reason)
@@ -619,20 +611,19 @@ def nominate(actor: Any, app: Application, comment: str = "") -> Application:
     app = _lock_app(app)
     nominator = app.nominator
     assert nominator is not None
-    require(actor, "change", nominator.path)
+    require(actor, "calls.change", nominator.path)
     _require_stage(app.call, Stage.NOMINATE)
     if quota is None:
         raise ValidationError(_("“%(o)s”在本批次没有推荐名额。") % {"o": nominator.name})
-    if app.status != ApplicationStatus.SUBMITTED:
-        raise ValidationError(_("只能推荐已提交的申报（当前：%(s)s）。") % {"s": app.get_status_display()})
+    _allowed(app, "nominate", _("只能推荐已提交的申报（当前：%(s)s）。"))
     used = nominated_count(app.call, nominator)
     if used >= quota.places:
         raise ValidationError(_("推荐名额已用完（%(u)s / %(p)s）。") % {"u": used, "p": quota.places})
-    app.status = ApplicationStatus.NOMINATED
+    before, _new = Application.WORKFLOW.apply(app, "nominate")
     app.nominated_at = timezone.now()
     app.status_reason = comment[:4000]
     app.save(update_fields=["status", "nominated_at", "status_reason", "updated_at"])
-    _event(actor, app, EventAction.NOMINATED, ApplicationStatus.SUBMITTED, app.status, comment)
+    _event(actor, app, EventAction.NOMINATED, before, app.status, comment)
     log_action(actor, "calls.application.nominated", app, scope_path=app.org_path,
                extra={"used": used + 1, "places": quota.places})
     return app
@@ -644,16 +635,15 @@ def decline(actor: Any, app: Application, reason: str) -> Application:
     nominator = app.nominator
     if nominator is None:
         raise ValidationError(_("这份申报没有推荐单位。"))
-    require(actor, "change", nominator.path)
+    require(actor, "calls.change", nominator.path)
     _require_stage(app.call, Stage.NOMINATE)
     if not reason.strip():
         raise ValidationError(_("不予推荐须说明理由。"))
-    if app.status != ApplicationStatus.SUBMITTED:
-        raise ValidationError(_("只能处理已提交的申报（当前：%(s)s）。") % {"s": app.get_status_display()})
-    app.status = ApplicationStatus.NOT_NOMINATED
+    _allowed(app, "decline", _("只能处理已提交的申报（当前：%(s)s）。"))
+    before, _new = Application.WORKFLOW.apply(app, "decline")
     app.status_reason = reason.strip()[:4000]
     app.save(update_fields=["status", "status_reason", "updated_at"])
-    _event(actor, app, EventAction.DECLINED, ApplicationStatus.SUBMITTED, app.status, app.status_reason)
+    _event(actor, app, EventAction.DECLINED, before, app.status, app.status_reason)
     log_action(actor, "calls.application.declined", app, scope_path=app.org_path)
     _notify_applicant(app, _("申报未获推荐"))
     return app
@@ -661,6 +651,10 @@ def decline(actor: Any, app: Application, reason: str) -> Application:
 
 # ---- formal check -------------------------------------------------------------------------------
 FORMAL_REASONS = ("材料不齐全", "不符合申报条件", "申报书填写不规范", "附件不清晰或无效", "超出推荐名额", "其他")
+# verdict → (transition of ``Application.WORKFLOW``, event action)
+FORMAL_VERDICTS = {"pass": ("formal_pass", EventAction.FORMAL_PASSED),
+                   "return": ("formal_return", EventAction.RETURNED),
+                   "fail": ("formal_fail", EventAction.FORMAL_FAILED)}
 
 
 @transaction.atomic
@@ -669,25 +663,20 @@ def formal_check(actor: Any, app: Application, verdict: str, reasons: Sequence[s
     """``verdict`` is pass / fail / return; fail and return need at least one reason."""
     app = _lock_app(app)
     call = app.call
-    require(actor, "change", call.org_path)
+    require(actor, "calls.change", call.org_path)
     _require_stage(call, Stage.FORMAL)
-    if app.status != _formal_queue_status(call):
-        raise ValidationError(_("这份申报不在形式审查队列中（当前：%(s)s）。") % {"s": app.get_status_display()})
+    if verdict not in FORMAL_VERDICTS:
+        raise ValidationError(_("审查结论无效。"))
+    transition, action = FORMAL_VERDICTS[verdict]
+    not_queued = _("这份申报不在形式审查队列中（当前：%(s)s）。")
+    _allowed(app, transition, not_queued)
+    if app.status != formal_queue_status(call):  # of the table's queue statuses, the one this call uses
+        raise ValidationError(not_queued % {"s": app.get_status_display()})
     picked = [r for r in reasons if r]
     text = "；".join([*picked, comment.strip()] if comment.strip() else picked)
-    if verdict == "pass":
-        status, action = ApplicationStatus.FORMAL_PASSED, EventAction.FORMAL_PASSED
-    elif verdict in ("fail", "return"):
-        if not text:
-            raise ValidationError(_("形式审查不通过或退回修改须说明理由。"))
-        if verdict == "fail":
-            status, action = ApplicationStatus.FORMAL_FAILED, EventAction.FORMAL_FAILED
-        else:
-            status, action = ApplicationStatus.RETURNED, EventAction.RETURNED
-    else:
-        raise ValidationError(_("审查结论无效。"))
-    before = app.status
-    app.status = status
+    if verdict != "pass" and not text:
+        raise ValidationError(_("形式审查不通过或退回修改须说明理由。"))
+    before, status = Application.WORKFLOW.apply(app, transition)
     app.status_reason = text[:4000]
     app.save(update_fields=["status", "status_reason", "updated_at"])
     _event(actor, app, action, before, status, text)
@@ -708,7 +697,7 @@ def _notify_applicant(app: Application, what: Any) -> None:
 # ---- experts and conflicts ----------------------------------------------------------------------
 @transaction.atomic
 def create_library(actor: Any, *, owner: Organisation, name: str, description: str = "") -> ExpertLibrary:
-    require(actor, "change", owner.path)
+    require(actor, "calls.change", owner.path)
     if not name.strip():
         raise ValidationError(_("请填写专家库名称。"))
     lib = ExpertLibrary.objects.create(owner=owner, org_path=owner.path, name=name.strip()[:120],
@@ -720,7 +709,7 @@ def create_library(actor: Any, *, owner: Organisation, name: str, description: s
 @transaction.atomic
 def add_experts(actor: Any, library: ExpertLibrary, people: Iterable[Person], *, max_per_call: int = 20) -> int:
     library = ExpertLibrary.objects.select_for_update().get(pk=library.pk)
-    require(actor, "change", library.org_path)
+    require(actor, "calls.change", library.org_path)
     have = set(library.experts.values_list("person_id", flat=True))
     rows = [Expert(library=library, person=p, org_path=library.org_path, max_per_call=max_per_call)
             for p in people if p.pk not in have]
@@ -736,7 +725,7 @@ def set_availability(actor: Any, expert: Expert, *, available: bool, until: dt.d
     expert = Expert.objects.select_for_update().get(pk=expert.pk)
     own = expert.person.user_id is not None and expert.person.user_id == getattr(actor, "pk", None)
     if not own:
-        require(actor, "change", expert.org_path)
+        require(actor, "calls.change", expert.org_path)
     before = {"available": expert.available, "until": str(expert.unavailable_until or "")}
     expert.available, expert.unavailable_until = available, until
     if max_per_call is not None:
@@ -751,7 +740,7 @@ def set_availability(actor: Any, expert: Expert, *, available: bool, until: dt.d
 
 def can_declare(user: Any, app: Application, expert: Person) -> bool:
     return (expert.user_id is not None and expert.user_id == getattr(user, "pk", None)) or \
-        user_can(user, "change", app.call.org_path)
+        user_can(user, "calls.change", app.call.org_path)
 
 
 @transaction.atomic
@@ -765,9 +754,10 @@ def declare_conflict(actor: Any, app: Application, expert: Person, reason: str) 
     decl, created = ConflictDeclaration.objects.get_or_create(
         application=app, expert=expert,
         defaults={"reason": reason.strip()[:1000], "declared_by": _user(actor), "org_path": app.org_path})
+    release = ReviewAssignment.WORKFLOW["release"]
     released = ReviewAssignment.objects.filter(application=app, expert=expert,
-                                               status=AssignmentStatus.ASSIGNED).update(
-        status=AssignmentStatus.RELEASED, released_reason=reason.strip()[:1000])
+                                               status__in=release.sources).update(
+        status=release.target, released_reason=reason.strip()[:1000])
     log_action(actor, "calls.conflict.declared", decl, scope_path=app.org_path,
                extra={"expert": expert.pk, "released": released, "new": created})
     return decl

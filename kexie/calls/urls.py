@@ -1,13 +1,17 @@
 from django.urls import path
 
-from kexie.calls import letters, views, views_projects, views_review
+from kexie.calls import letters, views, views_projects, views_review, views_setup
 
 app_name = "calls"
 urlpatterns: list = [
     path("", views.call_list, name="list"),
-    path("new/", views.call_create, name="create"),
+    path("new/", views_setup.call_create, name="create"),
     path("<int:pk>/", views.call_detail, name="detail"),
-    path("<int:pk>/edit/", views.call_edit, name="edit"),
+    path("<int:pk>/edit/", views_setup.call_edit, name="edit"),
+    path("<int:pk>/setup.json", views_setup.setup_json, name="setup-json"),
+    path("<int:pk>/form/", views_setup.call_form, name="call-form"),
+    path("<int:pk>/form.json", views_setup.form_json, name="form-json"),
+    path("<int:pk>/form/upload/", views_setup.form_upload, name="form-upload"),
     path("<int:pk>/open/", views.call_open, name="open"),
     path("<int:pk>/advance/", views.call_advance, name="advance"),
     path("<int:pk>/quotas/", views.call_quotas, name="quotas"),

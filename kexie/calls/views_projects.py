@@ -3,7 +3,6 @@ helper, except the leader's own project (the applicant's, as with ``views._appli
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kexie.calls import forms_flow as F
 from kexie.calls import projects
 from kexie.calls.models import Project, ProjectReport, ProjectReportStatus, ProjectStatus
 from kexie.calls.services import ApplicationInvalid
@@ -22,20 +22,20 @@ from kexie.calls.views import _call, _refuse
 from kexie.core.export import xlsx_response
 from kexie.core.http import error_messages, paginate
 from kexie.core.scope import get_in_scope
-from kexie.reports import fill
-from kexie.reports import schema as S
+from kexie.formkit import fill
+from kexie.formkit import schema as S
 
 RELATED = ("call", "call__owner", "application__applicant_person", "application__applicant_org",
            "application__nominator")
 
 
-def _project(request: Any, pk: int, action: str = "view") -> Project:
+def _project(request: Any, pk: int, action: str = "calls.view") -> Project:
     found: Project = get_in_scope(Project.objects.select_related(*RELATED), request.user, pk, action,
                                   own=Q(application__applicant_person__user=request.user))
     return found
 
 
-def _report(request: Any, pk: int, action: str = "view") -> ProjectReport:
+def _report(request: Any, pk: int, action: str = "calls.view") -> ProjectReport:
     qs = ProjectReport.objects.select_related(*(f"project__{r}" for r in RELATED))
     found: ProjectReport = get_in_scope(qs, request.user, pk, action,
                                         own=Q(project__application__applicant_person__user=request.user))
@@ -73,7 +73,7 @@ def project_list(request):
 
 @login_required
 def call_projects(request, pk: int):
-    call = _call(request, pk, "change")
+    call = _call(request, pk, "calls.change")
     qs, filters = _filtered(request, Project.objects.for_user(request.user).filter(call=call))
     waiting = call.applications.filter(status="approved", project__isnull=True).count() if call.tracks_projects else 0
     return render(request, "calls/projects.html", {
@@ -84,16 +84,13 @@ def call_projects(request, pk: int):
 @login_required
 @require_POST
 def establish(request, pk: int):
-    call = _call(request, pk, "change")
-    starts = None
-    if request.POST.get("starts"):
-        try:
-            starts = dt.date.fromisoformat(request.POST["starts"])
-        except ValueError:
-            messages.error(request, _("开始日期格式应为 YYYY-MM-DD。"))
-            return redirect("calls:projects", pk=call.pk)
+    call = _call(request, pk, "calls.change")
+    form = F.EstablishForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("开始日期格式应为 YYYY-MM-DD。"))
+        return redirect("calls:projects", pk=call.pk)
     try:
-        n = projects.establish(request.user, call, starts=starts)
+        n = projects.establish(request.user, call, starts=form.cleaned_data["starts"])
         messages.success(request, _("已立项 %(n)s 项。") % {"n": n})
     except (ValidationError, PermissionDenied) as exc:
         _refuse(request, exc)
@@ -102,8 +99,8 @@ def establish(request, pk: int):
 
 @login_required
 def projects_export(request, pk: int):
-    call = _call(request, pk, "change")
-    qs = Project.objects.for_user(request.user, "export").filter(call=call).select_related(*RELATED).order_by("code")
+    call = _call(request, pk, "calls.change")
+    qs = Project.objects.for_user(request.user, "calls.export").filter(call=call).select_related(*RELATED).order_by("code")
     reports = {(r.project_id, r.kind): r for r in ProjectReport.objects.filter(project__in=qs)}
     headers = [_("立项编号"), _("课题名称"), _("负责人/单位"), _("推荐单位"), _("资助金额（万元）"), _("开始日期"),
                _("计划完成日期"), _("延期次数"), _("状态"), _("中期检查"), _("中期截止"), _("结题报告"), _("结题截止"),
@@ -131,14 +128,15 @@ def project_detail(request, pk: int):
     user = request.user
     leader, staff = projects.is_leader(user, project), projects.is_staff(user, project)
     reports = []
+    ongoing = Project.WORKFLOW.allows(project, "report")
     for r in project.reports.order_by("due", "id"):
         reports.append({"r": r, "sections": fill.views(projects.SCHEMAS[r.kind], r.data or {}),
-                        "can_fill": leader and project.status == ProjectStatus.ONGOING and r.status in projects.EDITABLE,
-                        "can_judge": staff and r.status == ProjectReportStatus.SUBMITTED,
+                        "can_fill": leader and ongoing and ProjectReport.WORKFLOW.allows(r, "fill"),
+                        "can_judge": staff and ProjectReport.WORKFLOW.allows(r, "pass"),
                         "overdue": r.status in projects.EDITABLE and r.due < projects._today()})
     return render(request, "calls/project.html", {
         "project": project, "call": project.call, "app": project.application, "reports": reports,
-        "staff": staff and project.status == ProjectStatus.ONGOING, "leader": leader,
+        "staff": staff, "leader": leader, "flow": Project.WORKFLOW, "report_flow": ProjectReport.WORKFLOW,
         "events": project.events.select_related("actor", "report").order_by("at", "id"),
         "max_end": projects.add_months(project.ends, projects.MAX_EXTENSION_MONTHS),
     })
@@ -148,21 +146,25 @@ def project_detail(request, pk: int):
 def report_fill(request, pk: int):
     report = _report(request, pk)
     project = report.project
-    if not projects.is_leader(request.user, project) or project.status != ProjectStatus.ONGOING \
-            or report.status not in projects.EDITABLE:
+    if not projects.is_leader(request.user, project) or not Project.WORKFLOW.allows(project, "report") \
+            or not ProjectReport.WORKFLOW.allows(report, "fill"):
         return redirect("calls:project", pk=project.pk)
     schema = projects.SCHEMAS[report.kind]
     errors: dict[str, list[str]] = {}
     data: dict[str, Any] = dict(report.data or {})
     status = 200
     if request.method == "POST":
+        action = F.ReportActionForm(request.POST)
+        # The report's fields are read by the form engine from the report's schema (kexie.formkit.fill).
         raw = fill.raw_from_post(schema, request.POST)
         errors = fill.store_uploads(schema, f"projects/{report.project_id}/{report.pk}", request.POST, request.FILES,
                                     raw, keep=report.data)
+        if not action.is_valid():
+            errors[S.ALL] = F.first_error(action)
         data = raw
         if not errors:
             try:
-                if request.POST.get("action") == "submit":
+                if action.cleaned_data["action"] == "submit":
                     projects.submit_report(request.user, report, raw)
                     messages.success(request, _("报告已提交。"))
                     return redirect("calls:project", pk=project.pk)
@@ -184,8 +186,8 @@ def report_fill(request, pk: int):
 @require_POST
 def report_rows(request, pk: int):
     """htmx: the achievements table re-rendered with a row added or removed."""
-    report = _report(request, pk, "change")
-    if not projects.is_leader(request.user, report.project) or report.status not in projects.EDITABLE:
+    report = _report(request, pk, "calls.change")
+    if not projects.is_leader(request.user, report.project) or not ProjectReport.WORKFLOW.allows(report, "fill"):
         raise PermissionDenied(_("该报告当前不能修改。"))
     try:
         fv = fill.edit_table(projects.SCHEMAS[report.kind], request.POST)
@@ -206,9 +208,12 @@ def report_file(request, pk: int):
 @login_required
 @require_POST
 def report_judge(request, pk: int):
-    report = _report(request, pk, "change")
+    report = _report(request, pk, "calls.change")
+    form = F.JudgeForm(request.POST)
     try:
-        projects.judge_report(request.user, report, request.POST.get("verdict", ""), request.POST.get("comment", ""))
+        if not form.is_valid():
+            raise ValidationError(F.first_error(form))
+        projects.judge_report(request.user, report, form.cleaned_data["verdict"], form.cleaned_data["comment"])
         messages.success(request, _("审核结论已保存。"))
     except (ValidationError, PermissionDenied) as exc:
         _refuse(request, exc)
@@ -218,14 +223,13 @@ def report_judge(request, pk: int):
 @login_required
 @require_POST
 def project_extend(request, pk: int):
-    project = _project(request, pk, "change")
-    try:
-        new_end = dt.date.fromisoformat(request.POST.get("ends", ""))
-    except ValueError:
+    project = _project(request, pk, "calls.change")
+    form = F.ExtendForm(request.POST)
+    if not form.is_valid():
         messages.error(request, _("新的完成日期格式应为 YYYY-MM-DD。"))
         return redirect("calls:project", pk=project.pk)
     try:
-        projects.extend(request.user, project, new_end, request.POST.get("reason", ""))
+        projects.extend(request.user, project, form.cleaned_data["ends"], form.cleaned_data["reason"])
         messages.success(request, _("已延期。"))
     except (ValidationError, PermissionDenied) as exc:
         _refuse(request, exc)
@@ -235,9 +239,12 @@ def project_extend(request, pk: int):
 @login_required
 @require_POST
 def project_terminate(request, pk: int):
-    project = _project(request, pk, "change")
+    project = _project(request, pk, "calls.change")
+    form = F.TerminateForm(request.POST)
     try:
-        projects.terminate(request.user, project, request.POST.get("reason", ""))
+        if not form.is_valid():
+            raise ValidationError(F.first_error(form))
+        projects.terminate(request.user, project, form.cleaned_data["reason"])
         messages.success(request, _("课题已终止。"))
     except (ValidationError, PermissionDenied) as exc:
         _refuse(request, exc)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kexie.calls import forms_flow as F
 from kexie.calls import review, services
 from kexie.calls.models import (
     Appeal,
@@ -73,30 +74,32 @@ def review_form(request, pk: int):
     current = Review.objects.filter(assignment=assignment).first()
     errors: list[str] = []
     status = 200
+    form = F.ReviewForm(request.POST or None, rubric=call.rubric,
+                        initial={"comment": current.comment if current else "",
+                                 "recommendation": current.recommendation if current else ""})
     if request.method == "POST":
-        scores = {str(c["key"]): request.POST.get(f"s-{c['key']}", "") for c in call.rubric or []}
         try:
-            current = review.save_review(request.user, assignment, scores=scores,
-                                         comment=request.POST.get("comment", ""),
-                                         recommendation=request.POST.get("recommendation", ""),
-                                         submit=request.POST.get("action") == "submit")
+            if not form.is_valid():
+                raise ValidationError(F.first_error(form))
+            d = form.cleaned_data
+            current = review.save_review(request.user, assignment, scores=form.scores(), comment=d["comment"],
+                                         recommendation=d["recommendation"], submit=d["action"] == "submit")
             messages.success(request, _("评审意见已提交。") if current.status == ReviewStatus.SUBMITTED
                              else _("草稿已保存。"))
             return redirect("calls:review", pk=assignment.pk)
         except (ValidationError, PermissionDenied) as exc:
             errors = list(getattr(exc, "messages", [str(exc)]))
             status = 400
-    values = (current.scores if current else {}) | (
-        {str(c["key"]): request.POST.get(f"s-{c['key']}", "") for c in call.rubric or []}
-        if request.method == "POST" else {})
+    posted = {k: form[f"s-{k}"].value() or "" for k in form.keys} if request.method == "POST" else {}
+    values = (current.scores if current else {}) | posted
     criteria = [{**c, "value": values.get(str(c["key"]), "")} for c in call.rubric or []]
     return render(request, "calls/review_form.html", {
         "assignment": assignment, "call": call, "app": app, "code": review.anon_code(app),
         "who": _label(app, call), "review": current, "criteria": criteria, "errors": errors,
         "recommendations": Recommendation.choices, "deadline": call.deadline_of(assignment.stage),
-        "done": current is not None and current.status == ReviewStatus.SUBMITTED,
-        "comment": request.POST.get("comment", current.comment if current else ""),
-        "recommendation": request.POST.get("recommendation", current.recommendation if current else ""),
+        "done": current is not None and not Review.WORKFLOW.allows(current, "submit"),
+        "comment": form["comment"].value() or "", "recommendation": form["recommendation"].value() or "",
+        "form": form, "flow": Review.WORKFLOW,
     }, status=status)
 
 
@@ -104,9 +107,12 @@ def review_form(request, pk: int):
 @login_required
 @require_POST
 def assign(request, pk: int):
-    call = _call(request, pk, "change")
+    call = _call(request, pk, "calls.change")
+    form = F.AssignForm(request.POST)
     try:
-        out = review.run_assignment(request.user, call, mode=request.POST.get("mode") or "optimal")
+        if not form.is_valid():
+            raise ValidationError(F.first_error(form))
+        out = review.run_assignment(request.user, call, mode=form.cleaned_data["mode"] or "optimal")
         messages.success(request, _("已分配 %(n)s 个评审任务。") % {"n": out.created})
     except ValidationError as exc:
         _refuse(request, exc)
@@ -115,7 +121,7 @@ def assign(request, pk: int):
 
 @login_required
 def results_page(request, pk: int):
-    call = _call(request, pk, "change")
+    call = _call(request, pk, "calls.change")
     res = review.compute_results(call)
     rows = [{"app": a, **r} for a, r in zip(res.applications, res.rows, strict=True)]
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["app"].pk))
@@ -127,6 +133,7 @@ def results_page(request, pk: int):
         "appeals": Appeal.objects.filter(call=call).select_related("application").order_by("status", "pk"),
         "panel": review.panel_of(call) if call.current_stage == Stage.REVIEW_MEETING else [],
         "votes": Vote.choices, "case_statuses": CaseStatus, "appeal_statuses": AppealStatus,
+        "appeal_flow": Appeal.WORKFLOW, "objection_flow": Objection.WORKFLOW, "flow": Application.WORKFLOW,
         "can_assign": call.current_stage in (Stage.REVIEW_CORR, Stage.REVIEW_MEETING),
         "can_publish": call.current_stage == Stage.NOTICE and call.notice_starts is None,
         "can_finalise": call.current_stage == Stage.RESULT and call.results_published_at is None,
@@ -137,13 +144,13 @@ def results_page(request, pk: int):
 @login_required
 @require_POST
 def publish(request, pk: int):
-    call = _call(request, pk, "change")
+    call = _call(request, pk, "calls.change")
+    form = F.PickForm(request.POST, ids=call.applications.values_list("pk", flat=True))
     try:
-        ids = [int(x) for x in request.POST.getlist("apps")]
-        review.publish_notice(request.user, call, ids)
+        if not form.is_valid():
+            raise ValidationError(_("请选择评审中的申报进行公示。"))
+        review.publish_notice(request.user, call, form.cleaned_data["apps"])
         messages.success(request, _("公示已发布。"))
-    except ValueError:
-        messages.error(request, _("请选择评审中的申报进行公示。"))
     except ValidationError as exc:
         _refuse(request, exc)
     return redirect("calls:results", pk=call.pk)
@@ -152,13 +159,13 @@ def publish(request, pk: int):
 @login_required
 @require_POST
 def finalise(request, pk: int):
-    call = _call(request, pk, "change")
+    call = _call(request, pk, "calls.change")
+    form = F.PickForm(request.POST, ids=call.applications.values_list("pk", flat=True))
     try:
-        ids = [int(x) for x in request.POST.getlist("apps")]
-        review.finalise(request.user, call, ids)
+        if not form.is_valid():
+            raise ValidationError(_("入选名单中有不在评审中的申报。"))
+        review.finalise(request.user, call, form.cleaned_data["apps"])
         messages.success(request, _("结果已发布。"))
-    except ValueError:
-        messages.error(request, _("入选名单中有不在评审中的申报。"))
     except ValidationError as exc:
         _refuse(request, exc)
     return redirect("calls:results", pk=call.pk)
@@ -172,21 +179,23 @@ def vote(request, pk: int):
         raise Http404(_("记录不存在或您无权访问。"))
     panel = review.panel_of(app.call) if app.call.expert_library_id else []
     person = services.person_of(request.user)
-    staff = user_can(request.user, "change", app.call.org_path)
+    staff = user_can(request.user, "calls.change", app.call.org_path)
+    form = F.VoteForm(request.POST)
+    valid = form.is_valid()
     member = next((p for p in panel if person is not None and p.pk == person.pk), None)
-    if staff and request.POST.get("member"):
-        member = next((p for p in panel if str(p.pk) == request.POST["member"]), None)
+    chosen = form.cleaned_data.get("member") if valid else None
+    if staff and chosen:
+        member = next((p for p in panel if p.pk == chosen), None)
     if member is None:
         if not staff:
             raise Http404(_("记录不存在或您无权访问。"))
         messages.error(request, _("请选择评审委员。"))
         return redirect("calls:results", pk=app.call_id)
     try:
-        review.cast_vote(request.user, app, member, request.POST.get("vote", ""),
-                         int(request.POST.get("round") or 1))
+        if not valid:
+            raise ValidationError(F.first_error(form))
+        review.cast_vote(request.user, app, member, form.cleaned_data["vote"], form.cleaned_data["round"] or 1)
         messages.success(request, _("表决已记录。"))
-    except ValueError:
-        messages.error(request, _("轮次应为正整数。"))
     except ValidationError as exc:
         _refuse(request, exc)
     if staff:
@@ -197,11 +206,14 @@ def vote(request, pk: int):
 @login_required
 @require_POST
 def objection_handle(request, pk: int):
-    obj: Objection = get_in_scope(Objection.objects.select_related("call"), request.user, pk, "change")
-    if not user_can(request.user, "change", obj.call.org_path):
+    obj: Objection = get_in_scope(Objection.objects.select_related("call"), request.user, pk, "calls.change")
+    if not user_can(request.user, "calls.change", obj.call.org_path):
         raise Http404(_("记录不存在或您无权访问。"))
+    form = F.CaseForm(request.POST)
     try:
-        review.handle_objection(request.user, obj, request.POST.get("verdict", ""), request.POST.get("reason", ""))
+        if not form.is_valid():
+            raise ValidationError(F.first_error(form))
+        review.handle_objection(request.user, obj, form.cleaned_data["verdict"], form.cleaned_data["reason"])
         messages.success(request, _("异议处理结果已保存。"))
     except ValidationError as exc:
         _refuse(request, exc)
@@ -211,11 +223,14 @@ def objection_handle(request, pk: int):
 @login_required
 @require_POST
 def appeal_decide(request, pk: int):
-    appeal: Appeal = get_in_scope(Appeal.objects.select_related("call"), request.user, pk, "change")
-    if not user_can(request.user, "change", appeal.call.org_path):
+    appeal: Appeal = get_in_scope(Appeal.objects.select_related("call"), request.user, pk, "calls.change")
+    if not user_can(request.user, "calls.change", appeal.call.org_path):
         raise Http404(_("记录不存在或您无权访问。"))
+    form = F.AppealDecisionForm(request.POST)
     try:
-        review.decide_appeal(request.user, appeal, request.POST.get("verdict", ""), request.POST.get("decision", ""))
+        if not form.is_valid():
+            raise ValidationError(F.first_error(form))
+        review.decide_appeal(request.user, appeal, form.cleaned_data["verdict"], form.cleaned_data["decision"])
         messages.success(request, _("复审决定已保存。"))
     except ValidationError as exc:
         _refuse(request, exc)
@@ -225,7 +240,7 @@ def appeal_decide(request, pk: int):
 @login_required
 def export_all(request, pk: int):
     """The whole call in one workbook: applications, reviews (raw scores per criterion), results, cases."""
-    call = _call(request, pk, "change")
+    call = _call(request, pk, "calls.change")
     rubric = call.rubric or []
     res = review.compute_results(call)
     apps = Application.objects.filter(call=call).select_related("applicant_person", "applicant_org",
@@ -278,9 +293,12 @@ def object_to(request, pk: int):
     app = Application.objects.select_related("call").filter(pk=pk, status=ApplicationStatus.PUBLICISED).first()
     if app is None or app.call.deleted_at is not None:
         raise Http404(_("记录不存在或您无权访问。"))
+    form = F.ObjectionForm(request.POST)
     try:
-        review.lodge_objection(request.user, app, name=request.POST.get("name", ""),
-                               contact=request.POST.get("contact", ""), text=request.POST.get("text", ""))
+        if not form.is_valid():
+            raise ValidationError(F.first_error(form))
+        d = form.cleaned_data
+        review.lodge_objection(request.user, app, name=d["name"], contact=d["contact"], text=d["text"])
         messages.success(request, _("异议已提交，我们将依规处理。"))
     except ValidationError as exc:
         _refuse(request, exc)
@@ -298,9 +316,10 @@ def result_context(request: Any, app: Application) -> dict[str, Any]:
         "app": app, "call": call, "published": published, "appeal": appeal, "deadline": deadline,
         "opinions": review.opinions_for_applicant(app) if published else [],
         "rubric": {str(c["key"]): c["label"] for c in call.rubric or []},
-        "final": published and app.status in (ApplicationStatus.APPROVED, ApplicationStatus.NOT_APPROVED),
+        "final": published and Application.WORKFLOW.allows(app, "appeal"),
         "can_appeal": published and appeal is None and deadline is not None and timezone.localdate() <= deadline
-        and (review.is_applicant(request.user, app) or user_can(request.user, "change", app.org_path)),
+        and Application.WORKFLOW.allows(app, "appeal")
+        and (review.is_applicant(request.user, app) or user_can(request.user, "calls.change", app.org_path)),
     }
 
 
@@ -312,9 +331,12 @@ def result(request, pk: int):
 @login_required
 @require_POST
 def appeal(request, pk: int):
-    app = _application(request, pk, "change")
+    app = _application(request, pk, "calls.change")
+    form = F.AppealForm(request.POST)
     try:
-        review.lodge_appeal(request.user, app, request.POST.get("reasons", ""))
+        if not form.is_valid():
+            raise ValidationError(F.first_error(form))
+        review.lodge_appeal(request.user, app, form.cleaned_data["reasons"])
         messages.success(request, _("复审申请已提交。"))
     except ValidationError as exc:
         _refuse(request, exc)

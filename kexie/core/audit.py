@@ -68,9 +68,9 @@ def log_action(
     obj: models.Model,
     *,
     scope_path: str,
-    before: dict | None = None,
-    after: dict | None = None,
-    extra: dict | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> AuditEntry:
     data: dict[str, Any] = {}
     if before is not None:

@@ -74,7 +74,7 @@ def _tables() -> list[str]:
     return sorted(names | {"django_migrations"})
 
 
-def _snapshot_facts(execute: Callable[[str, list[Any]], list[tuple]], ph: str,
+def _snapshot_facts(execute: Callable[[str, list[Any]], list[tuple[Any, ...]]], ph: str,
                     tables: Iterable[str]) -> dict[str, Any]:
     """Row counts, applied migrations and the key ids of the PII, read through ``execute`` (a cursor on the
     copy or on the exported snapshot; ``ph`` is its parameter placeholder)."""
@@ -158,7 +158,7 @@ def _dump_sqlite(target: Path) -> dict[str, Any]:
         connection.connection.backup(copy)  # one step: a consistent copy of every page
         copy.execute("PRAGMA journal_mode=DELETE")  # a self-contained file, no -wal beside it
 
-        def execute(sql: str, params: list[Any]) -> list[tuple]:
+        def execute(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
             return copy.execute(sql, params).fetchall()
 
         facts = _snapshot_facts(execute, "?", _tables())
@@ -180,7 +180,7 @@ def _dump_postgresql(target: Path) -> dict[str, Any]:
             _run([_pg_tool("pg_dump"), "--format=custom", "--compress=0", f"--snapshot={snapshot}",
                   f"--file={target}"], _pg_env())
 
-            def execute(sql: str, params: list[Any]) -> list[tuple]:
+            def execute(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
                 cur.execute(sql, params)
                 return list(cur.fetchall())
 
@@ -244,10 +244,10 @@ def read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
         raise BackupError(_("这不是 kexie 备份文件（缺少 manifest.json）。"))
     raw = tar.extractfile(first)
     try:
-        manifest = json.loads(raw.read() if raw else b"")
+        manifest: dict[str, Any] = json.loads(raw.read() if raw else b"")
     except ValueError as exc:
         raise BackupError(_("备份清单 manifest.json 已损坏。")) from exc
-    if manifest.get("format") != FORMAT or not isinstance(manifest.get("tables"), dict):
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or not isinstance(manifest.get("tables"), dict):
         raise BackupError(_("这不是 kexie 备份文件。"))
     if manifest.get("version") != VERSION:
         raise BackupError(_("备份格式版本 %(v)s 不受支持（本程序支持版本 %(ours)s）。") % {

@@ -12,14 +12,20 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 from django.db import connection
+
+# A value the database adapters take (what django-stubs calls _SQLType); a row is a sequence of them.
+SqlValue = bool | int | float | Decimal | str | bytes | dt.date | dt.datetime | UUID | tuple[Any, ...] | list[Any] | None
 
 # COPY text format: backslash, tab, newline and carriage return are escaped; NULL is \N.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_value(v) -> str:
+def _copy_value(v: object) -> str:
     if v.__class__ is int:
         return str(v)
     if v is None:
@@ -33,7 +39,7 @@ def _copy_value(v) -> str:
     return str(v).translate(_COPY_ESCAPES)
 
 
-def copy_text(rows: Sequence[Sequence]) -> bytes:
+def copy_text(rows: Sequence[Sequence[SqlValue]]) -> bytes:
     """Rows as one block of PostgreSQL ``COPY … FROM STDIN`` text (UTF-8).
 
     Column by column: each distinct non-text value is formatted once (dates, timestamps and flags
@@ -60,7 +66,7 @@ def copy_text(rows: Sequence[Sequence]) -> bytes:
     if (block.count("\t") == len(rows) * (len(columns) - 1) and block.count("\n") == len(rows)
             and block.count("\\") == nones == block.count("\\N") and "\r" not in block):
         return block.encode()
-    lines = ["\t".join([v.translate(_COPY_ESCAPES) if v.__class__ is str else _copy_value(v) for v in row])
+    lines = ["\t".join([v.translate(_COPY_ESCAPES) if type(v) is str else _copy_value(v) for v in row])
              for row in rows]
     return ("\n".join(lines) + "\n").encode()
 
@@ -99,7 +105,7 @@ def reserve_ids(table: str, n: int) -> list[int]:
     return list(range(first, first + n))
 
 
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[SqlValue]]) -> int:
     """Insert ``rows`` (tuples in ``columns`` order); names are quoted (a model may have a column
     called ``on``). Returns the number of rows."""
     n = 0
@@ -113,7 +119,7 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> i
                     n += 1
         return n
     sql = f"INSERT INTO {table} ({cols}) VALUES ({', '.join(['%s'] * len(columns))})"
-    batch: list[Sequence] = []
+    batch: list[Sequence[SqlValue]] = []
     with connection.cursor() as cur:
         for row in rows:
             batch.append(row)

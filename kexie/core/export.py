@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 import xlsxwriter
 from django.http import FileResponse
 from django.utils.translation import gettext as _
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_EXPORT_ROWS = 1_048_575
@@ -26,11 +28,11 @@ def neutralise(value: Any) -> Any:
 Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]  # title, headers, rows
 
 
-def write_xlsx(fileobj, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def write_xlsx(fileobj: IO[bytes], sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     return write_xlsx_sheets(fileobj, [(sheet_title, headers, rows)])[0]
 
 
-def write_xlsx_sheets(fileobj, sheets: Iterable[Sheet]) -> list[int]:
+def write_xlsx_sheets(fileobj: IO[bytes], sheets: Iterable[Sheet]) -> list[int]:
     """Several sheets in one workbook, written one after the other (constant memory); rows per sheet."""
     wb = xlsxwriter.Workbook(fileobj, {"constant_memory": True, "strings_to_formulas": False,
                                        "strings_to_urls": False, "remove_timezone": True})
@@ -57,7 +59,8 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def _write_sheet(ws, headers: Sequence[str], rows: Iterable[Sequence[Any]], bold, date_fmt, dt_fmt) -> int:
+def _write_sheet(ws: Worksheet, headers: Sequence[str], rows: Iterable[Sequence[Any]], bold: Format, date_fmt: Format,
+                 dt_fmt: Format) -> int:
     for c, h in enumerate(headers):
         ws.write_string(0, c, str(h), bold)
         ws.set_column(c, c, max(10, min(40, len(str(h)) * 2 + 4)))
@@ -83,11 +86,12 @@ def _write_sheet(ws, headers: Sequence[str], rows: Iterable[Sequence[Any]], bold
     return n
 
 
-def xlsx_response(filename: str, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]):
+def xlsx_response(filename: str, sheet_title: str, headers: Sequence[str],
+                  rows: Iterable[Sequence[Any]]) -> FileResponse:
     return xlsx_sheets_response(filename, [(sheet_title, headers, rows)])
 
 
-def xlsx_sheets_response(filename: str, sheets: Iterable[Sheet]):
+def xlsx_sheets_response(filename: str, sheets: Iterable[Sheet]) -> FileResponse:
     tmp = tempfile.TemporaryFile()
     write_xlsx_sheets(tmp, sheets)
     tmp.seek(0)

@@ -11,7 +11,7 @@ from django import forms
 from kexie.core.http import MAX_ID
 
 
-class IdFilter(filters.NumberFilter):
+class IdFilter(filters.NumberFilter):  # type: ignore[misc]  # django-filter ships no type information
     """A record id (foreign key): a whole number from 1 to the largest bigint."""
 
     field_class = forms.IntegerField
@@ -22,7 +22,7 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class YearFilter(filters.NumberFilter):
+class YearFilter(filters.NumberFilter):  # type: ignore[misc]  # django-filter ships no type information
     """A calendar year, 1–9999 (what a date can hold)."""
 
     field_class = forms.IntegerField

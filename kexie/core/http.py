@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404
 from django.utils.functional import Promise, cached_property
@@ -17,17 +18,23 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+if TYPE_CHECKING:  # the stubs' Paginator is generic in the row type; Django's is not subscriptable
+    _Paginator = Paginator[Any]
+else:
+    _Paginator = Paginator
 
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+
+def client_ip(request: HttpRequest) -> str | None:
+    address = request.META.get("REMOTE_ADDR")
+    return None if address is None else str(address)
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(_Paginator):
     """Counts at most ``cap`` rows (``COUNT(*)`` over a ``LIMIT cap+1`` subquery), so a list page
     over millions of rows costs what its first pages cost; the page says "超过 N 条" past the cap
     and filters narrow the list. Exports are not capped."""
 
-    def __init__(self, *args, cap: int = 10_000, **kwargs):
+    def __init__(self, *args: Any, cap: int = 10_000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cap = cap
         self.capped = False
@@ -44,7 +51,7 @@ class CappedPaginator(Paginator):
         return min(n, self.cap)
 
 
-def paginate(request, queryset, per_page: int = 50):
+def paginate(request: HttpRequest, queryset: QuerySet[Any] | Sequence[Any], per_page: int = 50) -> Page[Any]:
     paginator = CappedPaginator(queryset, per_page, cap=settings.KEXIE_LIST_COUNT_CAP)
     return paginator.get_page(request.GET.get("page"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Self, TypeVar
+
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -11,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from kexie.core.fields import PathField
 from kexie.core.scope import ScopedQuerySet
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class AuditEntry(models.Model):
@@ -76,8 +80,8 @@ class PiiAccess(models.Model):
         return f"{self.user} {self.field} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class SoftDeleteQuerySet(ScopedQuerySet):
-    def alive(self) -> SoftDeleteQuerySet:
+class SoftDeleteQuerySet(ScopedQuerySet[_M]):
+    def alive(self) -> Self:
         return self.filter(deleted_at__isnull=True)
 
 

@@ -129,7 +129,7 @@ class Report:
     batches: int = 0
 
 
-def _stale_rows(target: Target, prefix: str, size: int, after: object) -> list[tuple]:
+def _stale_rows(target: Target, prefix: str, size: int, after: object) -> list[tuple[Any, ...]]:
     """The next rows (by primary key, after ``after``) that still hold a value of another key, locked."""
     qn = connection.ops.quote_name
     pk = qn(target.model._meta.pk.column)
@@ -144,7 +144,8 @@ def _stale_rows(target: Target, prefix: str, size: int, after: object) -> list[t
     with connection.cursor() as cur:
         cur.execute(f"SELECT {pk}, {cols} FROM {qn(target.table)} WHERE {stale} ORDER BY {pk} "
                     f"LIMIT {int(size)}{lock}", params)
-        return cur.fetchall()
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+        return rows
 
 
 def _rotated(target: Target, row: tuple[Any, ...], prefix: str, report: Report) -> list[Any]:

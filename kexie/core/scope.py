@@ -22,7 +22,6 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-ACTIONS = ("view", "change", "export", "view_pii", "manage")
 # The key of ``User.scope_cache`` listing the actions whose prefixes hold every root of the organisation tree.
 # ``kexie.accounts.services.compute_scope`` writes it (and rebuilds it when a root is added or removed), so that
 # this module needs no query and no import of the organisation tree (core imports no domain app; decision 0020).
@@ -40,17 +39,13 @@ def minimal_prefixes(paths: Iterable[str]) -> list[str]:
     return kept
 
 
-def scope_paths(user: Any, action: str = "view") -> list[str] | None:
+def scope_paths(user: Any, action: str = "orgs.view") -> list[str] | None:
     """``None`` means unrestricted (superuser, or roles at the top of every tree); ``[]`` means nothing.
+    ``action`` is a module action (``people.view``; kexie.core.permissions, decision 0025): an unknown one raises
+    ``ValueError``, so a typo or a bare verb fails instead of reading as "nothing"."""
+    from kexie.core.permissions import resolve
 
-    ``action`` is a module action (``people.view``; kexie.core.permissions, decision 0025), or one of the five
-    bundles (``view``, ``change``, ``export``, ``view_pii``, ``manage``) the platform started with: a bundle
-    answers the paths of the roles that name the bundle itself (the generic roles), the meaning it had before
-    module actions."""
-    if action not in ACTIONS:
-        from kexie.core.permissions import resolve
-
-        action = resolve(action)
+    action = resolve(action)
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     if user.is_superuser:
@@ -62,15 +57,12 @@ def scope_paths(user: Any, action: str = "view") -> list[str] | None:
 
 
 def model_action(model: Any, action: str) -> str:
-    """A bare verb on a model's queryset means the model's module action when the module declares it
-    (``Person`` + ``view`` → ``people.view``), else the bundle of that name."""
+    """A bare verb on a model's queryset is the model's module action (``Person`` + ``view`` →
+    ``people.view``; the module is the model's ``scope_module`` or its app label)."""
     if "." in action:
         return action
-    from kexie.core.permissions import is_action
-
     module = getattr(model, "scope_module", None) or model._meta.app_label
-    code = f"{module}.{action}"
-    return code if is_action(code) else action
+    return f"{module}.{action}"
 
 
 def path_upper(prefix: str) -> str:

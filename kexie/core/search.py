@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import rjieba
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -21,6 +22,15 @@ from django.dispatch import receiver
 from django.utils.translation import gettext
 
 from kexie.core.text import join_list
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+    from django.db.models.sql.compiler import SQLCompiler
+
+# What a compiled expression is: SQL and its parameters (django-stubs' private _AsSqlType).
+Sql = tuple[str, list[str | int]]
 
 # Tokens that carry no meaning on their own in a query.
 STOPWORDS = frozenset("的 了 和 与 及 在 中 对 等 是 或 之 其 为 把 被 上 下 有 研究 方面 相关".split())
@@ -64,12 +74,12 @@ def query_tokens(query: str) -> list[str]:
 
 
 @models.TextField.register_lookup
-class TokenMatch(Lookup):
+class TokenMatch(Lookup[str]):
     """``search_text__tokens="机器学习 医疗"`` — every query token must be present."""
 
     lookup_name = "tokens"
 
-    def as_postgresql(self, compiler, connection):
+    def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Sql:
         # Inline, so the GIN bitmap scan drives the query. Callers order search results by an
         # expression without an index (see people.filters.PersonFilter.filter_q): with ORDER BY id
         # LIMIT n the planner walks the primary key instead and recomputes to_tsvector() per row.
@@ -80,7 +90,7 @@ class TokenMatch(Lookup):
             [*lhs_params, " ".join(tokens) or "\u0000"],
         )
 
-    def as_sqlite(self, compiler, connection):
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Sql:
         qn = compiler.quote_name_unless_alias
         table = self.lhs.target.model._meta.db_table
         alias = self.lhs.alias
@@ -89,7 +99,8 @@ class TokenMatch(Lookup):
         fts = f"{table}_fts"
         return f"{qn(alias)}.\"id\" IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [match]
 
-    def as_sql(self, compiler, connection):  # other vendors: substring match of each token
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Sql:
+        # other vendors: substring match of each token
         lhs, lhs_params = self.process_lhs(compiler, connection)
         tokens = query_tokens(self.rhs) or [""]
         sql = " AND ".join(f"{lhs} LIKE %s" for _ in tokens)
@@ -110,7 +121,7 @@ def fts_sqlite_sql(table: str, column: str = "search_text") -> list[str]:
     ]
 
 
-def install_search_index(schema_editor, table: str, column: str = "search_text") -> None:
+def install_search_index(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str = "search_text") -> None:
     """Migration helper: FTS5 table and triggers on SQLite, a GIN expression index on PostgreSQL."""
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
@@ -124,7 +135,7 @@ def install_search_index(schema_editor, table: str, column: str = "search_text")
 
 
 @contextmanager
-def sqlite_fts_paused(connection, table: str, column: str = "search_text"):
+def sqlite_fts_paused(connection: BaseDatabaseWrapper, table: str, column: str = "search_text") -> Iterator[None]:
     """Bulk loads on SQLite: drop the row triggers, load, then rebuild the FTS index once and restore
     the triggers — one pass instead of one index update per row. A no-op elsewhere."""
     if connection.vendor != "sqlite":
@@ -143,7 +154,7 @@ def sqlite_fts_paused(connection, table: str, column: str = "search_text"):
                 cur.execute(sql)
 
 
-def c_collate_paths(schema_editor, table: str, columns: Iterable[str]) -> None:
+def c_collate_paths(schema_editor: BaseDatabaseSchemaEditor, table: str, columns: Iterable[str]) -> None:
     """Migration helper: byte-order collation for materialised-path columns on PostgreSQL, so
     range filters for subtrees are exact whatever the database's default collation."""
     if schema_editor.connection.vendor != "postgresql":
@@ -157,7 +168,7 @@ _FTS_TABLE = re.compile(
 )
 
 
-def sqlite_search_tables(connection) -> list[tuple[str, str]]:
+def sqlite_search_tables(connection: BaseDatabaseWrapper) -> list[tuple[str, str]]:
     """(content table, column) of every FTS5 index made by ``install_search_index`` on this SQLite database."""
     with connection.cursor() as cur:
         cur.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_fts' ESCAPE '\\'")
@@ -165,7 +176,7 @@ def sqlite_search_tables(connection) -> list[tuple[str, str]]:
     return [(table, column) for fts_base, column, table in found if fts_base == table]
 
 
-def ensure_sqlite_search_triggers(connection) -> list[str]:
+def ensure_sqlite_search_triggers(connection: BaseDatabaseWrapper) -> list[str]:
     """Recreate any missing row trigger of an SQLite FTS5 index and rebuild that index from its table (rows
     written while a trigger was missing are absent from it). Rebuilding a table (Django's SQLite ALTER: copy,
     drop, rename) drops its triggers silently; migrations call this after such a rebuild and ``post_migrate``
@@ -188,7 +199,8 @@ def ensure_sqlite_search_triggers(connection) -> list[str]:
 
 
 @receiver(post_migrate, dispatch_uid="kexie.core.search.ensure_sqlite_search_triggers")
-def _search_triggers_after_migrate(sender, using=DEFAULT_DB_ALIAS, verbosity=1, stdout=None, **kwargs) -> None:
+def _search_triggers_after_migrate(sender: object, using: str = DEFAULT_DB_ALIAS, verbosity: int = 1,
+                                   stdout: SupportsWrite[str] | None = None, **kwargs: object) -> None:
     """After every ``migrate`` (and ``flush``): no migration that rebuilds a table may leave its full-text
     index without triggers, or people written afterwards are never found by search."""
     repaired = ensure_sqlite_search_triggers(connections[using])

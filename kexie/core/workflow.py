@@ -25,7 +25,8 @@ method and would pull that work into models or split it in two. Decision 0024 ha
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -57,7 +58,7 @@ class Transition:
 class Workflow:
     field: str
     statuses: Any  # the TextChoices class of the field
-    transitions: list[Transition] = field(default_factory=list)
+    transitions: list[Transition] = dataclass_field(default_factory=list)
 
     def __post_init__(self) -> None:
         names = [t.name for t in self.transitions]

@@ -35,9 +35,10 @@ from kexie.core.services import SYSTEM
 from kexie.core.validators import uscc_check_char, validate_uscc
 from kexie.demo.accounts import PASSWORD
 from kexie.demo.data.orgs import SOCIETIES
-from kexie.innovation import services
 from kexie.innovation.data.industries import DIVISION_DISCIPLINES
 from kexie.innovation.models import Dispatch, Enterprise, Need, NeedEvent, ServiceRecord
+from kexie.innovation.needs import dispatches, services
+from kexie.innovation.needs import enterprises as enterprise_services
 from kexie.members.models import Membership
 from kexie.orgs.models import Organisation, Region
 from kexie.people.models import Person
@@ -492,12 +493,13 @@ def _seed(rng: random.Random, today: dt.date) -> dict[str, int]:
     enterprises: dict[str, Enterprise] = {}
     for key, name, region, industry, address, contact, verified in ENTERPRISES:
         phone = f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"
-        ent = services.register_enterprise(company_user if key == "gear" else None, name=name,
-                                           uscc=_uscc(rng, region), contact_name=contact, contact_phone=phone,
-                                           industry=industry, region_code=region, address=address)
+        ent = enterprise_services.register_enterprise(company_user if key == "gear" else None, name=name,
+                                                      uscc=_uscc(rng, region), contact_name=contact,
+                                                      contact_phone=phone, industry=industry, region_code=region,
+                                                      address=address)
         registered = first_need.get(key, 0.0) + rng.uniform(20.0, 120.0) if verified else rng.uniform(0.5, 4.0)
         if verified:
-            services.verify_enterprise(SYSTEM, ent, "verify")
+            enterprise_services.verify_enterprise(SYSTEM, ent, "verify")
             Enterprise.objects.filter(pk=ent.pk).update(created_at=at(registered),
                                                         verified_at=at(registered - rng.uniform(0.5, 3.0)))
         else:
@@ -511,7 +513,7 @@ def _seed(rng: random.Random, today: dt.date) -> dict[str, int]:
     for plan, spec in sorted(plans, key=lambda p: -p[0].created):
         _need(spec, plan, enterprises, company_user, societies, teams, rng, at, per_year, counts)
 
-    escalated = services.escalate_overdue()
+    escalated = dispatches.escalate_overdue()
     records = ServiceRecord.objects.all()
     return {
         "enterprises": len(enterprises),
@@ -545,7 +547,7 @@ def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], 
         need = services.create_need(SYSTEM, owner=ent.host, enterprise=ent, **values)
     else:
         region = Region.objects.get(code=spec["owner"])
-        owner = services.host_for(region)
+        owner = enterprise_services.host_for(region)
         values["region"] = region.code
         need = services.create_need(SYSTEM, owner=owner, **values)
     created_at = at(steps["created"])
@@ -570,8 +572,8 @@ def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], 
     service_list = spec.get("services", [])
     if service_list:
         chosen = _choose(spec, societies, teams, rng, len(service_list))
-        days = spec.get("respond_days", services.RESPOND_DAYS)
-        made = services.dispatch(SYSTEM, need, chosen, respond_days=days, note=spec.get("note", ""))
+        days = spec.get("respond_days", dispatches.RESPOND_DAYS)
+        made = dispatches.dispatch(SYSTEM, need, chosen, respond_days=days, note=spec.get("note", ""))
         counts["dispatches"] += len(made)
         stamps.append(steps["dispatched"])
         dispatched = at(steps["dispatched"])
@@ -581,22 +583,22 @@ def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], 
         for i, (d, service) in enumerate(zip(made, service_list, strict=True)):
             action = service[0]
             if action == "decline":
-                services.respond(SYSTEM, d, accept=False, reason=service[1])
+                dispatches.respond(SYSTEM, d, accept=False, reason=service[1])
             elif action in ("accept", "done", "rate"):
                 leader, team = teams.pick(d.society)
-                services.respond(SYSTEM, d, accept=True, leader=leader, team=team, plan=service[1])
+                dispatches.respond(SYSTEM, d, accept=True, leader=leader, team=team, plan=service[1])
             else:
                 continue
             stamps.append(steps[f"responded{i}"])
             Dispatch.objects.filter(pk=d.pk).update(responded_at=at(steps[f"responded{i}"]))
         for i, (d, service) in enumerate(zip(made, service_list, strict=True)):
             if service[0] in ("done", "rate"):
-                services.complete(SYSTEM, d, service[2])
+                dispatches.complete(SYSTEM, d, service[2])
                 stamps.append(steps[f"completed{i}"])
                 Dispatch.objects.filter(pk=d.pk).update(completed_at=at(steps[f"completed{i}"]))
         for i, (d, service) in enumerate(zip(made, service_list, strict=True)):
             if service[0] == "rate":
-                services.rate(actor, d, service[3], service[4])  # served_on: the (moved) completion day
+                dispatches.rate(actor, d, service[3], service[4])  # served_on: the (moved) completion day
                 stamps.append(steps[f"rated{i}"])
                 Dispatch.objects.filter(pk=d.pk).update(rated_at=at(steps[f"rated{i}"]))
                 ServiceRecord.objects.filter(dispatch=d).update(created_at=at(steps[f"rated{i}"]))
@@ -646,8 +648,10 @@ ACHIEVEMENTS = [
 def _platforms(rng: random.Random, today: dt.date) -> dict[str, int]:
     """Workstations (点火) with residents and last year's results, achievements on the marketplace and an open
     challenge (揭榜挂帅) taken from a published need."""
-    from kexie.innovation import challenges, market, stations
+    from kexie.innovation.challenges import services as challenges
+    from kexie.innovation.market import services as market
     from kexie.innovation.models import Enterprise, Need, NeedStatus
+    from kexie.innovation.stations import services as stations
 
     root = Organisation.objects.filter(depth=1).order_by("path").first()
     assert root is not None

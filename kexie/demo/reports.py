@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from kexie.accounts.models import User
 from kexie.core.services import SYSTEM
+from kexie.formkit import schema as S
 from kexie.orgs.models import Level, Organisation
 from kexie.reports import presets, registry, services
-from kexie.reports import schema as S
 from kexie.reports.figures import all_figures
 from kexie.reports.models import EventAction, Submission, SubmissionEvent, SubmissionStatus, SubmissionValue
 

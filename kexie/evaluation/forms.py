@@ -35,3 +35,28 @@ class FollowUpForm(forms.Form):
         if day > timezone.localdate():
             raise forms.ValidationError(_("决定日期不能晚于今天。"))
         return day
+
+
+class YearForm(forms.Form):
+    """The year of the expert-score grid (from the query string or the posted form); the default if absent."""
+
+    year = forms.IntegerField(required=False, min_value=2000, max_value=2100)
+
+
+class ExpertScoresForm(forms.Form):
+    """The expert-score grid: one value (``v-<org>-<indicator>``) and one note (``n-<org>-<indicator>``) per cell.
+    The values are checked by ``services.enter_expert_score`` (range, decimals), which names the cell."""
+
+    def __init__(self, *args, orgs, indicators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cells = [(org, ind) for org in orgs for ind in indicators]
+        for org, ind in self.cells:
+            self.fields[f"v-{org.pk}-{ind.pk}"] = forms.CharField(required=False, max_length=40)
+            self.fields[f"n-{org.pk}-{ind.pk}"] = forms.CharField(required=False, max_length=400)
+
+    def entries(self):
+        """(organisation, indicator, value text, note) of every filled cell."""
+        for org, ind in self.cells:
+            text = (self.cleaned_data.get(f"v-{org.pk}-{ind.pk}") or "").strip()
+            if text:
+                yield org, ind, text, (self.cleaned_data.get(f"n-{org.pk}-{ind.pk}") or "").strip()

@@ -170,7 +170,7 @@ def create_system(actor: Any, data: dict[str, Any], *, owner: Organisation | Non
     validate_definition(data)
     owner = owner or _default_owner()
     with transaction.atomic():
-        require(actor, "manage", owner.path)
+        require(actor, "evaluation.manage", owner.path)
         target = data.get("target") or {}
         system = IndicatorSystem.objects.create(
             code=data["code"], name=data["name"], description=data.get("description", ""), owner=owner,
@@ -272,7 +272,7 @@ def run_evaluation(actor: Any, system: IndicatorSystem, year: int) -> Evaluation
     started = time.perf_counter()
     with transaction.atomic():
         system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
-        require(actor, "change", system.org_path)
+        require(actor, "evaluation.change", system.org_path)
         leaves = list(system.indicators.filter(parent__isnull=False).order_by("order", "id"))
         if not leaves:
             raise ValidationError(_("该指标体系没有二级指标，无法评价。"))
@@ -378,7 +378,7 @@ def _evaluator_path(org: Organisation) -> str:
 def enter_expert_score(actor: Any, indicator: Indicator, year: int, organisation: Organisation,
                        value: Decimal | float | str, note: str = "") -> ExpertScore:
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    require(actor, "change", _evaluator_path(org))
+    require(actor, "evaluation.change", _evaluator_path(org))
     if indicator.source_type != SourceType.EXPERT:
         raise ValidationError(_("指标“%(name)s”不是专家评分指标。"), params={"name": indicator.name})
     try:
@@ -445,7 +445,7 @@ def record_follow_up(actor: Any, organisation: Organisation, run: EvaluationRun,
     """Record one step of 不合格 → 约谈 → 警告 → 撤销团体会员资格 (or 整改完成, which closes the case).
     Steps go in order; a case opens with 约谈 only on a 不合格 result of ``run``."""
     org = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    require(actor, "change", _evaluator_path(org))
+    require(actor, "evaluation.change", _evaluator_path(org))
     if stage not in Stage.values:
         raise ValidationError(_("处理环节不存在。"))
     last = last_stage(org)

@@ -10,8 +10,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
@@ -19,9 +21,10 @@ from kexie.core.export import xlsx_sheets_response
 from kexie.core.http import error_messages, join_messages, paginate
 from kexie.core.models import AuditEntry
 from kexie.core.scope import get_in_scope, path_in_scope, scope_paths, user_can
+from kexie.core.tables import Column, Empty, Table
 from kexie.evaluation import services, sources
 from kexie.evaluation.filters import ScoreFilter
-from kexie.evaluation.forms import FollowUpForm, RunForm
+from kexie.evaluation.forms import ExpertScoresForm, FollowUpForm, RunForm, YearForm
 from kexie.evaluation.models import (
     EvaluationRun,
     ExpertScore,
@@ -42,16 +45,27 @@ def _default_year() -> int:
     return timezone.localdate().year - 1
 
 
+RUN_COLUMNS = (
+    Column("system", gettext_lazy("指标体系"), ("system__code",)),
+    Column("year", gettext_lazy("评价年度"), ("year",)),
+    Column("at", gettext_lazy("执行时间"), ("run_at",), "hide-sm"),
+    Column("by", gettext_lazy("执行人"), css="hide-sm"),
+    Column("orgs", gettext_lazy("参评组织数"), ("organisations",), "num"),
+    Column("missing", gettext_lazy("缺失数据项数"), ("missing_leaves",), "num"),
+    Column("current", gettext_lazy("状态"), ("is_current",)),
+)
+
+
 @login_required
 def system_list(request):
     systems = list(IndicatorSystem.objects.for_user(request.user).select_related("owner").order_by("code"))
     runs = (EvaluationRun.objects.for_user(request.user).filter(system__in=systems)
-            .select_related("run_by").order_by("-year", "-run_at"))
-    by_system: dict[int, list[EvaluationRun]] = {}
-    for run in runs:
-        by_system.setdefault(run.system_id, []).append(run)
-    rows = [{"system": s, "runs": by_system.get(s.pk, [])} for s in systems]
-    return render(request, "evaluation/list.html", {"rows": rows})
+            .select_related("run_by", "system").order_by("-year", "-run_at", "-id"))
+    first = next((s for s in systems if user_can(request.user, "evaluation.change", s.org_path)), None)
+    table = Table(request, runs, RUN_COLUMNS, row_template="evaluation/list.html#run", table_id="runs", empty=Empty(
+        _("尚未进行评价。打开指标体系，选择年度后开始评价。"), _("打开指标体系") if first else "",
+        reverse("evaluation:system", args=[first.pk]) if first else ""))
+    return render(request, "evaluation/list.html", {"systems": systems, "table": table})
 
 
 def _tree(system: IndicatorSystem) -> list[dict]:
@@ -65,7 +79,7 @@ def _tree(system: IndicatorSystem) -> list[dict]:
 def system_detail(request, pk: int):
     system = get_in_scope(IndicatorSystem.objects.select_related("owner"), request.user, pk)
     runs = EvaluationRun.objects.for_user(request.user).filter(system=system).select_related("run_by")
-    can_run = user_can(request.user, "change", system.org_path)
+    can_run = user_can(request.user, "evaluation.change", system.org_path)
     return render(request, "evaluation/system.html", {
         "system": system, "tree": _tree(system), "runs": runs, "can_run": can_run,
         "form": RunForm(initial={"year": _default_year()}) if can_run else None,
@@ -76,8 +90,8 @@ def system_detail(request, pk: int):
 @login_required
 @require_POST
 def run_create(request, pk: int):
-    system = get_in_scope(IndicatorSystem.objects.all(), request.user, pk, "change")
-    if not user_can(request.user, "change", system.org_path):  # seeing scores is not running the system
+    system = get_in_scope(IndicatorSystem.objects.all(), request.user, pk, "evaluation.change")
+    if not user_can(request.user, "evaluation.change", system.org_path):  # seeing scores is not running the system
         raise PermissionDenied(_("只有组织评价单位可以进行评价。"))
     form = RunForm(request.POST)
     if not form.is_valid():
@@ -102,7 +116,7 @@ def _scores(request, run: EvaluationRun, action: str):
 @login_required
 def run_detail(request, pk: int):
     run = get_in_scope(EvaluationRun.objects.select_related("system", "run_by"), request.user, pk)
-    filt, qs = _scores(request, run, "view")
+    filt, qs = _scores(request, run, "evaluation.view")
     return render(request, "evaluation/run.html", {
         "run": run, "system": run.system, "filter": filt, "page": paginate(request, qs, PAGE_SIZE),
         "grades": [(g, label, run.grade_counts.get(g, 0)) for g, label in Grade.choices],
@@ -112,8 +126,8 @@ def run_detail(request, pk: int):
 
 @login_required
 def run_export(request, pk: int):
-    run = get_in_scope(EvaluationRun.objects.select_related("system"), request.user, pk, "export")
-    _filt, qs = _scores(request, run, "export")
+    run = get_in_scope(EvaluationRun.objects.select_related("system"), request.user, pk, "evaluation.export")
+    _filt, qs = _scores(request, run, "evaluation.export")
     grades = dict(Grade.choices)
 
     def score_rows():
@@ -172,7 +186,7 @@ def score_detail(request, pk: int):
 def _expert_targets(request, system: IndicatorSystem) -> list[Organisation]:
     """The organisations the user may score: evaluated by the system, under a body in the user's
     ``change`` scope (see services._evaluator_path)."""
-    paths = scope_paths(request.user, "change")
+    paths = scope_paths(request.user, "evaluation.change")
     return [o for o in services.targets(system).orgs
             if path_in_scope(services._evaluator_path(o), paths)]
 
@@ -183,10 +197,8 @@ def expert_scores(request, pk: int):
     indicators = list(system.indicators.filter(source_type=SourceType.EXPERT).order_by("order"))
     if not indicators:
         raise Http404(_("该指标体系没有专家评分指标。"))
-    try:
-        year = int(request.POST.get("year") or request.GET.get("year") or _default_year())
-    except ValueError:
-        year = _default_year()
+    picked = YearForm(request.POST if request.method == "POST" else request.GET)
+    year = (picked.cleaned_data["year"] if picked.is_valid() else None) or _default_year()
     orgs = _expert_targets(request, system)
     existing = {(e.organisation_id, e.indicator_id): e for e in
                 ExpertScore.objects.for_user(request.user).filter(system=system, year=year)}
@@ -195,18 +207,18 @@ def expert_scores(request, pk: int):
         if not orgs:
             raise PermissionDenied(_("您无权为该体系的参评组织录入专家评分。"))
         saved = 0
-        for org in orgs:
-            for ind in indicators:
-                text = (request.POST.get(f"v-{org.pk}-{ind.pk}") or "").strip()
-                old = existing.get((org.pk, ind.pk))
-                if not text or (old is not None and _same(old.value, text)):
-                    continue
-                try:
-                    services.enter_expert_score(request.user, ind, year, org, text,
-                                                (request.POST.get(f"n-{org.pk}-{ind.pk}") or "").strip())
-                    saved += 1
-                except (ValidationError, PermissionDenied) as exc:
-                    errors.append(f"{org.name}：{join_messages(error_messages(exc))}")
+        grid = ExpertScoresForm(request.POST, orgs=orgs, indicators=indicators)
+        if not grid.is_valid():
+            errors.append(join_messages([str(e) for errs in grid.errors.values() for e in errs]))
+        for org, ind, text, note in grid.entries() if not errors else ():
+            old = existing.get((org.pk, ind.pk))
+            if old is not None and _same(old.value, text):
+                continue
+            try:
+                services.enter_expert_score(request.user, ind, year, org, text, note)
+                saved += 1
+            except (ValidationError, PermissionDenied) as exc:
+                errors.append(f"{org.name}：{join_messages(error_messages(exc))}")
         if not errors:
             messages.success(request, _("已保存 %(n)s 项专家评分。") % {"n": saved})
             return redirect(f"{request.path}?year={year}")
@@ -215,7 +227,6 @@ def expert_scores(request, pk: int):
                                  for ind in indicators]} for o in orgs]
     return render(request, "evaluation/expert.html", {
         "system": system, "indicators": indicators, "year": year, "rows": rows, "errors": errors,
-        "data": request.POST if errors else None,
     }, status=400 if errors else 200)
 
 
@@ -228,6 +239,16 @@ def _same(value: Decimal, text: str) -> bool:
 
 # -- follow-ups ---------------------------------------------------------------------------------------------------
 
+FOLLOW_UP_COLUMNS = (
+    Column("stage", gettext_lazy("处理环节")),
+    Column("on", gettext_lazy("决定日期")),
+    Column("by", gettext_lazy("决定人")),
+    Column("run", gettext_lazy("依据的评价")),
+    Column("note", gettext_lazy("情况说明")),
+    Column("at", gettext_lazy("记录时间"), css="hide-sm"),
+)
+
+
 @login_required
 def follow_ups(request, pk: int):
     org = get_in_scope(Organisation.objects.all(), request.user, pk)
@@ -235,7 +256,7 @@ def follow_ups(request, pk: int):
                  .select_related("decided_by", "run__system").order_by("created_at", "id"))
     scores = list(Score.objects.for_user(request.user).filter(organisation=org)
                   .select_related("run__system").order_by("-run__year", "-run__run_at"))
-    can_decide = user_can(request.user, "change", services._evaluator_path(org))
+    can_decide = user_can(request.user, "evaluation.change", services._evaluator_path(org))
     choices = services.next_stages(org) if can_decide else []
     form = None
     if choices:
@@ -258,6 +279,8 @@ def follow_ups(request, pk: int):
         history.extend(history_for(step))
     return render(request, "evaluation/follow_ups.html", {
         "org": org, "steps": steps, "scores": scores, "form": form, "can_decide": can_decide,
+        "table": Table(request, steps, FOLLOW_UP_COLUMNS, row_template="evaluation/follow_ups.html#step", per_page=100,
+                       empty=Empty(_("暂无后续处理记录。"), _("记录下一步") if form else "", "#next-step" if form else "")),
         "stages": [Stage.INTERVIEW.label, Stage.WARNING.label, Stage.REVOKED.label], "history": history,
         "fail": Grade.FAIL,
     }, status=400 if request.method == "POST" else 200)

@@ -7,20 +7,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from kexie.core.export import xlsx_response
-from kexie.core.http import bad_request, error_messages, forbidden, paginate
+from kexie.core.http import bad_request, error_messages, forbidden
 from kexie.core.scope import get_in_scope
+from kexie.core.tables import Column, Empty, Table
 from kexie.governance import services
 from kexie.governance.forms import OverviewForm, RuleForm
 from kexie.governance.models import ComplianceRule
 from kexie.governance.rules import Verdict, requirement
 
 PAGE_SIZE = 50
+
+
+OVERVIEW_COLUMNS = (
+    Column("org", gettext_lazy("组织"), ("org_name",)),
+    Column("kind", gettext_lazy("组织类型"), ("org_kind",), "hide-sm"),
+    Column("body", gettext_lazy("领导机构"), ("body_kind_label",)),
+    Column("term", gettext_lazy("本届"), ("facts.ends_on",)),
+    Column("verdict", gettext_lazy("合规情况")),
+    Column("problems", gettext_lazy("不合规及提醒事项")),
+)
 
 
 @login_required
@@ -30,8 +42,13 @@ def overview(request):
     if not form.is_valid():
         response = render(request, template, {"form": form, "ov": None}, status=200 if request.htmx else 400)
     else:
-        ov = services.overview(request.user, form.filters(), "view")
-        response = render(request, template, {"form": form, "ov": ov, "page": paginate(request, ov.rows, PAGE_SIZE)})
+        ov = services.overview(request.user, form.filters(), "governance.view")
+        table = Table(request, ov.rows, OVERVIEW_COLUMNS, row_template="governance/overview.html#row",
+                      filterset=form, per_page=PAGE_SIZE, export_url=reverse("governance:export"),
+                      export_id="governance-export", table_id="governance-bodies", empty=Empty(
+                          _("您的范围内还没有登记领导机构。"), _("查看组织树"), reverse("orgs:tree"),
+                          filtered=_("没有符合条件的领导机构。")))
+        response = render(request, template, {"form": form, "ov": ov, "table": table, "page": table.page})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -41,7 +58,7 @@ def export(request):
     form = OverviewForm(request.GET)
     if not form.is_valid():
         return bad_request(request, _("筛选条件有误，无法导出。"))
-    ov = services.overview(request.user, form.filters(), "export")
+    ov = services.overview(request.user, form.filters(), "governance.export")
     verdicts = dict(Verdict.choices)
     sep = pgettext("message separator", "；")
     headers = [_("组织名称"), _("组织编码"), _("组织类型"), _("领导机构"), _("届次"), _("起始日期"), _("届满日期"),

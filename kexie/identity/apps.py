@@ -11,6 +11,7 @@ class IdentityConfig(KexieAppConfig):
     actions = (
         Action("identity.view", _("查看疑似重复"), "view"),
         Action("identity.change", _("合并与区分重复人员"), "change"),
+        Action("identity.export", _("导出疑似重复"), "export"),
     )
     verbose_name = _("身份识别与合并")
     default_auto_field = "django.db.models.BigAutoField"

@@ -515,7 +515,8 @@ def _dist(values: np.ndarray, k: int, fallback: list[float], pseudo: int) -> lis
     v = values[values >= 0]
     counts = np.bincount(v, minlength=k)[:k].astype(float)
     counts += pseudo * np.asarray(fallback)
-    return (counts / counts.sum()).tolist()
+    shares: list[float] = (counts / counts.sum()).tolist()
+    return shares
 
 
 def match_weight(p: Prepared, a: np.ndarray, b: np.ndarray, levels: dict[str, np.ndarray],
@@ -540,7 +541,8 @@ def match_weight(p: Prepared, a: np.ndarray, b: np.ndarray, levels: dict[str, np
 
 def probability(weight: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
+        p: np.ndarray = 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
+    return p
 
 
 # --- clustering -------------------------------------------------------------------------------
@@ -559,7 +561,7 @@ def clusters(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         np.minimum.at(label, la, low)
         np.minimum.at(label, lb, low)
         while True:  # pointer jumping
-            nxt = label[label]
+            nxt: np.ndarray = label[label]
             if np.array_equal(nxt, label):
                 break
             label = nxt
@@ -570,7 +572,8 @@ def clusters(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def auto_pairs(prob: np.ndarray, levels: dict[str, np.ndarray], threshold: float) -> np.ndarray:
     """Pairs merged without review: at or above ``threshold``, and with names at most one character apart
     (or the same ID number). Whatever the other fields say, two different names go to staff."""
-    return (prob >= threshold) & ((levels["name"] >= 1) | (levels["id"] == 1))
+    merged: np.ndarray = (prob >= threshold) & ((levels["name"] >= 1) | (levels["id"] == 1))
+    return merged
 
 
 # --- the whole run ----------------------------------------------------------------------------
@@ -598,7 +601,8 @@ class Result:
 
     @property
     def review(self) -> np.ndarray:
-        return (self.probability >= self.review_threshold) & ~self.auto
+        review: np.ndarray = (self.probability >= self.review_threshold) & ~self.auto
+        return review
 
     def evidence(self, i: int) -> dict[str, dict[str, Any]]:
         """Per field: level label and weight of pair ``i`` (the review page shows this)."""

@@ -7,14 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, join_messages, paginate, to_id
+from kexie.core.http import error_messages, join_messages
 from kexie.core.scope import get_in_scope, user_can
+from kexie.core.tables import Column, Empty, Table
 from kexie.identity import engine, services
+from kexie.identity.forms import MergeForm, MergesForm, QueueForm
 from kexie.identity.models import CandidateStatus, MatchCandidate, Merge
 from kexie.people.models import Person, PersonDiscipline
 
@@ -27,29 +30,49 @@ FIELD_LABELS = {
 
 
 def _queue(request, action: str):
-    status = request.GET.get("status") or CandidateStatus.QUEUED
-    if status not in CandidateStatus.values:
-        status = CandidateStatus.QUEUED
+    form = QueueForm(request.GET)
+    status = form.status_or_default()
     qs = (MatchCandidate.objects.for_user(request.user, action)
           .filter(status=status)
           .select_related("person_a__org", "person_b__org")
           .order_by("-score", "id"))
     if status == CandidateStatus.QUEUED:
         qs = qs.filter(person_a__deleted_at__isnull=True, person_b__deleted_at__isnull=True)
-    return qs, status
+    return qs, status, form
+
+
+QUEUE_COLUMNS = (
+    Column("score", gettext_lazy("匹配概率"), ("score",), "num"),
+    Column("a", gettext_lazy("人员甲"), ("person_a__name",)),
+    Column("b", gettext_lazy("人员乙"), ("person_b__name",)),
+    Column("born", gettext_lazy("出生日期"), css="hide-sm"),
+    Column("status", gettext_lazy("状态")),
+)
+MERGE_COLUMNS = (
+    Column("at", gettext_lazy("合并时间"), ("created_at",)),
+    Column("survivor", gettext_lazy("保留人员")),
+    Column("merged", gettext_lazy("并入人员")),
+    Column("how", gettext_lazy("方式"), ("automatic",)),
+    Column("actor", gettext_lazy("操作人")),
+    Column("undo", ""),
+)
 
 
 @login_required
 def queue(request):
-    qs, status = _queue(request, "view")
-    return render(request, "identity/queue.html", {
-        "page": paginate(request, qs, PAGE_SIZE), "status": status, "statuses": CandidateStatus.choices,
-    })
+    qs, status, form = _queue(request, "identity.view")
+    empty = Empty(_("没有待审核的疑似重复人员。"), _("查看合并记录"), reverse("identity:merges"),
+                  filtered=_("没有该状态的疑似重复人员。"))
+    table = Table(request, qs, QUEUE_COLUMNS, row_template="identity/queue.html#row", filterset=form,
+                  per_page=PAGE_SIZE, export_url=reverse("identity:export"), empty=empty)
+    if status == CandidateStatus.QUEUED:
+        table.filtered = False  # the default view: its empty state is the queue's, not a filter's
+    return render(request, "identity/queue.html", {"table": table, "form": form, "status": status})
 
 
 @login_required
 def export(request):
-    qs, _status = _queue(request, "export")
+    qs, _status, _form = _queue(request, "identity.export")
     headers = [_("匹配概率"), _("状态"), _("姓名（甲）"), _("出生日期（甲）"), _("所属组织（甲）"), _("姓名（乙）"),
                _("出生日期（乙）"), _("所属组织（乙）"), *[str(FIELD_LABELS[f]) for f in engine.FIELDS]]
 
@@ -96,7 +119,7 @@ def pair(request, pk: int):
     }
     return render(request, "identity/pair.html", {
         "candidate": candidate, "a": _side(a), "b": _side(b), "rows": rows, "blind": blind,
-        "can_change": user_can(request.user, "change", a.org_path) and user_can(request.user, "change", b.org_path)
+        "can_change": user_can(request.user, "identity.change", a.org_path) and user_can(request.user, "identity.change", b.org_path)
         and candidate.status == CandidateStatus.QUEUED and not a.deleted_at and not b.deleted_at,
         "merges": Merge.objects.for_user(request.user).filter(candidate=candidate),
     })
@@ -111,11 +134,12 @@ def _agree(x: str, y: str) -> str:
 @login_required
 @require_POST
 def merge(request, pk: int):
-    candidate = get_in_scope(MatchCandidate.objects.all(), request.user, pk, "change")
-    try:
-        survivor = int(request.POST.get("survivor") or candidate.person_a_id)
-    except ValueError:
-        survivor = candidate.person_a_id
+    candidate = get_in_scope(MatchCandidate.objects.all(), request.user, pk, "identity.change")
+    form = MergeForm(request.POST, candidate=candidate)
+    if not form.is_valid():
+        messages.error(request, join_messages([str(e) for errs in form.errors.values() for e in errs]))
+        return redirect("identity:pair", pk=candidate.pk)
+    survivor = form.survivor_id()
     try:
         record = services.merge_candidate(request.user, candidate, survivor)
     except (ValidationError, PermissionDenied) as exc:
@@ -128,7 +152,7 @@ def merge(request, pk: int):
 @login_required
 @require_POST
 def distinct(request, pk: int):
-    candidate = get_in_scope(MatchCandidate.objects.all(), request.user, pk, "change")
+    candidate = get_in_scope(MatchCandidate.objects.all(), request.user, pk, "identity.change")
     try:
         services.mark_distinct(request.user, candidate)
     except (ValidationError, PermissionDenied) as exc:
@@ -141,16 +165,19 @@ def distinct(request, pk: int):
 @login_required
 def merges(request):
     qs = Merge.objects.for_user(request.user).select_related("survivor", "merged", "actor", "undone_by")
-    person = to_id(request.GET.get("person"))
+    person = MergesForm(request.GET).person_id()
     if person is not None:  # from a person's page: the merges that record took part in
         qs = qs.filter(Q(merged_id=person) | Q(survivor_id=person))
-    return render(request, "identity/merges.html", {"page": paginate(request, qs, PAGE_SIZE)})
+    table = Table(request, qs, MERGE_COLUMNS, row_template="identity/merges.html#row", per_page=PAGE_SIZE,
+                  empty=Empty(_("暂无合并记录。"), _("返回审核队列"), reverse("identity:queue"),
+                              filtered=_("该人员没有合并记录。")))
+    return render(request, "identity/merges.html", {"table": table})
 
 
 @login_required
 @require_POST
 def undo(request, pk: int):
-    record = get_in_scope(Merge.objects.all(), request.user, pk, "change")
+    record = get_in_scope(Merge.objects.all(), request.user, pk, "identity.change")
     try:
         services.undo(request.user, record)
     except ValidationError as exc:

@@ -26,13 +26,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kexie.core.bulk import copy_rows, reserve_ids
+from kexie.core.bulk import SqlValue, copy_rows, reserve_ids
 from kexie.core.crypto import decrypt, encrypt, mask_id_number, mask_phone
 from kexie.core.models import AuditEntry
 from kexie.core.scope import path_in_scope
 from kexie.core.search import index_text
-from kexie.imports.models import ImportChange, Kind, Mode
-from kexie.imports.pipeline import InlineWriter
+from kexie.imports.models import ImportBatch, ImportChange, Kind, Mode
+from kexie.imports.pipeline import InlineWriter, Writer
 from kexie.imports.validate import CellError, Context, OrgRef, RowParser, person_identity
 from kexie.members.models import EventKind, GroupMembership, Membership, MembershipEvent, Status
 from kexie.members.status import status_for
@@ -47,7 +47,7 @@ ID_NUMBER, NAME_AND_PHONE = gettext_lazy("身份证号"), gettext_lazy("姓名�
 # -- database helpers --------------------------------------------------------------------------------
 
 
-def update_rows(table: str, columns: Sequence[str], rows: list[Sequence]) -> None:
+def update_rows(table: str, columns: Sequence[str], rows: list[Sequence[SqlValue]]) -> None:
     """``rows`` are ``(id, *values)`` in ``columns`` order."""
     if not rows:
         return
@@ -68,13 +68,14 @@ def update_rows(table: str, columns: Sequence[str], rows: list[Sequence]) -> Non
         cur.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", [(*r[1:], r[0]) for r in rows])
 
 
-def fetch_rows(table: str, columns: Sequence[str], where: str, params: Sequence) -> list[tuple]:
+def fetch_rows(table: str, columns: Sequence[str], where: str, params: Sequence[SqlValue]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cur:
         cur.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", list(params))
-        return cur.fetchall()
+        rows: list[tuple[Any, ...]] = cur.fetchall()
+        return rows
 
 
-def col_in(column: str, values: Sequence) -> tuple[str, list]:
+def col_in(column: str, values: Sequence[SqlValue]) -> tuple[str, list[SqlValue]]:
     """``column IN (…)`` as SQL and parameters: one array parameter on PostgreSQL (one plan, short
     text), a list of placeholders on SQLite."""
     if connection.vendor == "postgresql":
@@ -114,7 +115,7 @@ class ModelRows:
         self.defaults = defaults
         self.now_db = Person._meta.get_field("updated_at").get_db_prep_value(now, connection)
 
-    def row(self, values: dict[str, Any]) -> tuple:
+    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
         d = self.defaults
         return tuple(values[c] if c in values else d[c] for c in self.columns)
 
@@ -142,15 +143,16 @@ class Importer:
     kind: str
     table: str
 
-    def __init__(self, ctx: Context, parser: RowParser, batch, *, dry_run: bool, writer=None):
-        self.w = writer or InlineWriter()
+    def __init__(self, ctx: Context, parser: RowParser, batch: ImportBatch | None, *, dry_run: bool,
+                 writer: Writer | None = None) -> None:
+        self.w: Writer = writer or InlineWriter()
         self.ctx = ctx
         self.parser = parser
         self.batch = batch
         self.dry_run = dry_run
         self.now = timezone.now()
         self.counts = {"created": 0, "updated": 0, "skipped": 0, "unchanged": 0}
-        self.samples: dict[str, list[dict]] = {"created": [], "updated": [], "skipped": []}
+        self.samples: dict[str, list[dict[str, Any]]] = {"created": [], "updated": [], "skipped": []}
         self.created_ids: dict[str, list[list[int]]] = {}
         self.changes: list[ImportChange] = []
         self.audits: list[AuditEntry] = []
@@ -200,12 +202,13 @@ class Importer:
     def created(self, table: str, ids: Sequence[int]) -> None:
         add_range(self.created_ids.setdefault(table, []), ids)
 
-    def record_change(self, table: str, pk: int, row: int, before: dict, after: dict) -> None:
+    def record_change(self, table: str, pk: int, row: int, before: dict[str, Any], after: dict[str, Any]) -> None:
         if self.batch is not None and self.batch.pk:
             self.changes.append(ImportChange(batch_id=self.batch.pk, table=table, object_id=pk, row=row,
                                              before=before, after=after))
 
-    def audit(self, model: type[models.Model], pk: int, label: str, path: str, before: dict, after: dict) -> None:
+    def audit(self, model: type[models.Model], pk: int, label: str, path: str, before: dict[str, Any],
+              after: dict[str, Any]) -> None:
         actor = self.ctx.user if getattr(self.ctx.user, "pk", None) else None
         self.audits.append(AuditEntry(
             action=f"{model._meta.app_label}.{model._meta.model_name}.imported", actor=actor,
@@ -273,7 +276,7 @@ def _json_value(v: Any) -> Any:
     return v if v is not None else []
 
 
-def fetch_people(where: str, params: Sequence) -> list[dict[str, Any]]:
+def fetch_people(where: str, params: Sequence[SqlValue]) -> list[dict[str, Any]]:
     cols = ("id", *PERSON_COLUMNS)
     out = []
     for r in fetch_rows("people_person", cols, f"deleted_at IS NULL AND {where}", params):
@@ -300,7 +303,7 @@ class PersonWriter:
         self.created_by_id: dict[str, int] = {}
         self.created_by_phone: dict[tuple[str, str], int] = {}
 
-    def new_row(self, pk: int, v: dict[str, Any], org: OrgRef) -> tuple:
+    def new_row(self, pk: int, v: dict[str, Any], org: OrgRef) -> tuple[Any, ...]:
         """The person's row in column order (defaults for the columns an import does not set)."""
         get = v.get
         expertise = get("expertise") or []
@@ -490,7 +493,7 @@ class PeopleImporter(Importer):
     kind = Kind.PEOPLE
     table = "people_person"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = PersonWriter(self)
 
@@ -567,7 +570,7 @@ class OrgsImporter(Importer):
     kind = Kind.ORGS
     table = "orgs_organisation"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.model_rows = ModelRows(Organisation, self.now)
         self.next_step: dict[str, int] = {}
@@ -663,7 +666,8 @@ class OrgsImporter(Importer):
             updates.append((row, e, new))
         self._write(creates, updates)
 
-    def _write(self, creates, updates) -> None:
+    def _write(self, creates: list[tuple[int, dict[str, Any], OrgRef, str]],
+               updates: list[tuple[int, dict[str, Any], dict[str, Any]]]) -> None:
         self.counts["created"] += len(creates)
         self.counts["updated"] += len(updates)
         for row, v, _p, _path in creates:
@@ -716,7 +720,7 @@ class MembershipsImporter(Importer):
     kind = Kind.MEMBERSHIPS
     table = "members_membership"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = PersonWriter(self, remember=True)
         self.model_rows = ModelRows(Membership, self.now)
@@ -819,7 +823,8 @@ class MembershipsImporter(Importer):
             updates.append((row, e, new, v["name"]))
         self._write(creates, updates)
 
-    def _write(self, creates, updates) -> None:
+    def _write(self, creates: list[tuple[int, dict[str, Any]]],
+               updates: list[tuple[int, dict[str, Any], dict[str, Any], str]]) -> None:
         self.counts["created"] += len(creates)
         self.counts["updated"] += len(updates)
         for row, v in creates:
@@ -876,7 +881,7 @@ class GroupsImporter(Importer):
     kind = Kind.GROUPS
     table = "members_groupmembership"
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.model_rows = ModelRows(GroupMembership, self.now)
 

@@ -19,7 +19,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        qs = Organisation.objects.for_user(user, "change").alive().order_by("path")
+        qs = Organisation.objects.for_user(user, "imports.change").alive().order_by("path")
         self.fields["organisation"].queryset = qs
         self.fields["organisation"].label_from_instance = lambda o: "　" * (o.depth - 1) + o.name
         first = qs.first()

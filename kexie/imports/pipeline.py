@@ -39,7 +39,8 @@ class ThreadWriter:
     threaded = True
 
     def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_CHUNKS)
+        # a write (function and arguments), or None: the end of the writes
+        self.queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue(maxsize=QUEUE_CHUNKS)
         self.error: BaseException | None = None
         self.commit = False
         self.thread = threading.Thread(target=self._run, name="kexie-import-writer", daemon=True)
@@ -77,3 +78,7 @@ class ThreadWriter:
         self.thread.join()
         if self.error is not None:
             raise self.error
+
+
+# What an importer hands its writes to.
+Writer = InlineWriter | ThreadWriter

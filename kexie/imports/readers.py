@@ -22,7 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -59,11 +59,17 @@ def max_ratio() -> int:
     return int(getattr(settings, "KEXIE_IMPORT_MAX_RATIO", 200))
 
 
+class Closable(Protocol):
+    """What a table holds open: the workbook or the text file."""
+
+    def close(self) -> None: ...
+
+
 class FileError(Exception):
     """The file as a whole cannot be read; the message is for the user, in Chinese."""
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     """One calamine cell value as the string a person sees in the cell."""
     if value is None:
         return ""
@@ -97,7 +103,7 @@ class Table:
     _rows: Iterator[tuple[int, list[str]]]
     sheet_name: str = ""
     encoding: str = ""
-    closers: list = field(default_factory=list)
+    closers: list[Closable] = field(default_factory=list)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(spreadsheet row number, cells) for every non-blank row after the header."""
@@ -127,7 +133,7 @@ def _format_of(head: bytes) -> str:
     return "csv"
 
 
-def sniff_format(path: str | os.PathLike) -> str:
+def sniff_format(path: str | os.PathLike[str]) -> str:
     with open(path, "rb") as f:
         return _format_of(f.read(8))
 
@@ -239,7 +245,7 @@ def _inspect_zip(fileobj: BinaryIO, size: int) -> FileFacts:
     return FileFacts("xlsx", size, total, rows)
 
 
-def _verify_zip(path: str | os.PathLike) -> int:
+def _verify_zip(path: str | os.PathLike[str]) -> int:
     """Inflate every part once, in chunks, up to the sizes in the zip directory (a part that inflates
     to more or less than it declares fails its CRC check) and count the rows of the sheets: the real
     sizes, not what the directory claims, before calamine unpacks anything. Returns the largest number
@@ -267,7 +273,7 @@ def _verify_zip(path: str | os.PathLike) -> int:
     return rows
 
 
-def _count_csv_rows(path: str | os.PathLike) -> int:
+def _count_csv_rows(path: str | os.PathLike[str]) -> int:
     """Records, not lines (a quoted cell may hold line breaks): only asked when the lines say too many."""
     with open(path, "rb") as f:
         encoding = detect_encoding(f.read(CSV_SNIFF_BYTES))
@@ -285,7 +291,7 @@ def check_rows(rows: int) -> None:
         raise _too_many_rows()
 
 
-def open_table(path: str | os.PathLike, spec: Spec) -> Table:
+def open_table(path: str | os.PathLike[str], spec: Spec) -> Table:
     size = os.path.getsize(path)
     if size == 0:
         raise FileError(_("文件是空的。"))
@@ -303,7 +309,8 @@ def open_table(path: str | os.PathLike, spec: Spec) -> Table:
     return _open_workbook(path, facts.format, spec)
 
 
-def _find_header(rows: Iterator[tuple[int, list[str]]], spec: Spec) -> tuple[int, list[str], list]:
+def _find_header(rows: Iterator[tuple[int, list[str]]],
+                 spec: Spec) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
     """The header is the first of the top rows that names the most known columns (a title line
     above the header, as staff often add, is skipped). Returns the rows read past the header."""
     index = header_index(spec)
@@ -323,12 +330,13 @@ def _find_header(rows: Iterator[tuple[int, list[str]]], spec: Spec) -> tuple[int
     return number, header, seen[best[1] + 1:]
 
 
-def _chain(first: list, rest: Iterator) -> Iterator:
+def _chain(first: list[tuple[int, list[str]]],
+           rest: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
     yield from first
     yield from rest
 
 
-def _open_workbook(path, fmt: str, spec: Spec) -> Table:
+def _open_workbook(path: str | os.PathLike[str], fmt: str, spec: Spec) -> Table:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -378,7 +386,7 @@ def detect_encoding(head: bytes) -> str:
     return "utf-8"
 
 
-def _open_csv(path, spec: Spec) -> Table:
+def _open_csv(path: str | os.PathLike[str], spec: Spec) -> Table:
     with open(path, "rb") as f:
         head = f.read(CSV_SNIFF_BYTES)
     if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

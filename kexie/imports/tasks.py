@@ -6,7 +6,7 @@ from django_tasks import task
 
 
 @task()
-def run_import(batch_id: int) -> dict:
+def run_import(batch_id: int) -> dict[str, str | int]:
     from kexie.imports.services import recover_interrupted, run_batch
 
     recover_interrupted()  # imports left running by a worker that died are given up before new work starts
@@ -16,7 +16,7 @@ def run_import(batch_id: int) -> dict:
 
 
 @task()
-def import_housekeeping_task() -> dict:
+def import_housekeeping_task() -> dict[str, int]:
     from kexie.imports.services import purge_files, recover_interrupted
 
     interrupted = recover_interrupted()

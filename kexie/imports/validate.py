@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import mul
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
@@ -33,6 +33,9 @@ from kexie.core.validators import (
     validate_uscc,
 )
 from kexie.imports.spec import CHOICE_SYNONYMS, Column, Spec
+
+if TYPE_CHECKING:
+    from kexie.orgs.models import Organisation
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PLACEHOLDERS = frozenset({"-", "—", "--", "/", "／", "无", "暂无"})
@@ -70,7 +73,7 @@ class OrgRef:
 class Context:
     """Per-import lookups and the error log; built once, consulted per row."""
 
-    def __init__(self, user: Any, target, spec: Spec, mode: str, today: dt.date | None = None):
+    def __init__(self, user: Any, target: Organisation, spec: Spec, mode: str, today: dt.date | None = None) -> None:
         self.user = user
         self.target = target
         self.spec = spec

@@ -13,11 +13,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kexie.core.http import client_ip, error_messages, error_page, forbidden, join_messages, paginate
+from kexie.core.http import client_ip, error_messages, error_page, forbidden, join_messages
 from kexie.core.scope import get_in_scope, user_can
+from kexie.core.tables import Column, Empty, Table
 from kexie.imports import services
 from kexie.imports.forms import UploadForm
 from kexie.imports.models import BatchStatus, ImportBatch
@@ -30,6 +33,22 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _attachment(response, name: str):
     response["Content-Disposition"] = f"attachment; filename=\"import.xlsx\"; filename*=UTF-8''{quote(name)}"
     return response
+
+
+BATCH_COLUMNS = (
+    Column("id", "#", ("id",)),
+    Column("at", gettext_lazy("时间"), ("queued_at",)),
+    Column("actor", gettext_lazy("导入人")),
+    Column("kind", gettext_lazy("内容"), ("kind",)),
+    Column("file", gettext_lazy("文件")),
+    Column("org", gettext_lazy("导入到"), css="hide-sm"),
+    Column("mode", gettext_lazy("方式"), css="hide-sm"),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("created", gettext_lazy("新增"), ("created",), "num"),
+    Column("updated", gettext_lazy("更新"), ("updated",), "num"),
+    Column("skipped", gettext_lazy("未变动"), ("skipped",), "num"),
+    Column("errors", gettext_lazy("错误"), ("error_count",), "num"),
+)
 
 
 @login_required
@@ -52,8 +71,11 @@ def batch_list(request):
     batches = (ImportBatch.objects.for_user(request.user).select_related("organisation", "actor")
                .order_by("-queued_at", "-id"))
     status = 400 if request.method == "POST" else 200
-    return render(request, "imports/list.html", {"form": form, "page": paginate(request, batches, 30),
-                                                 "specs": SPECS.values()}, status=status)
+    table = Table(request, batches, BATCH_COLUMNS, row_template="imports/list.html#row", per_page=30,
+                  table_id="batches", empty=Empty(_("还没有导入批次。先下载模板，按模板填好后在上方上传。"),
+                                                  _("下载人员导入模板"), reverse("imports:template", args=["people"])))
+    return render(request, "imports/list.html", {"form": form, "table": table, "specs": SPECS.values()},
+                  status=status)
 
 
 @login_required
@@ -64,7 +86,7 @@ def detail(request, pk: int):
         batch.refresh_from_db()
     context = {
         "batch": batch, "progress": services.progress_of(batch),
-        "can_change": user_can(request.user, "change", batch.org_path),
+        "can_change": user_can(request.user, "imports.change", batch.org_path),
         "can_errors": bool(batch.error_file) and not batch.file_removed_at
                       and services.can_download_errors(request.user, batch),
         "file_days": services.file_days(),
@@ -110,7 +132,7 @@ def template(request, kind: str):
 @require_POST
 def confirm(request, pk: int):
     """A clean dry run, imported for real from the same file."""
-    batch = get_in_scope(ImportBatch.objects.select_related("organisation"), request.user, pk, "change")
+    batch = get_in_scope(ImportBatch.objects.select_related("organisation"), request.user, pk, "imports.change")
     if not (batch.dry_run and batch.status == BatchStatus.CHECKED):
         messages.error(request, _("只有无错误的试导入可以正式导入。"))
         return redirect("imports:detail", pk=batch.pk)
@@ -133,7 +155,7 @@ def confirm(request, pk: int):
 @require_POST
 def retry(request, pk: int):
     """An import whose process died, run again from the same file (a new batch)."""
-    batch = get_in_scope(ImportBatch.objects.select_related("organisation"), request.user, pk, "change")
+    batch = get_in_scope(ImportBatch.objects.select_related("organisation"), request.user, pk, "imports.change")
     try:
         new = services.retry_batch(request.user, batch)
     except (ValidationError, PermissionDenied) as exc:
@@ -145,7 +167,7 @@ def retry(request, pk: int):
 
 @login_required
 def rollback(request, pk: int):
-    batch = get_in_scope(ImportBatch.objects.select_related("organisation", "actor"), request.user, pk, "change")
+    batch = get_in_scope(ImportBatch.objects.select_related("organisation", "actor"), request.user, pk, "imports.change")
     if request.method == "POST":
         try:
             services.rollback_batch(request.user, batch)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kexie.innovation.data.industries import DIVISION_DISCIPLINES
-from kexie.innovation.market import public_needs
+from kexie.innovation.market.services import public_needs
 from kexie.innovation.matching import api
 from kexie.innovation.matching.errors import MatchError
 from kexie.innovation.models import Achievement, Need

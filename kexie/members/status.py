@@ -10,7 +10,8 @@ from django.db.models import Q
 from kexie.members.models import ENDED, Category, Status
 
 
-def status_for(*, joined_on, dues_paid_through, category, current: str, today: dt.date | None = None) -> str:
+def status_for(*, joined_on: dt.date | None, dues_paid_through: dt.date | None, category: str, current: str,
+               today: dt.date | None = None) -> str:
     if current in ENDED:
         return current
     if joined_on is None:

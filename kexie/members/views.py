@@ -7,14 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
-from kexie.core.http import bad_request, error_messages, join_messages, paginate
+from kexie.core.http import bad_request, error_messages, join_messages
 from kexie.core.scope import get_in_scope, user_can
+from kexie.core.tables import Column, Empty, Table
 from kexie.members import forms, services
 from kexie.members.filters import MembershipFilter
 from kexie.members.models import GroupMembership, LeadershipBody, Membership
@@ -26,17 +28,38 @@ def _filtered(request, action: str) -> MembershipFilter:
                             request=request)
 
 
+LIST_COLUMNS = (
+    Column("name", gettext_lazy("姓名"), ("person__name",)),
+    Column("society", gettext_lazy("学会"), ("society__name",)),
+    Column("category", gettext_lazy("类别"), ("category",)),
+    Column("number", gettext_lazy("会员号"), ("number",)),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("dues", gettext_lazy("会费缴至"), ("dues_paid_through",), "hide-sm"),
+)
+GROUP_COLUMNS = (
+    Column("member", gettext_lazy("会员单位"), ("member__name",)),
+    Column("society", gettext_lazy("学会"), ("society__name",)),
+    Column("number", gettext_lazy("会员号"), ("number",)),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("joined", gettext_lazy("入会日期"), ("joined_on",)),
+)
+
+
 @login_required
 def membership_list(request):
-    f = _filtered(request, "view")
+    f = _filtered(request, "members.view")
     if not f.is_valid():
-        return render(request, "members/list.html", {"filter": f, "page": None}, status=400)
-    return render(request, "members/list.html", {"filter": f, "page": paginate(request, f.qs)})
+        return render(request, "members/list.html", {"filter": f, "table": None}, status=400)
+    table = Table(request, f.qs, LIST_COLUMNS, row_template="members/list.html#row", filterset=f,
+                  export_url=reverse("members:export"), empty=Empty(
+                      _("您的范围内还没有个人会员。"), _("批量导入会员"), reverse("imports:list"),
+                      filtered=_("没有符合条件的会员。")))
+    return render(request, "members/list.html", {"filter": f, "table": table})
 
 
 @login_required
 def export(request):
-    f = _filtered(request, "export")
+    f = _filtered(request, "members.export")
     if not f.is_valid():
         return bad_request(request, _("筛选条件有误，无法导出。"))
     headers = [_("学会"), _("会员号"), _("姓名"), _("会员类别"), _("状态"), _("申请日期"), _("入会日期"), _("会费缴至"),
@@ -63,7 +86,7 @@ def detail(request, pk: int):
         "m": m,
         "events": m.events.select_related("actor"),
         "history": history_for(m)[:50],
-        "can_change": user_can(request.user, "change", m.org_path),
+        "can_change": user_can(request.user, "members.change", m.org_path),
         "forms": {name: spec[0](prefix=name) for name, spec in ACTIONS.items()},
     }
     return render(request, "members/detail.html", context)
@@ -74,7 +97,7 @@ def detail(request, pk: int):
 def act(request, pk: int, action: str):
     if action not in ACTIONS:
         raise Http404(_("未知操作。"))
-    m = get_in_scope(Membership.objects.all(), request.user, pk, "change")
+    m = get_in_scope(Membership.objects.all(), request.user, pk, "members.change")
     form_class, run, done = ACTIONS[action]
     form = form_class(request.POST, prefix=action)
     if not form.is_valid():
@@ -95,7 +118,9 @@ def act(request, pk: int, action: str):
 def group_list(request):
     qs = GroupMembership.objects.for_user(request.user).filter(deleted_at__isnull=True)
     qs = qs.select_related("member", "society").order_by("-id")
-    return render(request, "members/groups.html", {"page": paginate(request, qs)})
+    table = Table(request, qs, GROUP_COLUMNS, row_template="members/groups.html#row", empty=Empty(
+        _("暂无单位会员。"), _("批量导入单位会员"), reverse("imports:list")))
+    return render(request, "members/groups.html", {"table": table})
 
 
 @login_required

@@ -3,20 +3,22 @@ site and, when the user has an e-mail address, sent through Django's mail backen
 
 from __future__ import annotations
 
+from typing import Any, Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
-class NotificationQuerySet(models.QuerySet):
-    def for_user(self, user) -> NotificationQuerySet:
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def for_user(self, user: Any) -> Self:
         """Notifications are personal: a user sees their own and nobody else's."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(user=user)
 
-    def unread(self) -> NotificationQuerySet:
+    def unread(self) -> Self:
         return self.filter(read_at__isnull=True)
 
 

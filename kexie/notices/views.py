@@ -2,23 +2,38 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kexie.core.http import paginate
+from kexie.core.tables import Column, Empty, Table
 from kexie.notices import services
+from kexie.notices.forms import InboxForm
 from kexie.notices.models import Notification
 
 PAGE_SIZE = 30
 
 
+COLUMNS = (
+    Column("at", gettext_lazy("时间"), ("created_at",)),
+    Column("title", gettext_lazy("标题")),
+    Column("body", gettext_lazy("内容")),
+    Column("open", ""),
+)
+
+
 @login_required
 def inbox(request):
     qs = Notification.objects.for_user(request.user)
-    if request.GET.get("unread") == "1":
+    only_unread = InboxForm(request.GET).only_unread()
+    if only_unread:
         qs = qs.unread()
-    return render(request, "notices/inbox.html", {"page": paginate(request, qs, PAGE_SIZE),
-                                                  "only_unread": request.GET.get("unread") == "1"})
+    table = Table(request, qs, COLUMNS, row_template="notices/inbox.html#row", per_page=PAGE_SIZE, empty=Empty(
+        _("暂无通知。审核结果、催报和到期提醒会发到这里。"), _("返回首页"), reverse("home"),
+        filtered=_("没有未读通知。")))
+    return render(request, "notices/inbox.html", {"table": table, "only_unread": only_unread})
 
 
 @login_required

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.http import to_id
 from kexie.orgs.models import Organisation
 
 
@@ -27,3 +28,23 @@ class OrganisationForm(forms.ModelForm):
         if qs.exists():
             raise forms.ValidationError(_("组织编码已被使用。"))
         return code
+
+
+class MoveForm(forms.Form):
+    """The move page's input: the search for a new parent (GET) and the chosen parent (GET to confirm, POST)."""
+
+    q = forms.CharField(required=False, strip=True)
+    target = forms.CharField(required=False, strip=True)
+
+    def clean_q(self) -> str:
+        return self.cleaned_data["q"][:60]
+
+    def clean_target(self) -> int | None:
+        """An id, or None when none was chosen; text that is no id is refused like a missing record (404)."""
+        value = self.cleaned_data["target"]
+        if not value:
+            return None
+        number = to_id(value)
+        if number is None:
+            raise forms.ValidationError(_("请选择新的上级组织。"))
+        return number

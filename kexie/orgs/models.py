@@ -3,6 +3,8 @@ path (django-treebeard MP) that every scope check filters on."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -105,7 +107,8 @@ class Sector(models.TextChoices):
     CROSS = "cross", _("交叉")
 
 
-class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
+# treebeard ships no type information: its classes are Any to mypy, hence the ignores on the subclasses.
+class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet["Organisation"]):  # type: ignore[misc]  # treebeard: no types
     def alive(self) -> OrganisationQuerySet:
         return self.filter(deleted_at__isnull=True)
 
@@ -115,18 +118,18 @@ class OrganisationQuerySet(MP_NodeQuerySet, ScopedQuerySet):
         return self.filter(prefix_q("path", [org.path]))
 
 
-class OrganisationManager(MP_NodeManager):
+class OrganisationManager(MP_NodeManager):  # type: ignore[misc]  # treebeard: no types
     def get_queryset(self) -> OrganisationQuerySet:
         return OrganisationQuerySet(self.model, using=self._db).order_by("path")
 
-    def for_user(self, user, action: str = "view") -> OrganisationQuerySet:
+    def for_user(self, user: Any, action: str = "orgs.view") -> OrganisationQuerySet:
         return self.get_queryset().for_user(user, action)
 
     def alive(self) -> OrganisationQuerySet:
         return self.get_queryset().alive()
 
 
-class Organisation(MP_Node, SoftDeleteModel):
+class Organisation(MP_Node, SoftDeleteModel):  # type: ignore[misc]  # treebeard: no types
     """组织: a 科协 at some level, a 学会 or its branch, a grassroots association, a platform unit."""
 
     steplen = 4
@@ -181,4 +184,5 @@ class Organisation(MP_Node, SoftDeleteModel):
         return self.name
 
     def parent_id_from_path(self) -> str:
-        return self.path[: -self.steplen]
+        parent_path: str = self.path[: -self.steplen]
+        return parent_path

@@ -7,19 +7,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kexie.accounts.models import RoleAssignment
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, join_messages, paginate
+from kexie.core.http import error_messages, join_messages
 from kexie.core.scope import get_in_scope, prefix_q, scope_paths, user_can
+from kexie.core.tables import Column, Empty, Table
+from kexie.members.models import GroupMembership, Membership
 from kexie.orgs import services
 from kexie.orgs.counts import subtree_people
 from kexie.orgs.filters import OrganisationFilter
-from kexie.orgs.forms import OrganisationForm
+from kexie.orgs.forms import MoveForm, OrganisationForm
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
 
@@ -69,7 +75,7 @@ def children(request, pk: int):
 @login_required
 def detail(request, pk: int):
     org = get_in_scope(Organisation.objects.select_related("kind", "region"), request.user, pk)
-    ancestors = [a for a in Organisation.objects.get_ancestors(org) if user_can(request.user, "view", a.path)]
+    ancestors = [a for a in Organisation.objects.get_ancestors(org) if user_can(request.user, "orgs.view", a.path)]
     context = {
         "org": org,
         "ancestors": ancestors,
@@ -78,7 +84,7 @@ def detail(request, pk: int):
         "direct_people": Person.objects.alive().filter(org=org).order_by("name")[:20],
         "bodies": org.bodies.prefetch_related("terms"),
         "history": history_for(org)[:50],
-        "can_change": user_can(request.user, "change", org.path),
+        "can_change": user_can(request.user, "orgs.change", org.path),
     }
     return render(request, "orgs/detail.html", context)
 
@@ -89,7 +95,7 @@ def _form_page(request, form, title, org=None):
 
 @login_required
 def edit(request, pk: int):
-    org = get_in_scope(Organisation.objects.alive(), request.user, pk, "change")
+    org = get_in_scope(Organisation.objects.alive(), request.user, pk, "orgs.change")
     form = OrganisationForm(request.POST or None, instance=Organisation.objects.get(pk=org.pk))
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in form.Meta.fields}
@@ -106,7 +112,7 @@ def edit(request, pk: int):
 
 @login_required
 def create_child(request, pk: int):
-    parent = get_in_scope(Organisation.objects.alive(), request.user, pk, "change")
+    parent = get_in_scope(Organisation.objects.alive(), request.user, pk, "orgs.change")
     form = OrganisationForm(request.POST or None, initial={"region": parent.region_id})
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in form.Meta.fields}
@@ -120,23 +126,46 @@ def create_child(request, pk: int):
     return _form_page(request, form, _("新建下级组织：%(name)s") % {"name": parent.name}, parent)
 
 
+def _deletion(org: Organisation) -> dict:
+    """What deleting ``org`` would touch, and why it is refused (the service's own rules, read ahead)."""
+    children = Organisation.objects.alive().filter(prefix_q("path", [org.path]), depth=org.depth + 1).count()
+    refusals = []
+    if org.depth == 1:
+        refusals.append(_("不能删除顶级组织。"))
+    if children:
+        refusals.append(_("该组织仍有下级组织，请先删除或迁移下级组织。"))
+    return {
+        "children": children,
+        "people": Person.objects.alive().filter(org=org).count(),
+        "memberships": Membership.objects.filter(society=org, deleted_at__isnull=True).count(),
+        "group_members": GroupMembership.objects.filter(Q(society=org) | Q(member=org), deleted_at__isnull=True)
+        .count(),
+        "bodies": org.bodies.count(),
+        "roles": RoleAssignment.objects.filter(organisation=org).count(),
+        "refusals": refusals,
+    }
+
+
 @login_required
-@require_POST
 def delete(request, pk: int):
-    org = get_in_scope(Organisation.objects.alive(), request.user, pk, "change")
-    try:
-        services.delete_organisation(request.user, org)
-    except ValidationError as exc:
-        messages.error(request, join_messages(error_messages(exc)))
-    else:
-        messages.success(request, _("已删除“%(name)s”，可在组织页面恢复。") % {"name": org.name})
-    return redirect("orgs:detail", pk=org.pk)
+    """GET: what deleting the organisation means (its children, people, memberships, roles) and whether it is
+    refused; POST: delete through the service (soft delete, restorable)."""
+    org = get_in_scope(Organisation.objects.alive().select_related("kind"), request.user, pk, "orgs.change")
+    if request.method == "POST":
+        try:
+            services.delete_organisation(request.user, org)
+        except ValidationError as exc:
+            messages.error(request, join_messages(error_messages(exc)))
+        else:
+            messages.success(request, _("已删除“%(name)s”，可在组织页面恢复。") % {"name": org.name})
+        return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/delete.html", {"org": org, **_deletion(org)})
 
 
 @login_required
 @require_POST
 def restore(request, pk: int):
-    org = get_in_scope(Organisation.objects.all(), request.user, pk, "change")
+    org = get_in_scope(Organisation.objects.all(), request.user, pk, "orgs.change")
     try:
         services.restore_organisation(request.user, org)
     except ValidationError as exc:
@@ -152,7 +181,7 @@ MOVE_CANDIDATES = 30
 def _move_candidates(user, org: Organisation, query: str) -> tuple[list[Organisation], bool]:
     """Possible new parents: live organisations the user may change, outside the moved subtree,
     other than the current parent."""
-    qs = (Organisation.objects.for_user(user, "change").alive().select_related("kind")
+    qs = (Organisation.objects.for_user(user, "orgs.change").alive().select_related("kind")
           .exclude(prefix_q("path", [org.path])).exclude(path=org.path[:-STEP]))
     if query:
         qs = qs.filter(Q(name__icontains=query) | Q(short_name__icontains=query) | Q(code__iexact=query))
@@ -163,12 +192,14 @@ def _move_candidates(user, org: Organisation, query: str) -> tuple[list[Organisa
 @login_required
 def move(request, pk: int):
     """Choose a new parent (searched within the user's scope), confirm with what moves, then POST."""
-    org = get_in_scope(Organisation.objects.alive().select_related("kind"), request.user, pk, "change")
-    query = (request.GET.get("q") or "").strip()[:60]
-    target_id = request.POST.get("target") if request.method == "POST" else request.GET.get("target")
+    org = get_in_scope(Organisation.objects.alive().select_related("kind"), request.user, pk, "orgs.change")
+    form = MoveForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():  # a target that is no id: the same answer as a missing organisation
+        raise Http404(_("记录不存在或您无权访问。"))
+    query, target_id = form.cleaned_data["q"], form.cleaned_data["target"]
     target = None
     if target_id:
-        target = get_in_scope(Organisation.objects.alive().select_related("kind"), request.user, target_id, "change")
+        target = get_in_scope(Organisation.objects.alive().select_related("kind"), request.user, target_id, "orgs.change")
     error = ""
     if request.method == "POST":
         if target is None:
@@ -186,7 +217,7 @@ def move(request, pk: int):
                 return redirect("orgs:detail", pk=org.pk)
     parent = Organisation.objects.get_parent(org)
     context = {"org": org, "q": query, "target": target, "error": error, "is_root": org.depth == 1,
-               "current_parent": parent if parent and user_can(request.user, "view", parent.path) else None}
+               "current_parent": parent if parent and user_can(request.user, "orgs.view", parent.path) else None}
     if target is not None:
         context["moving_orgs"] = Organisation.objects.alive().filter(prefix_q("path", [org.path])).count()
         context["moving_people"] = subtree_people([org.path])[org.path]
@@ -208,16 +239,28 @@ def _filtered(request, action: str):
     return OrganisationFilter(request.GET, queryset=qs, request=request)
 
 
+LIST_COLUMNS = (
+    Column("name", gettext_lazy("名称"), ("name",)),
+    Column("kind", gettext_lazy("类型"), ("kind__label",)),
+    Column("level", gettext_lazy("层级"), ("depth",)),
+    Column("region", gettext_lazy("地区"), ("region__code",), "hide-sm"),
+    Column("status", gettext_lazy("状态"), ("status",), "hide-sm"),
+)
+
+
 @login_required
 def org_list(request):
-    f = _filtered(request, "view")
-    page = paginate(request, f.qs)
-    return render(request, "orgs/list.html", {"filter": f, "page": page})
+    f = _filtered(request, "orgs.view")
+    table = Table(request, f.qs, LIST_COLUMNS, row_template="orgs/list.html#row", filterset=f,
+                  export_url=reverse("orgs:export"), empty=Empty(
+                      _("您的范围内还没有组织。"), _("导入组织"), reverse("imports:list"),
+                      filtered=_("没有符合条件的组织。")))
+    return render(request, "orgs/list.html", {"filter": f, "table": table})
 
 
 @login_required
 def export(request):
-    f = _filtered(request, "export")
+    f = _filtered(request, "orgs.export")
     headers = [_("组织编码"), _("名称"), _("类型"), _("层级"), _("所在地区"), _("统一社会信用代码"), _("状态"),
                _("评估等级"), _("成立日期"), _("党组织类型"), _("联系人"), _("联系电话"), _("地址")]
     rows = (

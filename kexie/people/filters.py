@@ -32,7 +32,7 @@ class PersonFilter(filters.FilterSet):
     def filter_org(self, queryset, name, value):
         # The organisation itself must be in the caller's scope, else the filter matches nothing.
         user = getattr(self.request, "user", None)
-        org = Organisation.objects.for_user(user, "view").filter(pk=value).first()
+        org = Organisation.objects.for_user(user, "people.view").filter(pk=value).first()
         if org is None:
             return queryset.none()
         return queryset.filter(prefix_q("org_path", [org.path]))

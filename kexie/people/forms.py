@@ -29,8 +29,8 @@ class PersonForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = Organisation.objects.for_user(user, "change").alive()
-        self.fields["employer"].queryset = Organisation.objects.for_user(user, "view").alive()
+        self.fields["org"].queryset = Organisation.objects.for_user(user, "people.change").alive()
+        self.fields["employer"].queryset = Organisation.objects.for_user(user, "people.view").alive()
         self.fields["employer"].help_text = _("工作单位已在平台登记时选择；否则填写下方的工作单位名称")
         if self.instance.pk:
             # The full values never reach the page (a way around the reveal log): the fields start empty with

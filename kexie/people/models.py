@@ -66,7 +66,7 @@ def _estimated_scope_size(paths: list[str]) -> int:
     return own + Membership.objects.filter(prefix_q("org_path", paths)).count()
 
 
-class PersonQuerySet(ScopedQuerySet):
+class PersonQuerySet(ScopedQuerySet["Person"]):
     def alive(self) -> PersonQuerySet:
         return self.filter(deleted_at__isnull=True)
 

@@ -7,22 +7,33 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
-from kexie.core.http import bad_request, client_ip, error_messages, join_messages, paginate
+from kexie.core.http import bad_request, client_ip, error_messages, join_messages
 from kexie.core.scope import get_in_scope, path_in_scope, scope_paths, user_can
+from kexie.core.tables import Column, Empty, Table
 from kexie.people import services
 from kexie.people.filters import PersonFilter
 from kexie.people.forms import PersonForm
 from kexie.people.models import Person
 
 PAGE_SIZE = 50
+LIST_COLUMNS = (
+    Column("name", gettext_lazy("姓名"), ("name",)),
+    Column("gender", gettext_lazy("性别")),
+    Column("born", gettext_lazy("出生日期"), ("birth_date",), "hide-sm"),
+    Column("employer", gettext_lazy("工作单位")),
+    Column("title", gettext_lazy("职称"), css="hide-sm"),
+    Column("phone", gettext_lazy("手机号"), css="hide-sm"),
+    Column("expertise", gettext_lazy("专业特长"), css="hide-sm"),
+)
 
 
 def _filtered(request, action: str) -> PersonFilter:
@@ -33,27 +44,31 @@ def _filtered(request, action: str) -> PersonFilter:
 @login_required
 def person_list(request):
     """The people page; htmx searches get only the results partial (same URL, hence Vary)."""
-    f = _filtered(request, "view")
+    f = _filtered(request, "people.view")
     template = "people/list.html#results" if request.htmx else "people/list.html"
     if not f.is_valid():
         # htmx swaps only 2xx answers: a partial with the message; a full page answers 400.
         response = render(request, template, {"filter": f, "page": None}, status=200 if request.htmx else 400)
     else:
-        response = render(request, template, {"filter": f, "page": paginate(request, f.qs, PAGE_SIZE),
-                                          "can_export_full": _can_export_full(request.user)})
+        table = Table(request, f.qs, LIST_COLUMNS, row_template="people/list.html#row", filterset=f,
+                      per_page=PAGE_SIZE, export_url=reverse("people:export"), empty=Empty(
+                          _("没有符合条件的人员。您的范围内还没有登记科技工作者，可以逐个登记或批量导入。"), _("批量导入人员"), reverse("imports:list"),
+                          filtered=_("没有符合条件的人员。")))
+        response = render(request, template, {"filter": f, "table": table, "page": table.page,
+                                              "can_export_full": _can_export_full(request.user)})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
 def _can_export_full(user) -> bool:
-    return scope_paths(user, "view_pii") != []
+    return scope_paths(user, "people.pii") != []
 
 
 @login_required
 def export(request):
     """Masked for every role, superusers included. ``?pii=full`` (offered to roles with 查看完整个人信息)
     writes full ID and phone numbers for the people in that scope — each one logged as a full view."""
-    f = _filtered(request, "export")
+    f = _filtered(request, "people.export")
     if not f.is_valid():
         return bad_request(request, _("筛选条件有误，无法导出。"))
     full = request.GET.get("pii") == "full"
@@ -63,7 +78,7 @@ def export(request):
         query = request.GET.copy()
         query["confirmed"] = "1"
         return render(request, "people/export_confirm.html", {"query": query.urlencode()})
-    pii_paths = scope_paths(request.user, "view_pii") if full else []
+    pii_paths = scope_paths(request.user, "people.pii") if full else []
     ip = client_ip(request)
     headers = [_("姓名"), _("性别"), _("出生日期"), _("身份证号"), _("手机号"), _("所属组织"), _("工作单位"), _("职务"),
                _("职称"), _("职称级别"), _("学历"), _("专业特长"), _("电子邮箱")]
@@ -95,13 +110,13 @@ def detail(request, pk: int):
         "person": person,
         "disciplines": person.persondiscipline_set.select_related("discipline").order_by("-is_primary"),
         "memberships": [
-            (m, user_can(request.user, "view", m.org_path))
+            (m, user_can(request.user, "people.view", m.org_path))
             for m in person.memberships.filter(deleted_at__isnull=True).select_related("society")
         ],
         "posts": person.posts.select_related("term__body__organisation"),
         "history": history_for(person)[:50],
-        "can_change": user_can(request.user, "change", person.org_path),
-        "can_view_pii": user_can(request.user, "view_pii", person.org_path),
+        "can_change": user_can(request.user, "people.change", person.org_path),
+        "can_view_pii": user_can(request.user, "people.pii", person.org_path),
     }
     if person.merged_into_id:
         context["survivor_visible"] = Person.objects.for_user(request.user).filter(pk=person.merged_into_id).exists()
@@ -171,13 +186,18 @@ def _attach(form, exc: ValidationError) -> None:
 
 
 @login_required
-@require_POST
 def delete(request, pk: int):
-    person = get_in_scope(Person.objects.alive(), request.user, pk)
+    """GET: what deleting the record means (its memberships and posts stay); POST: delete (soft, restorable)."""
+    person = get_in_scope(Person.objects.alive().select_related("org"), request.user, pk)
     services.require_owner(request.user, person)
-    services.delete_person(request.user, person)
-    messages.success(request, _("已删除“%(name)s”，可恢复。") % {"name": person.name})
-    return redirect("people:detail", pk=person.pk)
+    if request.method == "POST":
+        services.delete_person(request.user, person)
+        messages.success(request, _("已删除“%(name)s”，可恢复。") % {"name": person.name})
+        return redirect("people:detail", pk=person.pk)
+    return render(request, "people/delete.html", {
+        "person": person, "memberships": person.memberships.filter(deleted_at__isnull=True).count(),
+        "posts": person.posts.count(),
+    })
 
 
 @login_required

@@ -20,8 +20,8 @@ from django.db.models.functions import Substr
 from django.utils.safestring import SafeString, mark_safe
 
 from kexie.core.scope import prefix_q
+from kexie.formkit import schema as S
 from kexie.orgs.models import Organisation
-from kexie.reports import schema as S
 from kexie.reports.models import Campaign, Submission, SubmissionStatus, SubmissionValue
 
 
@@ -117,7 +117,7 @@ def default_keys(campaign: Campaign, limit: int = 6) -> list[str]:
 
 
 def aggregate(user: Any, campaign: Campaign, node: Organisation, keys: Sequence[str],
-              include_submitted: bool = False, action: str = "view") -> Aggregate:
+              include_submitted: bool = False, action: str = "reports.view") -> Aggregate:
     labels = S.figure_keys(campaign.version.schema)
     keys = [k for k in keys if k in labels]
     statuses = statuses_for(include_submitted)

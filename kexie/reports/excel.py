@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from kexie.core.export import Sheet, neutralise
 from kexie.core.text import join_clauses, join_list
+from kexie.formkit import schema as S
 from kexie.imports.readers import FileError, cell_text, inspect
-from kexie.reports import schema as S
 from kexie.reports import services
 from kexie.reports.aggregate import Aggregate
 from kexie.reports.models import Campaign, EventAction, Submission
@@ -287,7 +287,7 @@ def import_sheets(actor: Any, campaign: Campaign, sheets: dict[str, list[list[st
             result.errors.append(_("第 1 行 %(col)s 列：无法识别的表头“%(h)s”。") % {"col": _column_letter(c), "h": text})
         else:
             columns[c] = f
-    editable = {s.organisation.code: s for s in Submission.objects.for_user(actor, "change")
+    editable = {s.organisation.code: s for s in Submission.objects.for_user(actor, "reports.change")
                 .filter(campaign=campaign).select_related("organisation", "campaign", "campaign__version")}
     raw_by_code: dict[str, dict[str, Any]] = {}
     line_of: dict[str, int] = {}

@@ -1,7 +1,7 @@
 """数据填报: report forms as versioned data, campaigns that assign a version to organisations with a
 deadline, and each organisation's submission with its review history (SPEC §3.2).
 
-A form version's ``schema`` (checked by ``kexie.reports.schema``) is::
+A form version's ``schema`` (checked by ``kexie.formkit.schema``) is::
 
     {"sections": [{"key": "members", "title": "会员情况", "fields": [
         {"key": "individual_members", "label": "个人会员数", "type": "number", "unit": "人",
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from kexie.core.fields import PathField
 from kexie.core.models import SoftDeleteModel, SoftDeleteQuerySet, WorkflowEvent
 from kexie.core.scope import ScopedQuerySet, prefix_q
+from kexie.core.workflow import Transition, Workflow
 
 
 class FieldType(models.TextChoices):
@@ -94,6 +95,13 @@ class FormVersion(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
 
+    # A published version never changes again: a change is a new version.
+    WORKFLOW = Workflow("status", VersionStatus, [
+        Transition("edit", {VersionStatus.DRAFT}, None, _("编辑"), refusal=_("已发布的版本不能修改；请新建版本。")),
+        Transition("publish", {VersionStatus.DRAFT}, VersionStatus.PUBLISHED, _("发布"),
+                   confirm=_("发布后这一版本不能再修改。确定发布吗？"), refusal=_("该版本已发布。")),
+    ])
+
     class Meta:
         verbose_name = verbose_name_plural = _("报表版本")
         ordering = ["form", "-number"]
@@ -136,6 +144,13 @@ class Campaign(models.Model):
 
     objects = CampaignQuerySet.as_manager()
 
+    WORKFLOW = Workflow("status", CampaignStatus, [
+        Transition("close", {CampaignStatus.OPEN}, CampaignStatus.CLOSED, _("结束填报"), style="secondary",
+                   confirm=_("结束后各单位不能再填报、撤回或导入。确定结束吗？"), refusal=_("该填报任务已结束。")),
+        Transition("reopen", {CampaignStatus.CLOSED}, CampaignStatus.OPEN, _("重新开放"),
+                   refusal=_("该填报任务正在填报中。")),
+    ])
+
     class Meta:
         verbose_name = verbose_name_plural = _("填报任务")
         ordering = ["-year", "-created_at"]
@@ -158,6 +173,24 @@ class SubmissionStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交待审核")
     RETURNED = "returned", _("已退回")
     ACCEPTED = "accepted", _("已通过")
+
+
+_SS = SubmissionStatus
+_FILLABLE = {_SS.NOT_STARTED, _SS.DRAFT, _SS.RETURNED}
+_ONLY_SUBMITTED_REVIEWED = _("只有已提交待审核的填报可以审核。")
+
+# 填报: the organisation fills and submits (or imports); until its parent reviews it, it may withdraw it to
+# correct it; the parent accepts it or returns it with a comment. Filling also needs the campaign open.
+SUBMISSION_FLOW = Workflow("status", SubmissionStatus, [
+    Transition("fill", _FILLABLE, None, _("填报"), refusal=_("已提交的填报在审核前不能修改。")),
+    Transition("start", {_SS.NOT_STARTED}, _SS.DRAFT, _("保存草稿")),  # the first draft saved
+    Transition("submit", _FILLABLE, _SS.SUBMITTED, _("提交"), refusal=_("已提交的填报在审核前不能修改。")),
+    Transition("withdraw", {_SS.SUBMITTED}, _SS.DRAFT, _("撤回修改"), style="secondary",
+               confirm=_("撤回后需重新提交才能审核。确定撤回吗？"), refusal=_("只有待审核的填报可以撤回。")),
+    Transition("accept", {_SS.SUBMITTED}, _SS.ACCEPTED, _("通过"), refusal=_ONLY_SUBMITTED_REVIEWED),
+    Transition("return", {_SS.SUBMITTED}, _SS.RETURNED, _("退回修改"), style="secondary",
+               confirm=_("确定退回这份填报吗？填报单位将收到退回意见。"), refusal=_ONLY_SUBMITTED_REVIEWED),
+])
 
 
 class Submission(models.Model):
@@ -183,6 +216,8 @@ class Submission(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
+
+    WORKFLOW = SUBMISSION_FLOW
 
     class Meta:
         verbose_name = verbose_name_plural = _("填报")

@@ -23,10 +23,10 @@ from kexie.accounts.services import users_at
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import prefix_q, scope_paths, user_can
 from kexie.core.services import is_system, require
+from kexie.formkit import schema as S
 from kexie.notices.services import notify
 from kexie.orgs.models import Organisation, OrgStatus
 from kexie.reports import figures, registry
-from kexie.reports import schema as S
 from kexie.reports.models import (
     Campaign,
     CampaignStatus,
@@ -43,7 +43,7 @@ from kexie.reports.models import (
 
 FORM_FIELDS = ("code", "name", "description", "period", "owner")
 CAMPAIGN_FIELDS = ("name", "year", "period_label", "opens_on", "deadline", "status")
-EDITABLE = (SubmissionStatus.NOT_STARTED, SubmissionStatus.DRAFT, SubmissionStatus.RETURNED)
+EDITABLE = Submission.WORKFLOW.sources("fill")
 DONE = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 LIVE_STATUSES = (OrgStatus.ACTIVE, OrgStatus.PREPARING, OrgStatus.SUSPENDED)
 EMPTY_SCHEMA: dict[str, Any] = {"sections": [], "rules": []}
@@ -70,7 +70,7 @@ def _lock_version(version: FormVersion) -> FormVersion:
 
 
 def _check_schema(value: Any) -> dict[str, Any]:
-    problems = S.check_schema(value)
+    problems = S.check_schema(value, prefill=registry.METRICS)
     if problems:
         raise ValidationError(problems)
     result: dict[str, Any] = value
@@ -82,7 +82,7 @@ def create_form(actor: Any, *, owner: Organisation, code: str, name: str, descri
                 period: str = Period.ANNUAL, schema: Mapping[str, Any] | None = None,
                 note: str = "") -> ReportForm:
     """A new form with a first draft version (empty, or the given schema)."""
-    require(actor, "change", owner.path)
+    require(actor, "reports.change", owner.path)
     if ReportForm.objects.filter(code=code).exists():
         raise ValidationError(_("报表代码“%(c)s”已被使用。") % {"c": code})
     body = _check_schema(dict(schema) if schema is not None else dict(EMPTY_SCHEMA))
@@ -97,7 +97,7 @@ def create_form(actor: Any, *, owner: Organisation, code: str, name: str, descri
 @transaction.atomic
 def edit_form(actor: Any, form: ReportForm, *, name: str, description: str, period: str) -> ReportForm:
     form = _lock_form(form)
-    require(actor, "change", form.org_path)
+    require(actor, "reports.change", form.org_path)
     before = snapshot(form, FORM_FIELDS)
     form.name, form.description, form.period = name, description, period
     form.save(update_fields=["name", "description", "period", "updated_at"])
@@ -110,9 +110,8 @@ def edit_form(actor: Any, form: ReportForm, *, name: str, description: str, peri
 def save_schema(actor: Any, version: FormVersion, schema: Any, *, note: str | None = None) -> FormVersion:
     """Replace a draft version's schema (checked first). Published versions never change."""
     version = _lock_version(version)
-    require(actor, "change", version.org_path)
-    if version.status != VersionStatus.DRAFT:
-        raise ValidationError(_("已发布的版本不能修改；请新建版本。"))
+    require(actor, "reports.change", version.org_path)
+    FormVersion.WORKFLOW.check(version, "edit")
     before = {"schema": version.schema}
     version.schema = _check_schema(schema)
     if note is not None:
@@ -126,13 +125,12 @@ def save_schema(actor: Any, version: FormVersion, schema: Any, *, note: str | No
 @transaction.atomic
 def publish(actor: Any, version: FormVersion) -> FormVersion:
     version = _lock_version(version)
-    require(actor, "change", version.org_path)
-    if version.status != VersionStatus.DRAFT:
-        raise ValidationError(_("该版本已发布。"))
+    require(actor, "reports.change", version.org_path)
+    FormVersion.WORKFLOW.check(version, "publish")
     _check_schema(version.schema)
     if not list(S.fields(version.schema)):
         raise ValidationError(_("表单没有任何字段，不能发布。"))
-    version.status = VersionStatus.PUBLISHED
+    FormVersion.WORKFLOW.apply(version, "publish")
     version.published_at = timezone.now()
     version.save(update_fields=["status", "published_at"])
     log_action(actor, "reports.version.published", version, scope_path=version.org_path,
@@ -144,7 +142,7 @@ def publish(actor: Any, version: FormVersion) -> FormVersion:
 def new_version(actor: Any, form: ReportForm, *, note: str = "") -> FormVersion:
     """A draft copy of the latest version (one open draft per form at a time)."""
     form = _lock_form(form)
-    require(actor, "change", form.org_path)
+    require(actor, "reports.change", form.org_path)
     latest = FormVersion.objects.filter(form=form).order_by("-number").first()
     if latest is not None and latest.status == VersionStatus.DRAFT:
         raise ValidationError(_("已有未发布的草稿版本（第 %(n)s 版），请先编辑或发布它。") % {"n": latest.number})
@@ -160,7 +158,7 @@ def new_version(actor: Any, form: ReportForm, *, note: str = "") -> FormVersion:
 def usable_versions(user: Any) -> Any:
     """Published versions a user may run campaigns with: forms in their scope, and forms of the
     organisations above their scope (a province form run by a city for its own subtree)."""
-    paths = scope_paths(user, "change")
+    paths = scope_paths(user, "reports.change")
     qs = FormVersion.objects.filter(status=VersionStatus.PUBLISHED, form__deleted_at__isnull=True)
     if paths is None:
         return qs
@@ -189,12 +187,12 @@ def create_campaign(actor: Any, *, version: FormVersion, name: str, year: int, r
     """A campaign of ``version`` (published) owned by ``root``, with one submission per matching live
     organisation of its subtree, created in one bulk insert."""
     root = Organisation.objects.select_for_update().get(pk=root.pk)
-    require(actor, "change", root.path)
+    require(actor, "reports.change", root.path)
     if root.deleted_at:
         raise ValidationError(_("发起单位已删除。"))
     version = FormVersion.objects.select_related("form").get(pk=version.pk)
     if not root.path.startswith(version.org_path):  # a form of an ancestor may be run by any organisation below
-        require(actor, "view", version.org_path)
+        require(actor, "reports.view", version.org_path)
     if version.status != VersionStatus.PUBLISHED:
         raise ValidationError(_("只能使用已发布的报表版本发起填报。"))
     if deadline < opens_on:
@@ -217,11 +215,12 @@ def create_campaign(actor: Any, *, version: FormVersion, name: str, year: int, r
 
 
 @transaction.atomic
-def set_campaign_status(actor: Any, campaign: Campaign, status: str) -> Campaign:
+def transition_campaign(actor: Any, campaign: Campaign, name: str) -> Campaign:
+    """``close`` (结束填报) or ``reopen`` (重新开放) a campaign along ``Campaign.WORKFLOW``."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    require(actor, "change", campaign.org_path)
+    require(actor, "reports.change", campaign.org_path)
     before = snapshot(campaign, ("status",))
-    campaign.status = CampaignStatus(status)
+    Campaign.WORKFLOW.apply(campaign, name)
     campaign.save(update_fields=["status"])
     log_action(actor, "reports.campaign.changed", campaign, scope_path=campaign.org_path, before=before,
                after=snapshot(campaign, ("status",)))
@@ -236,7 +235,13 @@ def _lock_submission(submission: Submission) -> Submission:
 
 
 def can_fill(user: Any, submission: Submission) -> bool:
-    return (user_can(user, "change", submission.org_path) and submission.status in EDITABLE
+    return (user_can(user, "reports.change", submission.org_path) and Submission.WORKFLOW.allows(submission, "fill")
+            and submission.campaign.status == CampaignStatus.OPEN)
+
+
+def can_withdraw(user: Any, submission: Submission) -> bool:
+    """The filer may take back a submission not yet reviewed while the campaign is open."""
+    return (user_can(user, "reports.change", submission.org_path) and Submission.WORKFLOW.allows(submission, "withdraw")
             and submission.campaign.status == CampaignStatus.OPEN)
 
 
@@ -247,17 +252,16 @@ def parent_path(submission: Submission) -> str:
 def can_review(user: Any, submission: Submission) -> bool:
     """The parent organisation's staff (or above), or the campaign owner's staff."""
     parent = parent_path(submission)
-    return bool((parent and user_can(user, "change", parent))
-                or user_can(user, "change", submission.campaign.org_path) and
+    return bool((parent and user_can(user, "reports.change", parent))
+                or user_can(user, "reports.change", submission.campaign.org_path) and
                 submission.campaign.org_path != submission.org_path)
 
 
-def _require_fill(actor: Any, submission: Submission) -> None:
-    require(actor, "change", submission.org_path)
+def _require_fill(actor: Any, submission: Submission, name: str = "fill") -> None:
+    require(actor, "reports.change", submission.org_path)
     if submission.campaign.status != CampaignStatus.OPEN:
         raise ValidationError(_("该填报任务已结束，不能再修改。"))
-    if submission.status not in EDITABLE:
-        raise ValidationError(_("已提交的填报在审核前不能修改。"))
+    Submission.WORKFLOW.check(submission, name)
 
 
 def prefill_values(submission: Submission) -> dict[str, float]:
@@ -275,7 +279,7 @@ def prefill_values(submission: Submission) -> dict[str, float]:
 def open_for_filling(actor: Any, submission: Submission) -> Submission:
     """When a filer opens a not-started submission, fill its empty prefill fields from the registry."""
     submission = _lock_submission(submission)
-    if submission.status != SubmissionStatus.NOT_STARTED or not user_can(actor, "change", submission.org_path):
+    if not Submission.WORKFLOW.allows(submission, "start") or not user_can(actor, "reports.change", submission.org_path):
         return submission
     values = prefill_values(submission)
     data = dict(submission.data or {})
@@ -298,8 +302,8 @@ def save_draft(actor: Any, submission: Submission, raw: Mapping[str, Any]) -> Su
     if not result.ok:
         raise SubmissionInvalid(result)
     submission.data = result.data
-    if submission.status == SubmissionStatus.NOT_STARTED:
-        submission.status = SubmissionStatus.DRAFT
+    if Submission.WORKFLOW.allows(submission, "start"):
+        Submission.WORKFLOW.apply(submission, "start")
     submission.save(update_fields=["data", "status", "updated_at"])
     log_action(actor, "reports.submission.saved", submission, scope_path=submission.org_path,
                extra={"status": submission.status})
@@ -326,14 +330,14 @@ def submit(actor: Any, submission: Submission, raw: Mapping[str, Any] | None = N
     """Full validation; on success the submission is 已提交, its revision goes up, the history keeps
     a snapshot of the data and its figures are rewritten for aggregation."""
     submission = _lock_submission(submission)
-    _require_fill(actor, submission)
+    _require_fill(actor, submission, "submit")
     result = S.clean(submission.campaign.version.schema,
                      _merge_files(submission, raw if raw is not None else submission.data), submit=True)
     if not result.ok:
         raise SubmissionInvalid(result)
     now = timezone.now()
     submission.data = result.data
-    submission.status = SubmissionStatus.SUBMITTED
+    Submission.WORKFLOW.apply(submission, "submit")
     submission.revision += 1
     submission.submitted_at, submission.submitted_by = now, actor if getattr(actor, "pk", None) else None
     submission.save(update_fields=["data", "status", "revision", "submitted_at", "submitted_by", "updated_at"])
@@ -361,12 +365,11 @@ def write_values(submission: Submission) -> int:
 def withdraw(actor: Any, submission: Submission) -> Submission:
     """The filer takes back a submission not yet reviewed, to correct it."""
     submission = _lock_submission(submission)
-    require(actor, "change", submission.org_path)
-    if submission.status != SubmissionStatus.SUBMITTED:
-        raise ValidationError(_("只有待审核的填报可以撤回。"))
+    require(actor, "reports.change", submission.org_path)
+    Submission.WORKFLOW.check(submission, "withdraw")
     if submission.campaign.status != CampaignStatus.OPEN:
         raise ValidationError(_("该填报任务已结束，不能再修改。"))
-    submission.status = SubmissionStatus.DRAFT
+    Submission.WORKFLOW.apply(submission, "withdraw")
     submission.save(update_fields=["status", "updated_at"])
     SubmissionValue.objects.filter(submission=submission).delete()
     SubmissionEvent.objects.create(submission=submission, action=EventAction.REOPENED,
@@ -376,32 +379,31 @@ def withdraw(actor: Any, submission: Submission) -> Submission:
 
 
 # ---- review -------------------------------------------------------------------------------------
-def _require_review(actor: Any, submission: Submission) -> None:
+def _require_review(actor: Any, submission: Submission, name: str) -> None:
     if not is_system(actor) and not can_review(actor, submission):
         raise PermissionDenied(_("只有上级组织或任务发起单位的工作人员可以审核该填报。"))
-    if submission.status != SubmissionStatus.SUBMITTED:
-        raise ValidationError(_("只有已提交待审核的填报可以审核。"))
+    Submission.WORKFLOW.check(submission, name)
 
 
 @transaction.atomic
 def accept(actor: Any, submission: Submission, comment: str = "") -> Submission:
     submission = _lock_submission(submission)
-    _require_review(actor, submission)
-    return _review(actor, submission, SubmissionStatus.ACCEPTED, EventAction.ACCEPTED, comment.strip())
+    _require_review(actor, submission, "accept")
+    return _review(actor, submission, "accept", EventAction.ACCEPTED, comment.strip())
 
 
 @transaction.atomic
 def return_submission(actor: Any, submission: Submission, comment: str) -> Submission:
     submission = _lock_submission(submission)
-    _require_review(actor, submission)
+    _require_review(actor, submission, "return")
     if not comment.strip():
         raise ValidationError(_("退回时必须填写退回意见。"))
     SubmissionValue.objects.filter(submission=submission).delete()
-    return _review(actor, submission, SubmissionStatus.RETURNED, EventAction.RETURNED, comment.strip())
+    return _review(actor, submission, "return", EventAction.RETURNED, comment.strip())
 
 
-def _review(actor: Any, submission: Submission, status: str, action: str, comment: str) -> Submission:
-    submission.status = status
+def _review(actor: Any, submission: Submission, transition: str, action: str, comment: str) -> Submission:
+    Submission.WORKFLOW.apply(submission, transition)
     submission.reviewed_at = timezone.now()
     submission.reviewed_by = actor if getattr(actor, "pk", None) else None
     submission.comment = comment[:2000]
@@ -418,7 +420,7 @@ def _review(actor: Any, submission: Submission, status: str, action: str, commen
 def _notify_reviewers(submission: Submission) -> None:
     parent = Organisation.objects.filter(path=parent_path(submission)).values_list("pk", flat=True).first()
     ids = [i for i in (parent, submission.campaign.owner_id) if i]
-    users = [u for us in users_at(ids).values() for u in us]
+    users = [u for us in users_at(ids, "reports.change").values() for u in us]
     if not users:
         return
     name = submission.organisation.name
@@ -431,7 +433,7 @@ def _notify_reviewers(submission: Submission) -> None:
 
 
 def _notify_filers(submission: Submission, action: str) -> None:
-    users = users_at([submission.organisation_id]).get(submission.organisation_id, [])
+    users = users_at([submission.organisation_id], "reports.change").get(submission.organisation_id, [])
     if action == EventAction.RETURNED:
         title = _("《%(c)s》已被退回，请修改后重新提交") % {"c": submission.campaign.name}
         body = _("退回意见：%(m)s") % {"m": submission.comment}
@@ -461,7 +463,7 @@ def send_reminders(today: dt.date | None = None) -> dict[str, int]:
         sent["campaigns"] += 1
         pending = list(Submission.objects.filter(campaign=campaign, status__in=EDITABLE)
                        .values_list("pk", "organisation_id", "status"))
-        people = users_at([org for _, org, _ in pending])
+        people = users_at([org for _, org, _ in pending], "reports.change")
         for pk, org, status in pending:
             users = people.get(org, [])
             if not users:

@@ -3,7 +3,6 @@ spreadsheets in ``excel``. Every page starts from the scope helper."""
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 from typing import Any
@@ -15,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -24,26 +24,25 @@ from kexie.accounts.models import RoleAssignment
 from kexie.core.export import xlsx_sheets_response
 from kexie.core.http import error_messages, join_messages, paginate
 from kexie.core.scope import get_in_scope, scope_paths, user_can
+from kexie.formkit import editor, fill
+from kexie.formkit import schema as S
+from kexie.formkit.forms import UploadForm as SchemaUploadForm
+from kexie.formkit.forms import schema_from_upload
 from kexie.orgs.models import Organisation
 from kexie.reports import aggregate as agg
-from kexie.reports import excel, fill, services
-from kexie.reports import schema as S
+from kexie.reports import excel, services
 from kexie.reports.forms import (
     CampaignForm,
-    FieldForm,
     FormMetaForm,
     ProgressFilter,
     ReportFormCreateForm,
     ReviewForm,
-    RuleForm,
-    SectionForm,
     UploadForm,
-    schema_from_upload,
 )
+from kexie.reports.forms_flow import CampaignTransitionForm, FillActionForm
 from kexie.reports.models import (
     Campaign,
     CampaignStatus,
-    FieldType,
     FormVersion,
     ReportForm,
     Submission,
@@ -51,6 +50,7 @@ from kexie.reports.models import (
     SubmissionStatus,
     VersionStatus,
 )
+from kexie.reports.registry import METRICS
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_ORDER = [s.value for s in SubmissionStatus]
@@ -88,12 +88,12 @@ def campaign_list(request):
         c.done = counts.get(SubmissionStatus.ACCEPTED, 0)
         c.waiting = counts.get(SubmissionStatus.SUBMITTED, 0)
     mine_orgs = RoleAssignment.objects.filter(user=user).values_list("organisation_id", flat=True)
-    mine = (Submission.objects.for_user(user, "change").filter(organisation_id__in=list(mine_orgs),
+    mine = (Submission.objects.for_user(user, "reports.change").filter(organisation_id__in=list(mine_orgs),
                                                                campaign__status=CampaignStatus.OPEN)
             .select_related("campaign", "organisation").order_by("campaign__deadline", "pk")[:20])
     return render(request, "reports/list.html", {
         "page": page, "mine": mine, "today": timezone.localdate(), "year": year,
-        "can_create": bool(scope_paths(user, "change") != []),
+        "can_create": bool(scope_paths(user, "reports.change") != []),
     })
 
 
@@ -141,13 +141,14 @@ def campaign_detail(request, pk: int):
     overdue = today > campaign.deadline
     for s in page:
         s.overdue = overdue and s.status not in services.DONE
-        s.reviewable = services.can_review(user, s) and s.status == SubmissionStatus.SUBMITTED
+        s.reviewable = services.can_review(user, s) and Submission.WORKFLOW.allows(s, "accept")
     context = {
         "campaign": campaign, "counts": _status_cards(counts), "total": sum(counts.values()),
+        "flow": Campaign.WORKFLOW,
         "page": page, "filter": flt, "overdue": overdue, "days_left": (campaign.deadline - today).days,
-        "can_change": user_can(user, "change", campaign.org_path),
-        "can_export": user_can(user, "export", campaign.org_path) or bool(scope_paths(user, "export") != []),
-        "can_import": Submission.objects.for_user(user, "change").filter(campaign=campaign).exists()
+        "can_change": user_can(user, "reports.change", campaign.org_path),
+        "can_export": user_can(user, "reports.export", campaign.org_path) or bool(scope_paths(user, "reports.export") != []),
+        "can_import": Submission.objects.for_user(user, "reports.change").filter(campaign=campaign).exists()
         and campaign.status == CampaignStatus.OPEN,
     }
     template = "reports/campaign.html#filers" if request.htmx else "reports/campaign.html"
@@ -159,19 +160,21 @@ def campaign_detail(request, pk: int):
 @login_required
 @require_POST
 def campaign_close(request, pk: int):
-    campaign = get_in_scope(Campaign.objects, request.user, pk, "change")
-    status = CampaignStatus.CLOSED if campaign.status == CampaignStatus.OPEN else CampaignStatus.OPEN
+    campaign = get_in_scope(Campaign.objects, request.user, pk, "reports.change")
+    form = CampaignTransitionForm(request.POST)
     try:
-        services.set_campaign_status(request.user, campaign, status)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
+        if not form.is_valid():
+            raise ValidationError(_("请求无效。"))
+        services.transition_campaign(request.user, campaign, form.cleaned_data["transition"])
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, join_messages(error_messages(exc)))
     return redirect("reports:campaign", pk=campaign.pk)
 
 
 @login_required
 def campaign_export(request, pk: int):
-    campaign = get_in_scope(Campaign.objects.select_related("version"), request.user, pk, "export")
-    subs = Submission.objects.for_user(request.user, "export").filter(campaign=campaign)
+    campaign = get_in_scope(Campaign.objects.select_related("version"), request.user, pk, "reports.export")
+    subs = Submission.objects.for_user(request.user, "reports.export").filter(campaign=campaign)
     return xlsx_sheets_response(campaign.name, excel.submission_sheets(campaign, subs))
 
 
@@ -189,13 +192,13 @@ def _aggregate(request, pk: int, action: str):
 
 @login_required
 def aggregate_page(request, pk: int):
-    campaign, result, labels = _aggregate(request, pk, "view")
+    campaign, result, labels = _aggregate(request, pk, "reports.view")
     node = result.node
     crumbs: list[Organisation] = []
     if node.path.startswith(campaign.org_path) and node.pk != campaign.owner_id:
         paths = [node.path[:i] for i in range(len(campaign.org_path), len(node.path), Organisation.steplen)]
         crumbs = [o for o in Organisation.objects.filter(path__in=paths).order_by("path")
-                  if user_can(request.user, "view", o.path) or o.pk == campaign.owner_id]
+                  if user_can(request.user, "reports.view", o.path) or o.pk == campaign.owner_id]
     context = {"campaign": campaign, "agg": result, "labels": labels, "crumbs": crumbs,
                "include_submitted": request.GET.get("submitted") == "1", "query": request.GET.urlencode()}
     template = "reports/aggregate.html#table" if request.htmx else "reports/aggregate.html"
@@ -206,7 +209,7 @@ def aggregate_page(request, pk: int):
 
 @login_required
 def aggregate_export(request, pk: int):
-    campaign, result, _labels = _aggregate(request, pk, "export")
+    campaign, result, _labels = _aggregate(request, pk, "reports.export")
     return xlsx_sheets_response(_("%(c)s-汇总") % {"c": campaign.name}, excel.aggregate_sheets(result))
 
 
@@ -214,7 +217,7 @@ def aggregate_export(request, pk: int):
 @login_required
 def import_template(request, pk: int):
     campaign = get_in_scope(Campaign.objects.select_related("version"), request.user, pk)
-    subs = list(Submission.objects.for_user(request.user, "change").filter(campaign=campaign)
+    subs = list(Submission.objects.for_user(request.user, "reports.change").filter(campaign=campaign)
                 .select_related("organisation").order_by("org_path"))
     if not subs:
         raise Http404(_("本任务中没有您可填报的单位。"))
@@ -229,7 +232,7 @@ def import_template(request, pk: int):
 @login_required
 def import_upload(request, pk: int):
     campaign = get_in_scope(Campaign.objects.select_related("version"), request.user, pk)
-    if not Submission.objects.for_user(request.user, "change").filter(campaign=campaign).exists():
+    if not Submission.objects.for_user(request.user, "reports.change").filter(campaign=campaign).exists():
         raise Http404(_("本任务中没有您可填报的单位。"))
     form = UploadForm(request.POST or None, request.FILES or None)
     result = None
@@ -253,7 +256,7 @@ def import_upload(request, pk: int):
 
 
 # ---- filling ------------------------------------------------------------------------------------
-def _submission(request, pk: int, action: str = "view") -> Submission:
+def _submission(request, pk: int, action: str = "reports.view") -> Submission:
     sub: Submission = get_in_scope(
         Submission.objects.select_related("campaign__version__form", "campaign__owner", "organisation"),
         request.user, pk, action)
@@ -272,9 +275,13 @@ def submission_fill(request, pk: int):
     notice = ""
     status = 200
     if request.method == "POST":
+        pressed = FillActionForm(request.POST)
+        # The form's own fields are read by the form engine from the version's schema (kexie.formkit.fill).
         raw = fill.raw_from_post(schema, request.POST)
         errors = fill.store_uploads(schema, f"reports/{sub.campaign_id}/{sub.pk}", request.POST, request.FILES, raw)
-        action = request.POST.get("action", "save")
+        action = pressed.cleaned_data["action"] if pressed.is_valid() else ""
+        if not action:
+            errors[S.ALL] = [_("请求无效。")]
         data = {**{k: v for k, v in data.items() if S.field_map(schema).get(k, {}).get("type") == "file"}, **raw}
         if not errors:
             try:
@@ -312,7 +319,7 @@ def submission_fill(request, pk: int):
 @require_POST
 def submission_rows(request, pk: int):
     """htmx: the table field re-rendered from the posted cells with a row added or removed."""
-    sub = _submission(request, pk, "change")
+    sub = _submission(request, pk, "reports.change")
     if not services.can_fill(request.user, sub):
         raise PermissionDenied(_("该填报当前不能修改。"))
     try:
@@ -368,10 +375,10 @@ def _review_context(request, sub: Submission, form: ReviewForm) -> dict[str, Any
     return {
         "sub": sub, "campaign": sub.campaign, "sections": fill.views(schema, sub.data or {}, {}, {}),
         "events": events, "form": form,
-        "can_review": services.can_review(user, sub) and sub.status == SubmissionStatus.SUBMITTED,
-        "can_fill": services.can_fill(user, sub),
-        "can_withdraw": user_can(user, "change", sub.org_path) and sub.status == SubmissionStatus.SUBMITTED
-        and sub.campaign.status == CampaignStatus.OPEN,
+        # Permissions; which buttons show is the table's answer (``sub|allows:"…"``, ``Submission.WORKFLOW``).
+        "is_reviewer": services.can_review(user, sub),
+        "is_filer": user_can(user, "reports.change", sub.org_path) and sub.campaign.status == CampaignStatus.OPEN,
+        "can_fill": services.can_fill(user, sub), "flow": Submission.WORKFLOW,
     }
 
 
@@ -393,7 +400,7 @@ def form_list(request):
                 .annotate(n_versions=Count("versions")).order_by("code"))
     return render(request, "reports/forms.html", {
         "page": paginate(request, forms_qs, 50), "create": create,
-        "can_create": bool(scope_paths(user, "change") != []),
+        "can_create": bool(scope_paths(user, "reports.change") != []),
     }, status=400 if request.method == "POST" else 200)
 
 
@@ -401,7 +408,7 @@ def form_list(request):
 def form_detail(request, pk: int):
     user = request.user
     form = get_in_scope(ReportForm.objects.select_related("owner"), user, pk)
-    can_change = user_can(user, "change", form.org_path)
+    can_change = user_can(user, "reports.change", form.org_path)
     meta = FormMetaForm(request.POST or None, initial={"name": form.name, "period": form.period,
                                                        "description": form.description})
     if request.method == "POST":
@@ -421,7 +428,7 @@ def form_detail(request, pk: int):
 @login_required
 @require_POST
 def form_new_version(request, pk: int):
-    form = get_in_scope(ReportForm.objects, request.user, pk, "change")
+    form = get_in_scope(ReportForm.objects, request.user, pk, "reports.change")
     try:
         version = services.new_version(request.user, form)
     except ValidationError as exc:
@@ -430,22 +437,13 @@ def form_new_version(request, pk: int):
     return redirect("reports:version", pk=version.pk)
 
 
-def _version_context(request, version: FormVersion, **extra: Any) -> dict[str, Any]:
-    schema = version.schema or {}
-    editable = version.status == VersionStatus.DRAFT and user_can(request.user, "change", version.org_path)
-    sections = []
-    for s in S.sections(schema):
-        sections.append({"key": s.get("key"), "title": s.get("title"),
-                         "fields": [{**f, "type_label": dict(FieldType.choices).get(f.get("type"), f.get("type")),
-                                     "form": FieldForm(initial=FieldForm.initial_for(str(s.get("key")), f),
-                                                            prefix=f"e-{f.get('key')}")}
-                                    for f in s.get("fields") or []],
-                         "new_field": FieldForm(initial={"section": s.get("key"), "type": "number"},
-                                                prefix=f"n-{s.get('key')}")})
-    return {"version": version, "form_obj": version.form, "sections": sections, "rules": S.rules(schema),
-            "editable": editable, "section_form": SectionForm(prefix="s"), "rule_form": RuleForm(prefix="r"),
-            "upload": UploadForm(), "figure_keys": S.figure_keys(schema), "problems": S.check_schema(schema),
-            "preview": fill.views(schema, {}, {}), **extra}
+def _version_context(request, version: FormVersion, edit_problems: list[str] | None = None) -> dict[str, Any]:
+    editable = version.status == VersionStatus.DRAFT and user_can(request.user, "reports.change", version.org_path)
+    builder = editor.context(version.schema, edit_url=reverse("reports:version-edit", args=[version.pk]),
+                             editable=editable, prefill=METRICS, edit_problems=edit_problems)
+    return {"version": version, "form_obj": version.form, "editable": editable, "builder": builder,
+            "upload": SchemaUploadForm(),
+            "can_change": user_can(request.user, "reports.change", version.org_path)}
 
 
 @login_required
@@ -454,83 +452,21 @@ def version_detail(request, pk: int):
     return render(request, "reports/version.html", _version_context(request, version))
 
 
-def _move(items: list[Any], index: int, direction: str) -> None:
-    target = index - 1 if direction == "up" else index + 1
-    if 0 <= target < len(items):
-        items[index], items[target] = items[target], items[index]
-
-
 @login_required
 @require_POST
 def version_edit(request, pk: int):
-    """One structured edit of a draft version: sections, fields and rules added, changed, removed,
-    reordered. The changed schema is checked as a whole before it is saved."""
-    version = get_in_scope(FormVersion.objects.select_related("form"), request.user, pk, "change")
-    schema = copy.deepcopy(version.schema or {})
-    schema.setdefault("sections", [])
-    schema.setdefault("rules", [])
-    op = request.POST.get("op", "")
+    """One builder operation on a draft version (kexie.formkit.editor): sections, fields, table columns and rules
+    added, changed, removed, reordered. The changed schema is checked as a whole before it is saved."""
+    version = get_in_scope(FormVersion.objects.select_related("form"), request.user, pk, "reports.change")
     problems: list[str] = []
-    sections = schema["sections"]
-    index = {s.get("key"): i for i, s in enumerate(sections)}
-    where = request.POST.get("section", "") or request.POST.get("n-section", "")
-    if op == "add_section":
-        section_form = SectionForm(request.POST, prefix="s")
-        if section_form.is_valid():
-            sections.append({"key": section_form.cleaned_data["key"], "title": section_form.cleaned_data["title"],
-                             "fields": []})
-        else:
-            problems += [str(e) for errs in section_form.errors.values() for e in errs]
-    elif op in ("remove_section", "move_section") and where in index:
-        if op == "remove_section":
-            del sections[index[where]]
-        else:
-            _move(sections, index[where], request.POST.get("dir", "up"))
-    elif op == "save_field":
-        prefix = request.POST.get("prefix", "")
-        form = FieldForm(request.POST, prefix=prefix or None)
-        if form.is_valid() and form.cleaned_data["section"] in index:
-            fields = sections[index[form.cleaned_data["section"]]]["fields"]
-            new = form.to_field()
-            original = form.cleaned_data.get("original")
-            keys = [f.get("key") for f in fields]
-            if original and original in keys:
-                fields[keys.index(original)] = new
-            else:
-                fields.append(new)
-        else:
-            problems += [f"{form.fields[k].label if k in form.fields else ''}：{e}" for k, errs in form.errors.items()
-                         for e in errs] or [str(_("没有这个节。"))]
-    elif op in ("remove_field", "move_field"):
-        key = request.POST.get("key", "")
-        for s in sections:
-            keys = [f.get("key") for f in s.get("fields") or []]
-            if key in keys:
-                if op == "remove_field":
-                    del s["fields"][keys.index(key)]
-                else:
-                    _move(s["fields"], keys.index(key), request.POST.get("dir", "up"))
-    elif op == "add_rule":
-        rule_form = RuleForm(request.POST, prefix="r")
-        if rule_form.is_valid():
-            schema["rules"].append({"expr": rule_form.cleaned_data["expr"], "message": rule_form.cleaned_data["message"]})
-        else:
-            problems += [str(e) for errs in rule_form.errors.values() for e in errs]
-    elif op == "remove_rule":
-        try:
-            del schema["rules"][int(request.POST.get("index", ""))]
-        except (ValueError, IndexError):
-            problems.append(_("没有这条规则。"))
-    else:
-        problems.append(_("无法识别的操作。"))
-    if not problems:
-        try:
-            version = services.save_schema(request.user, version, schema)
-        except ValidationError as exc:
-            problems = error_messages(exc)
+    try:
+        schema = editor.apply_edit(version.schema, request.POST, prefill=METRICS)
+        version = services.save_schema(request.user, version, schema)
+    except ValidationError as exc:
+        problems = error_messages(exc)
     if request.htmx:
-        return render(request, "reports/version.html#editor",
-                      _version_context(request, version, edit_problems=problems))
+        return render(request, "formkit/_builder.html", _version_context(request, version, problems),
+                      status=400 if problems else 200)
     if problems:
         messages.error(request, join_messages(problems))
     else:
@@ -541,7 +477,7 @@ def version_edit(request, pk: int):
 @login_required
 @require_POST
 def version_publish(request, pk: int):
-    version = get_in_scope(FormVersion.objects, request.user, pk, "change")
+    version = get_in_scope(FormVersion.objects, request.user, pk, "reports.change")
     try:
         services.publish(request.user, version)
     except ValidationError as exc:
@@ -564,8 +500,8 @@ def version_json(request, pk: int):
 @login_required
 @require_POST
 def version_upload(request, pk: int):
-    version = get_in_scope(FormVersion.objects.select_related("form"), request.user, pk, "change")
-    form = UploadForm(request.POST, request.FILES)
+    version = get_in_scope(FormVersion.objects.select_related("form"), request.user, pk, "reports.change")
+    form = SchemaUploadForm(request.POST, request.FILES)
     try:
         if not form.is_valid():
             raise ValidationError(_("请选择要上传的 JSON 文件。"))

@@ -12,6 +12,10 @@ TABLE = {
     "calls:create": ("list", None),  # the owner must be in the creator's change scope
     "calls:detail": ("detail", "call"),
     "calls:edit": ("change", "call"),
+    "calls:setup-json": ("change", "call"),  # the set-up file (导出 JSON)
+    "calls:call-form": ("change", "call"),  # the application form in the builder (tests/test_calls_setup.py)
+    "calls:form-json": ("change", "call"),
+    "calls:form-upload": ("change", "call"),
     "calls:open": ("change", "call"),
     "calls:advance": ("change", "call"),
     "calls:quotas": ("change", "call"),

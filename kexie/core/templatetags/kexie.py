@@ -1,6 +1,8 @@
 from collections.abc import Iterable
 
 from django import template
+from django.http import HttpRequest
+from django.template.context import Context
 
 from kexie.core import text
 
@@ -8,9 +10,10 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def query_without(context, *names: str) -> str:
+def query_without(context: Context, *names: str) -> str:
     """The current query string minus ``names`` (e.g. the page number), URL-encoded."""
-    params = context["request"].GET.copy()
+    request: HttpRequest = context["request"]
+    params = request.GET.copy()
     for name in names:
         params.pop(name, None)
     return params.urlencode()

@@ -1,8 +1,10 @@
 """``kexie token create USERNAME [--days N] [--name TEXT]`` prints a new API token once;
 ``kexie token list USERNAME`` lists a user's tokens; ``kexie token revoke ID`` revokes one."""
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.timezone import localtime
 
 from kexie.accounts import services
@@ -14,13 +16,13 @@ class Command(BaseCommand):
     help = ("API 令牌：create USERNAME [--days N] [--name 用途] 新建并打印令牌（仅此一次）；"
             "list USERNAME 列出该用户的令牌；revoke ID 作废一个令牌。")
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["create", "list", "revoke"])
         parser.add_argument("target", help="create/list：用户名；revoke：令牌编号")
         parser.add_argument("--days", type=int, default=None, help="有效天数（默认 KEXIE_API_TOKEN_DAYS）")
         parser.add_argument("--name", default="", help="用途说明")
 
-    def handle(self, action, target, days=None, name="", **options):
+    def handle(self, action: str, target: str, days: int | None = None, name: str = "", **options: Any) -> None:
         try:
             if action == "revoke":
                 return self._revoke(target)
@@ -34,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError("；".join(exc.messages)) from None
         self.stdout.write(key)
 
-    def _list(self, user):
+    def _list(self, user: User) -> None:
         rows = ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
         if not rows:
             self.stdout.write(f"{user.username} 没有令牌。")
@@ -44,7 +46,7 @@ class Command(BaseCommand):
                               f"\t创建 {localtime(t.created_at):%Y-%m-%d %H:%M}"
                               f"\t到期 {localtime(t.expires_at):%Y-%m-%d %H:%M}\t最近使用 {used}\t{t.name}")
 
-    def _revoke(self, target):
+    def _revoke(self, target: str) -> None:
         token = ApiToken.objects.filter(pk=int(target)).first() if target.isdigit() else None
         if token is None:
             raise CommandError(f"令牌 {target} 不存在。")

@@ -5,8 +5,9 @@ The procedure is in docs/operations.md."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from kexie.core import rotation
@@ -17,7 +18,7 @@ from kexie.core.text import join_clauses
 class Command(BaseCommand):
     help = _("个人信息加密密钥：status 查看各密钥加密的值数；rotate 用当前密钥（KEXIE_PII_KEY）重新加密全部个人信息并重算盲索引。")
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         st = sub.add_parser("status", help=_("各字段由哪个密钥加密，还有多少值待轮换"))
         st.add_argument("--format", choices=["text", "json"], default="text")
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         rot.add_argument("--batch-size", type=int, default=2000, help=_("每批行数（默认 2000）"))
         rot.add_argument("--format", choices=["text", "json"], default="text")
 
-    def handle(self, action, **options):
+    def handle(self, action: str, **options: Any) -> None:
         try:
             if action == "status":
                 self.status(options["format"])

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from kexie.core.backup import BackupError, inspect, key_problems, restore
@@ -15,13 +16,13 @@ from kexie.core.backup import BackupError, inspect, key_problems, restore
 class Command(BaseCommand):
     help = _("从 kexie backup 生成的文件恢复数据库和上传文件。目标数据库须为空，否则需加 --force。")
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help=_("备份文件路径"))
         parser.add_argument("--force", action="store_true", help=_("目标数据库或媒体目录不为空时也恢复（覆盖其中的数据）"))
         parser.add_argument("--check", action="store_true",
                             help=_("只检查备份文件（清单、校验值、密钥），不修改数据库"))
 
-    def handle(self, file, force, check, **options):
+    def handle(self, file: str, force: bool, check: bool, **options: Any) -> None:
         try:
             if check:
                 manifest = inspect(Path(file))

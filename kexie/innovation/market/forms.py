@@ -1,0 +1,54 @@
+"""Forms of the marketplace pages: achievements (``services.clean_achievement`` says what is wrong, in Chinese),
+the public enquiry form, handling an enquiry and the achievement actions along ``Achievement.WORKFLOW``."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kexie.innovation.data.industries import DIVISIONS
+from kexie.innovation.formfields import IdField, Text
+from kexie.innovation.models import Maturity, TransferMode
+
+INDUSTRY_CHOICES = [("", "—"), *[(code, f"{code} {name}") for code, name, _section in DIVISIONS]]
+ENQUIRY_FIELDS = ("name", "organisation", "contact", "text")
+
+
+class AchievementForm(forms.Form):
+    """Plain fields; ``services.clean_achievement`` says what is wrong, in Chinese."""
+
+    title = forms.CharField(label=_("成果名称"), max_length=200, required=False)
+    description = forms.CharField(label=_("成果简介"), max_length=6000, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 5}))
+    holders = forms.CharField(label=_("成果持有人"), max_length=2000, required=False,
+                              help_text=_("姓名，用顿号、逗号或换行分隔"))
+    holder_org = forms.CharField(label=_("持有单位"), max_length=200, required=False)
+    maturity = forms.ChoiceField(label=_("成熟度"), choices=[("", "—"), *Maturity.choices], required=False)
+    transfer_mode = forms.ChoiceField(label=_("转化方式"), choices=[("", "—"), *TransferMode.choices],
+                                      required=False)
+    patents = forms.CharField(label=_("专利"), max_length=4000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("专利号，如 ZL202110123456.7，每行一个"))
+    industry = forms.ChoiceField(label=_("应用行业"), choices=INDUSTRY_CHOICES, required=False)
+    price = forms.CharField(label=_("参考价格（万元）"), max_length=20, required=False)
+
+
+class AchievementOwnerForm(forms.Form):
+    owner = IdField(_("登记单位"))
+
+
+class AchievementActForm(forms.Form):
+    reason = Text(_("下架理由"))
+
+
+class EnquiryForm(forms.Form):
+    """对接意向 from the public pages: ``enquiries.lodge_enquiry`` checks the values (in Chinese)."""
+
+    name = Text(_("联系人"), max_length=4000)
+    organisation = Text(_("单位"), max_length=4000)
+    contact = Text(_("联系方式"), max_length=4000)
+    text = Text(_("意向说明"), max_length=4000)
+
+
+class HandleForm(forms.Form):
+    note = Text(_("处理说明"))
