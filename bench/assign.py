@@ -1,4 +1,4 @@
-"""Reviewer assignment: kexie's engine (``kexie.calls.assign``) against OpenReview's matcher
+"""Reviewer assignment: kexie's engine (``kexie.calls.review.assign``) against OpenReview's matcher
 (openreview-matcher: ``MinMaxSolver`` and its plain min-cost-flow ``SimpleSolver``) on the same synthetic instances,
 side by side in one run.
 
@@ -6,7 +6,7 @@ side by side in one run.
     .venv/bin/python bench/assign.py --sizes 2000x1000 --out var/bench/assign.json
     .venv/bin/python bench/assign.py --no-peer                        # kexie only
 
-Instances come from ``kexie.calls.assign_synthetic.make_instance`` (seeded; disciplines and keywords give a sparse
+Instances come from ``kexie.calls.review.assign.synthetic.make_instance`` (seeded; disciplines and keywords give a sparse
 affinity, 2% random conflicts, 3 reviews per application, load ≤ 8). Every run is its own subprocess (this file
 with ``--worker``), which builds the instance, times only the solver and reports its peak resident memory
 (``ru_maxrss``, the instance included). The share of optimum is the objective over kexie's proven upper bound on
@@ -47,7 +47,7 @@ PEER_DIR = ROOT / "var" / "bench" / "peer"
 
 
 def _instance(job: dict):
-    from kexie.calls.assign_synthetic import make_instance
+    from kexie.calls.review.assign.synthetic import make_instance
 
     return make_instance(job["apps"], job["reviewers"], per_app=job["per_app"], max_load=job["max_load"],
                          diversity_cap=job.get("diversity"), seed=job["seed"])
@@ -60,7 +60,7 @@ def _peak_mb() -> float:
 
 
 def worker_kexie(job: dict) -> dict:
-    from kexie.calls.assign import solve
+    from kexie.calls.review.assign import solve
 
     inst = _instance(job)
     t0 = time.perf_counter()
@@ -81,7 +81,7 @@ def worker_peer(job: dict) -> dict:
 
     import numpy as np
 
-    from kexie.calls.assign import check
+    from kexie.calls.review.assign import check
 
     solvers = Path(job["peer"]) / "matcher" / "solvers"
     pkg = types.ModuleType("peer_solvers")

@@ -8,7 +8,7 @@ with a tablib Dataset loaded from the same .xlsx), side by side on a fresh Postg
 
 The database named by ``--pg-url`` (its name must start with ``kexie_``) is dropped and created,
 migrated and seeded with the tiny province (``kexie.demo.generator.seed("tiny", 1)``) so that
-organisations exist. The workbook (xlsxwriter; headers from ``kexie.imports.spec.PEOPLE``) has
+organisations exist. The workbook (xlsxwriter; headers from ``kexie.imports.kinds.people.PEOPLE``) has
 valid rows: Chinese names, gender, birth date, GB 11643 ID numbers with correct check digits
 matching birth date and gender, 11-digit mobiles, employer, title and the organisation by code.
 kexie imports all rows into the province's root organisation, is checked by counting people and
@@ -69,7 +69,7 @@ def write_workbook(path: Path, rows: int, org_codes: list[str], seed: int = 1) -
     from kexie.core.validators import id_check_char
     from kexie.demo.data import names as NM
     from kexie.demo.data import province as PV
-    from kexie.imports.spec import PEOPLE
+    from kexie.imports.kinds.people import PEOPLE
     from kexie.people.models import Person
 
     by_key = {c.key: c for c in PEOPLE.columns}

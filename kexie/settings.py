@@ -66,7 +66,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "treebeard",
     "django_filters",
-    "django_tables2",
     "django_htmx",
     "template_partials",
     "rest_framework",
@@ -277,8 +276,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }
-
-DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 
 # List pages count exactly up to this many rows, then say "超过 N 条".
 KEXIE_SITE_URL = os.environ.get("KEXIE_SITE_URL", "http://127.0.0.1:8000")

@@ -1,4 +1,4 @@
-"""The reviewer–application assignment engine (kexie.calls.assign, decision 0012): constraints, optimality against
+"""The reviewer–application assignment engine (kexie.calls.review.assign, decision 0012): constraints, optimality against
 an LP, fair and random modes, infeasibility messages, the CLI. Small instances, no database."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from kexie.calls.assign import AssignmentError, Instance, check, lp_optimum, round_flow, solve
-from kexie.calls.assign_synthetic import make_instance
+from kexie.calls.review.assign import AssignmentError, Instance, check, lp_optimum, round_flow, solve
+from kexie.calls.review.assign.synthetic import make_instance
 
 
 def random_instance(seed: int, n_apps: int = 24, n_revs: int = 16, k: int = 3, diversity: bool = True,

@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from kexie.accounts.models import User
 from kexie.accounts.services import grant_role
-from kexie.calls import conflicts as C
-from kexie.calls import eligibility, services
+from kexie.calls import eligibility
+from kexie.calls.applications import services as app_services
+from kexie.calls.common import ApplicationInvalid
+from kexie.calls.experts import services as expert_services
 from kexie.calls.models import (
     Application,
     ApplicationEvent,
@@ -25,6 +27,8 @@ from kexie.calls.models import (
     ReviewAssignment,
     Stage,
 )
+from kexie.calls.review import conflicts as C
+from kexie.calls.setup import services as setup_services
 from kexie.core.scope import prefix_q
 from kexie.core.services import SYSTEM
 from kexie.members.models import Membership
@@ -59,11 +63,11 @@ _seq = iter(range(1, 10**6))
 
 def make_call(province, *, nominate=True, rules=None, code=None, owner=None, kind="person") -> Call:
     actor = province["users"]["demo-province"]
-    call = services.create_call(
+    call = setup_services.create_call(
         actor, owner=owner or province["root"], code=code or f"call-{next(_seq)}", name="2026年度青年人才托举工程",
         year=2026, type="talent", applicant_kind=kind, eligibility=rules or [], form_schema=FORM,
         stages=stages(timezone.localdate(), nominate), rubric=RUBRIC, reviews_per_application=3)
-    return services.open_call(actor, call)
+    return setup_services.open_call(actor, call)
 
 
 def make_person(org, name="申请人", *, birth=dt.date(1995, 5, 1), title="middle", employer_name="",
@@ -154,18 +158,18 @@ def test_rules_and_stages_are_checked_when_a_call_is_defined(province, staff):
     assert eligibility.check_rules([{"rule": "shoe_size"}]) == ["第 1 条申报条件的类型未知。"]
     today = timezone.localdate()
     bad = [s for s in stages(today) if s["code"] != "result"]
-    assert "阶段必须从“申报”开始，以“结果”结束。" in services.check_stages(bad)
+    assert "阶段必须从“申报”开始，以“结果”结束。" in setup_services.check_stages(bad)
     swapped = stages(today)
     swapped[1], swapped[2] = swapped[2], swapped[1]
     swapped[1]["deadline"], swapped[2]["deadline"] = swapped[2]["deadline"], swapped[1]["deadline"]
-    assert any("阶段顺序" in p for p in services.check_stages(swapped))
-    assert services.check_rubric([{"key": "a", "label": "甲", "weight": 0.5, "max": 10}]) == [
+    assert any("阶段顺序" in p for p in setup_services.check_stages(swapped))
+    assert setup_services.check_rubric([{"key": "a", "label": "甲", "weight": 0.5, "max": 10}]) == [
         "评分指标的权重之和应为 1（现为 0.5）。"]
     with pytest.raises(ValidationError):
-        services.create_call(staff, owner=province["root"], code="bad-call", name="x", year=2026, type="talent",
+        setup_services.create_call(staff, owner=province["root"], code="bad-call", name="x", year=2026, type="talent",
                              stages=bad)
     with pytest.raises(PermissionDenied):
-        services.create_call(province["users"]["demo-city-a"], owner=province["root"], code="no-right",
+        setup_services.create_call(province["users"]["demo-city-a"], owner=province["root"], code="no-right",
                              name="x", year=2026, type="talent", stages=stages(today))
 
 
@@ -175,13 +179,13 @@ def test_eligibility_enforced_on_apply_and_on_submit(province):
     call = make_call(province, nominate=False, rules=[{"rule": "age", "on": "2026-12-31", "max": 35}])
     old = make_person(a, birth=dt.date(1980, 1, 1), user=True)
     with pytest.raises(ValidationError) as exc:
-        services.start_application(old.user, call, person=old)
+        app_services.start_application(old.user, call, person=old)
     assert "超过 35 周岁的上限" in str(exc.value)
     p = make_person(a, user=True)
-    app = services.start_application(p.user, call, person=p, title="储能材料青年人才")
+    app = app_services.start_application(p.user, call, person=p, title="储能材料青年人才")
     Person.objects.filter(pk=p.pk).update(birth_date=dt.date(1980, 1, 1))
-    with pytest.raises(services.ApplicationInvalid) as exc:
-        services.submit(p.user, app, good_data())
+    with pytest.raises(ApplicationInvalid) as exc:
+        app_services.submit(p.user, app, good_data())
     assert exc.value.errors["eligibility"] == ["截至 2026-12-31 年龄为 46 周岁，超过 35 周岁的上限。"]
 
 
@@ -189,37 +193,37 @@ def test_draft_submit_and_no_edits_after_submission(province):
     a = province["city_a"]
     call = make_call(province, nominate=False)
     p = make_person(a, user=True)
-    app = services.start_application(p.user, call, person=p)
-    assert services.start_application(p.user, call, person=p).pk == app.pk  # one per applicant
-    app = services.save_draft(p.user, app, {"summary": "先存一部分"})
+    app = app_services.start_application(p.user, call, person=p)
+    assert app_services.start_application(p.user, call, person=p).pk == app.pk  # one per applicant
+    app = app_services.save_draft(p.user, app, {"summary": "先存一部分"})
     assert app.status == ApplicationStatus.DRAFT and app.data == {"summary": "先存一部分"}
-    with pytest.raises(services.ApplicationInvalid) as exc:
-        services.save_draft(p.user, app, {"papers": [{"title": "甲", "year": "1800"}]})
+    with pytest.raises(ApplicationInvalid) as exc:
+        app_services.save_draft(p.user, app, {"papers": [{"title": "甲", "year": "1800"}]})
     assert exc.value.errors["papers"] == ["“代表性论文”第 1 行：“年份”不能小于 1950。"]
-    with pytest.raises(services.ApplicationInvalid) as exc:
-        services.submit(p.user, app, {"summary": "只有这一项"})
+    with pytest.raises(ApplicationInvalid) as exc:
+        app_services.submit(p.user, app, {"summary": "只有这一项"})
     assert exc.value.errors["keywords"] == ["“关键词”为必填项。"]
-    with pytest.raises(services.ApplicationInvalid) as exc:
-        services.submit(p.user, app, good_data(avoid_requests=[{"person_id": i, "name": "某", "reason": "竞争"}
+    with pytest.raises(ApplicationInvalid) as exc:
+        app_services.submit(p.user, app, good_data(avoid_requests=[{"person_id": i, "name": "某", "reason": "竞争"}
                                                               for i in range(1, 5)]))
     assert exc.value.errors["avoid_requests"] == ["“申请回避的专家”最多 3 人。"]
-    with pytest.raises(services.ApplicationInvalid) as exc:
-        services.submit(p.user, app, good_data(avoid_requests=[{"person_id": 1, "name": "某"}]))
+    with pytest.raises(ApplicationInvalid) as exc:
+        app_services.submit(p.user, app, good_data(avoid_requests=[{"person_id": 1, "name": "某"}]))
     assert exc.value.errors["avoid_requests"] == ["申请回避“某”须说明理由。"]
-    app = services.submit(p.user, app, good_data())
+    app = app_services.submit(p.user, app, good_data())
     assert app.status == ApplicationStatus.SUBMITTED and app.revision == 1
     assert app.keywords == ["储能", "电池", "材料"] and app.disciplines == ["43020"]
     event = app.events.get(action="submitted")
     assert event.data["summary"] == "在新型储能材料方面取得系列成果"
-    for fn in (lambda: services.save_draft(p.user, app, {"summary": "改"}),
-               lambda: services.submit(p.user, app, good_data())):
+    for fn in (lambda: app_services.save_draft(p.user, app, {"summary": "改"}),
+               lambda: app_services.submit(p.user, app, good_data())):
         with pytest.raises(ValidationError) as exc:
             fn()
         assert "申报已提交，不能再修改" in str(exc.value)
     assert Application.objects.get(pk=app.pk).data["summary"] == "在新型储能材料方面取得系列成果"
     stranger = make_person(province["city_b"], user=True)
     with pytest.raises(PermissionDenied):
-        services.withdraw(stranger.user, app)
+        app_services.withdraw(stranger.user, app)
 
 
 # ---- stages -------------------------------------------------------------------------------------
@@ -227,32 +231,32 @@ def test_stages_never_skip_and_deadlines_hold(province, staff):
     a = province["city_a"]
     call = make_call(province)
     p = make_person(a, user=True)
-    app = services.start_application(p.user, call, person=p)
+    app = app_services.start_application(p.user, call, person=p)
     with pytest.raises(ValidationError) as exc:
-        services.advance_stage(staff, call, to=Stage.FORMAL)
+        setup_services.advance_stage(staff, call, to=Stage.FORMAL)
     assert str(exc.value.messages[0]) == "不能跳过阶段：当前为“申报”，下一阶段为“单位推荐”。"
     with pytest.raises(ValidationError) as exc:
-        services.nominate(staff, app)
+        app_services.nominate(staff, app)
     assert "没有推荐单位" in str(exc.value)
     # The apply deadline passed: no submission any more.
     Call.objects.filter(pk=call.pk).update(stages=[{**s, "deadline": (timezone.localdate() - dt.timedelta(days=1))
                                                     .isoformat()} if s["code"] == "apply" else s
                                                    for s in call.stages])
     with pytest.raises(ValidationError) as exc:
-        services.submit(p.user, app, good_data())
+        app_services.submit(p.user, app, good_data())
     assert "“申报”阶段已于" in str(exc.value) and "截止" in str(exc.value)
-    call = services.advance_stage(staff, call)
+    call = setup_services.advance_stage(staff, call)
     assert call.current_stage == Stage.NOMINATE
     with pytest.raises(ValidationError) as exc:
-        services.submit(p.user, app, good_data())
+        app_services.submit(p.user, app, good_data())
     assert "当前处于“单位推荐”阶段，不能进行“申报”" in str(exc.value)
     with pytest.raises(PermissionDenied):
-        services.advance_stage(province["users"]["demo-city-a"], call)
+        setup_services.advance_stage(province["users"]["demo-city-a"], call)
     for _expected in (Stage.FORMAL, Stage.REVIEW_CORR, Stage.NOTICE, Stage.RESULT):
-        call = services.advance_stage(staff, call)
+        call = setup_services.advance_stage(staff, call)
         assert call.current_stage == _expected
     with pytest.raises(ValidationError):
-        services.advance_stage(staff, call)
+        setup_services.advance_stage(staff, call)
 
 
 # ---- quotas -------------------------------------------------------------------------------------
@@ -260,52 +264,52 @@ def _submitted_apps(province, call, nominator, n):
     out = []
     for i in range(n):
         p = make_person(province["city_a"], name=f"申请人{i}", user=True)
-        app = services.start_application(p.user, call, person=p, nominator=nominator)
-        out.append(services.submit(p.user, app, good_data()))
+        app = app_services.start_application(p.user, call, person=p, nominator=nominator)
+        out.append(app_services.submit(p.user, app, good_data()))
     return out
 
 
 def test_nominations_stay_within_quota(province, staff):
     a = province["city_a"]
     call = make_call(province)
-    services.set_quotas(staff, call, {a: 1})
+    setup_services.set_quotas(staff, call, {a: 1})
     with pytest.raises(ValidationError) as exc:
         p = make_person(a, user=True)
-        services.start_application(p.user, call, person=p, nominator=province["city_b"])
+        app_services.start_application(p.user, call, person=p, nominator=province["city_b"])
     assert "没有推荐名额" in str(exc.value)
     first, second = _submitted_apps(province, call, a, 2)
-    call = services.advance_stage(staff, call)
+    call = setup_services.advance_stage(staff, call)
     user_a = province["users"]["demo-city-a"]
     with pytest.raises(PermissionDenied):
-        services.nominate(province["users"]["demo-city-b"], first)
-    services.nominate(user_a, first)
+        app_services.nominate(province["users"]["demo-city-b"], first)
+    app_services.nominate(user_a, first)
     with pytest.raises(ValidationError) as exc:
-        services.nominate(user_a, second)
+        app_services.nominate(user_a, second)
     assert str(exc.value.messages[0]) == "推荐名额已用完（1 / 1）。"
-    assert services.quota_usage(call, call.quotas.all())[0]["left"] == 0
+    assert setup_services.quota_usage(call, call.quotas.all())[0]["left"] == 0
     with pytest.raises(ValidationError) as exc:
-        services.set_quotas(staff, call, {a: 0})
+        setup_services.set_quotas(staff, call, {a: 0})
     assert "名额不能少于已用数" in str(exc.value)
-    services.withdraw(first.applicant_person.user, first)  # a withdrawn nomination frees its place
-    services.nominate(user_a, second)
+    app_services.withdraw(first.applicant_person.user, first)  # a withdrawn nomination frees its place
+    app_services.nominate(user_a, second)
     with pytest.raises(ValidationError) as exc:
-        services.decline(user_a, second, "不再推荐")
+        app_services.decline(user_a, second, "不再推荐")
     assert str(exc.value.messages[0]) == "只能处理已提交的申报（当前：已推荐）。"
 
 
 def test_decline_and_stage_end_close_unnominated(province, staff):
     a = province["city_a"]
     call = make_call(province)
-    services.set_quotas(staff, call, {a: 5})
+    setup_services.set_quotas(staff, call, {a: 5})
     x, y, z = _submitted_apps(province, call, a, 3)
-    call = services.advance_stage(staff, call)
+    call = setup_services.advance_stage(staff, call)
     user_a = province["users"]["demo-city-a"]
     with pytest.raises(ValidationError) as exc:
-        services.decline(user_a, x, "  ")
+        app_services.decline(user_a, x, "  ")
     assert str(exc.value.messages[0]) == "不予推荐须说明理由。"
-    services.decline(user_a, x, "材料与本单位推荐方向不符")
-    services.nominate(user_a, y)
-    services.advance_stage(staff, call)
+    app_services.decline(user_a, x, "材料与本单位推荐方向不符")
+    app_services.nominate(user_a, y)
+    setup_services.advance_stage(staff, call)
     statuses = dict(Application.objects.filter(call=call).values_list("pk", "status"))
     assert statuses == {x.pk: "not_nominated", y.pk: "nominated", z.pk: "not_nominated"}
     assert ApplicationEvent.objects.filter(application=z, action="stage", to_status="not_nominated").exists()
@@ -317,29 +321,29 @@ def test_formal_check_with_reasons_and_return_for_revision(province, staff):
     call = make_call(province, nominate=False)
     x, y, z = _submitted_apps(province, call, None, 3)
     with pytest.raises(ValidationError) as exc:
-        services.formal_check(staff, x, "pass")
+        app_services.formal_check(staff, x, "pass")
     assert "当前处于“申报”阶段" in str(exc.value)
-    call = services.advance_stage(staff, call)
+    call = setup_services.advance_stage(staff, call)
     with pytest.raises(ValidationError) as exc:
-        services.formal_check(staff, x, "fail")
+        app_services.formal_check(staff, x, "fail")
     assert str(exc.value.messages[0]) == "形式审查不通过或退回修改须说明理由。"
     with pytest.raises(PermissionDenied):
-        services.formal_check(province["users"]["demo-city-a"], x, "pass")
-    services.formal_check(staff, x, "fail", ["不符合申报条件"], "年龄超限")
+        app_services.formal_check(province["users"]["demo-city-a"], x, "pass")
+    app_services.formal_check(staff, x, "fail", ["不符合申报条件"], "年龄超限")
     x.refresh_from_db()
     assert x.status == ApplicationStatus.FORMAL_FAILED and x.status_reason == "不符合申报条件；年龄超限"
-    services.formal_check(staff, y, "return", ["附件不清晰或无效"])
-    services.formal_check(staff, z, "pass")
+    app_services.formal_check(staff, y, "return", ["附件不清晰或无效"])
+    app_services.formal_check(staff, z, "pass")
     with pytest.raises(ValidationError) as exc:
-        services.advance_stage(staff, call)
+        setup_services.advance_stage(staff, call)
     assert str(exc.value.messages[0]) == "还有 1 份申报未完成形式审查。"
     user_y = y.applicant_person.user
-    y = services.save_draft(user_y, y, good_data(summary="补充了清晰的附件说明"))
+    y = app_services.save_draft(user_y, y, good_data(summary="补充了清晰的附件说明"))
     assert y.status == ApplicationStatus.RETURNED
-    y = services.submit(user_y, y, good_data(summary="补充了清晰的附件说明"))
+    y = app_services.submit(user_y, y, good_data(summary="补充了清晰的附件说明"))
     assert y.status == ApplicationStatus.SUBMITTED and y.revision == 2
-    services.formal_check(staff, y, "pass")
-    services.advance_stage(staff, call)
+    app_services.formal_check(staff, y, "pass")
+    setup_services.advance_stage(staff, call)
     assert set(Application.objects.filter(call=call).values_list("status", flat=True)) == {
         "formal_failed", "under_review"}
     history = list(y.events.values_list("action", flat=True))
@@ -356,7 +360,7 @@ def test_every_conflict_reason(province, staff):
                                          kind__code="society_branch").first()
     nominator = child_of(a)
     call = make_call(province)
-    services.set_quotas(staff, call, {nominator: 5})
+    setup_services.set_quotas(staff, call, {nominator: 5})
     applicant = make_person(a, name="李申报", employer=branch, employer_name="东海大学计算机学院", user=True)
     other_app_person = make_person(a, name="王另报", employer_name="某某公司", user=True)
     e = {k: make_person(a, name=n, employer_name=emp, employer=org) for k, n, emp, org in [
@@ -370,16 +374,16 @@ def test_every_conflict_reason(province, staff):
         ("clean", "陈无关", "南湖医院", None),
     ]}
     own = make_person(a, name="卫自报", user=True)
-    app = services.start_application(applicant.user, call, person=applicant, nominator=nominator)
-    app = services.save_draft(applicant.user, app, {
+    app = app_services.start_application(applicant.user, call, person=applicant, nominator=nominator)
+    app = app_services.save_draft(applicant.user, app, {
         "collaborators": [{"name": "周合作", "employer": "西山研究所第二室"}, {"name": "周合作", "employer": "别处"}],
         "relatives": [{"name": "吴亲属", "person_id": e["relative"].pk}],
         "avoid_requests": [{"person_id": e["avoid"].pk, "name": "郑回避", "reason": "学术观点分歧"}]})
-    app2 = services.start_application(other_app_person.user, call, person=other_app_person)
-    services.start_application(own.user, call, person=own)
+    app2 = app_services.start_application(other_app_person.user, call, person=other_app_person)
+    app_services.start_application(own.user, call, person=own)
     assignment = ReviewAssignment.objects.create(call=call, application=app, expert=e["declared"],
                                                  org_path=call.org_path)
-    services.declare_conflict(staff, app, e["declared"], "曾共同承担项目")
+    expert_services.declare_conflict(staff, app, e["declared"], "曾共同承担项目")
     assert ReviewAssignment.objects.get(pk=assignment.pk).status == AssignmentStatus.RELEASED
 
     experts = [*e.values(), own]
@@ -401,7 +405,7 @@ def test_every_conflict_reason(province, staff):
     assert "own_application" in C.conflicts(call, [applicant]).reasons[(applicant.pk, app.pk)]
     stranger = make_person(province["city_b"], user=True)
     with pytest.raises(PermissionDenied):
-        services.declare_conflict(stranger.user, app, e["clean"], "想回避")
+        expert_services.declare_conflict(stranger.user, app, e["clean"], "想回避")
 
 
 def test_employer_names_normalise_to_the_legal_entity():
@@ -442,8 +446,8 @@ def test_affinity_orders_by_discipline_level_and_keywords(province):
     other = five.exclude(code__startswith=d.code[:3]).first()
     call = make_call(province, nominate=False)
     applicant = make_person(a, user=True)
-    app = services.start_application(applicant.user, call, person=applicant)
-    app = services.save_draft(applicant.user, app, {"keywords": "储能、电池", "discipline": d.code})
+    app = app_services.start_application(applicant.user, call, person=applicant)
+    app = app_services.save_draft(applicant.user, app, {"keywords": "储能、电池", "discipline": d.code})
 
     def expert(name, code, words):
         p = make_person(a, name=name)
@@ -471,8 +475,8 @@ def test_city_a_never_sees_city_b_applications(province, staff):
     call = make_call(province, nominate=False)
     pa = make_person(province["city_a"], user=True)
     pb = make_person(child_of(province["city_b"]), name="乙城申请人", user=True)
-    app_a = services.start_application(pa.user, call, person=pa, title="甲城申报")
-    app_b = services.start_application(pb.user, call, person=pb, title="乙城申报专用标题")
+    app_a = app_services.start_application(pa.user, call, person=pa, title="甲城申报")
+    app_b = app_services.start_application(pb.user, call, person=pb, title="乙城申报专用标题")
     user_a = province["users"]["demo-city-a"]
     visible = set(Application.objects.for_user(user_a).filter(call=call).values_list("pk", flat=True))
     assert visible == {app_a.pk}
@@ -484,7 +488,7 @@ def test_city_a_never_sees_city_b_applications(province, staff):
     body = client.get(f"/calls/{call.pk}/applications/").content.decode()
     assert "甲城申报" in body and "乙城申报专用标题" not in body
     with pytest.raises(PermissionDenied):
-        services.save_draft(user_a, app_b, {"summary": "x"})
+        app_services.save_draft(user_a, app_b, {"summary": "x"})
 
 
 # ---- concurrency (PostgreSQL) -------------------------------------------------------------------
@@ -501,10 +505,10 @@ def test_two_nominators_racing_for_the_last_place():
     staff_ = users["demo-province"]
     a = province["city_a"]
     call = make_call(province)
-    services.set_quotas(staff_, call, {a: 2})
+    setup_services.set_quotas(staff_, call, {a: 2})
     apps = _submitted_apps(province, call, a, 3)
-    services.advance_stage(staff_, call)
-    services.nominate(users["demo-city-a"], apps[0])  # one place left
+    setup_services.advance_stage(staff_, call)
+    app_services.nominate(users["demo-city-a"], apps[0])  # one place left
     second = User.objects.create(username="calls-nominator-2")
     grant_role(SYSTEM, second, a, "staff")
     barrier = threading.Barrier(2)
@@ -513,7 +517,7 @@ def test_two_nominators_racing_for_the_last_place():
     def run(user, app):
         try:
             barrier.wait()
-            services.nominate(user, app)
+            app_services.nominate(user, app)
             outcomes.append("ok")
         except ValidationError as exc:
             outcomes.append(str(exc.messages[0]))

@@ -37,7 +37,8 @@ def click_and_wait(page, locator) -> None:  # noqa: F811
 def set_up():
     """The call with a quota for demo-society, and two reviewers (persons with accounts) in its expert library."""
     from kexie.accounts.models import User
-    from kexie.calls import services
+    from kexie.calls.experts import services as expert_services
+    from kexie.calls.setup import services as setup_services
     from kexie.people.models import Person
 
     seed()
@@ -50,12 +51,12 @@ def set_up():
     stages = [{"code": "apply", "deadline": d(30)}, {"code": "nominate", "deadline": d(40)},
               {"code": "formal", "deadline": d(50)}, {"code": "review_corr", "deadline": d(60)},
               {"code": "notice", "deadline": d(70)}, {"code": "result", "deadline": ""}]
-    call = services.create_call(staff, owner=root, code="browser-journey-call", name="2026年度青年科技奖（浏览器）",
+    call = setup_services.create_call(staff, owner=root, code="browser-journey-call", name="2026年度青年科技奖（浏览器）",
                                 year=2026, type="talent", applicant_kind="person", eligibility=[], form_schema=FORM,
                                 stages=stages, rubric=RUBRIC, reviews_per_application=2, notice_days=5)
-    call = services.open_call(staff, call)
-    services.set_quotas(staff, call, {society: 2})
-    library = services.create_library(staff, owner=root, name="浏览器评审专家库")
+    call = setup_services.open_call(staff, call)
+    setup_services.set_quotas(staff, call, {society: 2})
+    library = expert_services.create_library(staff, owner=root, name="浏览器评审专家库")
     reviewers = []
     for i, name in enumerate(("评审甲", "评审乙")):
         user = User(username=f"journey-reviewer-{i}", display_name=name)
@@ -64,7 +65,7 @@ def set_up():
         reviewers.append(Person.objects.create(name=f"{name}专家", org=city_b, org_path=city_b.path,
                                                birth_date=dt.date(1970, 1, 1), title_level="senior",
                                                employer_name=f"浏览器评审单位{i}", user=user))
-    services.add_experts(staff, library, reviewers)
+    expert_services.add_experts(staff, library, reviewers)
     type(call).objects.filter(pk=call.pk).update(expert_library=library)
     return call, society, [r.user.username for r in reviewers]
 

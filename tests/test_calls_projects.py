@@ -16,7 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from kexie.calls import projects, services
+from kexie.calls.common import ApplicationInvalid
+from kexie.calls.experts import services as expert_services
 from kexie.calls.models import (
     Application,
     ApplicationStatus,
@@ -27,7 +28,8 @@ from kexie.calls.models import (
     ProjectReportStatus,
     ProjectStatus,
 )
-from kexie.calls.services import ApplicationInvalid
+from kexie.calls.projects import services as projects
+from kexie.calls.setup import services as setup_services
 from kexie.core.services import SYSTEM
 from kexie.notices.models import Notification
 from tests.test_calls import make_call, make_person
@@ -310,17 +312,17 @@ def test_pages_leader_fills_with_attachment_staff_judges_and_exports(province, s
 def test_call_form_sets_library_and_periods_in_scope_only(province):
     staff_user = province["users"]["demo-province"]
     call = funded_call(province, n=0)
-    lib = services.create_library(staff_user, owner=province["root"], name="省级专家库")
-    b_lib = services.create_library(province["users"]["demo-city-b"], owner=province["city_b"], name="B市专家库")
+    lib = expert_services.create_library(staff_user, owner=province["root"], name="省级专家库")
+    b_lib = expert_services.create_library(province["users"]["demo-city-b"], owner=province["city_b"], name="B市专家库")
     with pytest.raises(PermissionDenied):  # city B may not edit a provincial call at all
-        services.edit_call(province["users"]["demo-city-b"], call, expert_library=b_lib)
+        setup_services.edit_call(province["users"]["demo-city-b"], call, expert_library=b_lib)
     city_a = province["users"]["demo-city-a"]
     a_call = make_call(province, owner=province["city_a"], nominate=False)
     with pytest.raises(ValidationError) as exc:
-        services.edit_call(city_a, a_call, expert_library=b_lib)
+        setup_services.edit_call(city_a, a_call, expert_library=b_lib)
     assert exc.value.messages == ["评审专家库“B市专家库”不在您的管理范围内。"]
     with pytest.raises(ValidationError) as exc:
-        services.edit_call(staff_user, call, project_months=6, midterm_month=6)
+        setup_services.edit_call(staff_user, call, project_months=6, midterm_month=6)
     assert exc.value.messages == ["中期检查应在研究周期之内（早于第 6 个月）。"]
     client = client_for(staff_user)
     page = client.get(f"/calls/{call.pk}/edit/").content.decode()

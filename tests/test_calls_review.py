@@ -20,8 +20,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kexie.accounts.models import User
-from kexie.calls import results as R
-from kexie.calls import review, services
+from kexie.calls.experts import services as expert_services
 from kexie.calls.models import (
     Appeal,
     Application,
@@ -33,16 +32,20 @@ from kexie.calls.models import (
     Review,
     ReviewAssignment,
 )
+from kexie.calls.review import publication
+from kexie.calls.review import results as R
+from kexie.calls.review import services as review
+from kexie.calls.setup import services as setup_services
 from tests.test_calls import make_call, make_person
 
 
 def review_call(province, *, n_apps=3, n_experts=4, blind=False, places=None, rpa=3) -> Call:
     staff = province["users"]["demo-province"]
     call = make_call(province, nominate=False)
-    lib = services.create_library(staff, owner=province["root"], name=f"专家库{call.pk}")
+    lib = expert_services.create_library(staff, owner=province["root"], name=f"专家库{call.pk}")
     experts = [make_person(province["city_b"], name=f"评审专家{call.pk}x{i}", employer_name=f"专家单位{i}",
                            user=True) for i in range(n_experts)]
-    services.add_experts(staff, lib, experts)
+    expert_services.add_experts(staff, lib, experts)
     for i in range(n_apps):
         p = make_person(province["city_a"], name=f"申请人{call.pk}y{i}", employer_name=f"申请单位{i}", user=True)
         Application.objects.create(call=call, applicant_person=p, org_path=p.org_path, title=f"课题{call.pk}-{i}",
@@ -78,7 +81,7 @@ def test_assignment_fills_each_application_and_a_rerun_adds_nothing(province):
     assert review.run_assignment(staff, call).created == 0
     # a declared conflict releases the pair; a rerun fills the gap with another expert, never the same one
     a = ReviewAssignment.objects.filter(call=call).select_related("expert").first()
-    services.declare_conflict(a.expert.user, a.application, a.expert, "曾与申请人合作")
+    expert_services.declare_conflict(a.expert.user, a.application, a.expert, "曾与申请人合作")
     again = review.run_assignment(staff, call)
     assert again.created == 1 and again.kept == 8
     live = ReviewAssignment.objects.filter(application=a.application).exclude(status=AssignmentStatus.RELEASED)
@@ -272,12 +275,12 @@ def _to_notice(province, n_apps=3):
 def test_public_notice_objections_and_final_results(province):
     staff = province["users"]["demo-province"]
     call, apps = _to_notice(province)
-    call = review.publish_notice(staff, call, [apps[0].pk, apps[1].pk])
+    call = publication.publish_notice(staff, call, [apps[0].pk, apps[1].pk])
     assert call.notice_ends - call.notice_starts == dt.timedelta(days=6)
     assert set(Application.objects.filter(status="publicised").values_list("pk", flat=True)) == {apps[0].pk,
                                                                                                    apps[1].pk}
     with pytest.raises(ValidationError):
-        review.publish_notice(staff, call, [apps[2].pk])
+        publication.publish_notice(staff, call, [apps[2].pk])
 
     anyone = User.objects.create(username="objector")
     page = client_for(anyone).get(f"/calls/{call.pk}/notice/").content.decode()
@@ -288,39 +291,39 @@ def test_public_notice_objections_and_final_results(province):
     obj = Objection.objects.get(application=apps[0])
     assert obj.status == "open" and obj.contact == "13800001111" and obj.lodged_by == anyone
     with pytest.raises(ValidationError) as exc:
-        review.lodge_objection(anyone, apps[1], name="", contact="", text="")
+        publication.lodge_objection(anyone, apps[1], name="", contact="", text="")
     assert exc.value.messages == ["请填写异议人姓名（实名提出）。", "请填写联系方式。", "请填写异议内容。"]
     assert client_for(anyone).post(f"/calls/applications/{apps[2].pk}/object/",
                                    {"name": "王某", "contact": "1", "text": "x"}).status_code == 404
-    second = review.lodge_objection(anyone, apps[1], name="李某", contact="li@example.com", text="数据存疑")
+    second = publication.lodge_objection(anyone, apps[1], name="李某", contact="li@example.com", text="数据存疑")
 
-    services.advance_stage(staff, call)  # → 结果
+    setup_services.advance_stage(staff, call)  # → 结果
     call.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        review.finalise(staff, call)
+        publication.finalise(staff, call)
     assert exc.value.messages == ["还有未处理的公示异议。"]
     with pytest.raises(ValidationError) as exc:
-        review.handle_objection(staff, obj, "upheld", " ")
+        publication.handle_objection(staff, obj, "upheld", " ")
     assert exc.value.messages == ["请说明处理意见。"]
     with pytest.raises(PermissionDenied):
-        review.handle_objection(province["users"]["demo-city-a"], obj, "upheld", "x")
+        publication.handle_objection(province["users"]["demo-city-a"], obj, "upheld", "x")
     admin = login_staff()
     assert admin.post(f"/calls/objections/{obj.pk}/", {"verdict": "upheld", "reason": "经核实署名有误"}
                       ).status_code == 302
-    review.handle_objection(staff, second, "dismissed", "数据经核实无误")
+    publication.handle_objection(staff, second, "dismissed", "数据经核实无误")
     with pytest.raises(ValidationError) as exc:
-        review.handle_objection(staff, second, "upheld", "改判")
+        publication.handle_objection(staff, second, "upheld", "改判")
     assert exc.value.messages == ["该异议已处理。"]
     with pytest.raises(ValidationError) as exc:
-        review.finalise(staff, call)
+        publication.finalise(staff, call)
     assert exc.value.messages == [f"公示期至 {call.notice_ends.isoformat()} 结束，之后方可发布结果。"]
     Call.objects.filter(pk=call.pk).update(notice_ends=timezone.localdate() - dt.timedelta(days=1))
     call.refresh_from_db()
-    assert review.finalise(staff, call) == {"approved": 1, "not_approved": 2}
+    assert publication.finalise(staff, call) == {"approved": 1, "not_approved": 2}
     status = dict(Application.objects.filter(call=call).values_list("pk", "status"))
     assert status == {apps[0].pk: "not_approved", apps[1].pk: "approved", apps[2].pk: "not_approved"}
     with pytest.raises(ValidationError):
-        review.finalise(staff, call)
+        publication.finalise(staff, call)
 
 
 def test_appeals_within_the_window(province):
@@ -330,30 +333,30 @@ def test_appeals_within_the_window(province):
     Application.objects.filter(call=call).update(status="not_approved")
     call.refresh_from_db()
     with pytest.raises(ValidationError) as exc:
-        review.lodge_appeal(apps[0].applicant_person.user, apps[0], "评分有误")
+        publication.lodge_appeal(apps[0].applicant_person.user, apps[0], "评分有误")
     assert exc.value.messages == ["结果发布后方可申请复审。"]
     now = timezone.now()
     Call.objects.filter(pk=call.pk).update(results_published_at=now - dt.timedelta(days=15))  # last day
-    appeal = review.lodge_appeal(apps[0].applicant_person.user, apps[0], "评分有误")
+    appeal = publication.lodge_appeal(apps[0].applicant_person.user, apps[0], "评分有误")
     assert appeal.decide_by == timezone.localdate() + dt.timedelta(days=60)
     with pytest.raises(ValidationError) as exc:
-        review.lodge_appeal(apps[0].applicant_person.user, apps[0], "再次申请")
+        publication.lodge_appeal(apps[0].applicant_person.user, apps[0], "再次申请")
     assert exc.value.messages == ["这份申报已申请过复审。"]
     with pytest.raises(PermissionDenied):
-        review.lodge_appeal(apps[2].applicant_person.user, apps[1], "替人申请")
+        publication.lodge_appeal(apps[2].applicant_person.user, apps[1], "替人申请")
     Call.objects.filter(pk=call.pk).update(results_published_at=now - dt.timedelta(days=16))
     published = timezone.localdate(now - dt.timedelta(days=16))
     with pytest.raises(ValidationError) as exc:
-        review.lodge_appeal(apps[1].applicant_person.user, apps[1], "评分有误")
+        publication.lodge_appeal(apps[1].applicant_person.user, apps[1], "评分有误")
     assert exc.value.messages == [f"复审申请期限已于 {(published + dt.timedelta(days=15)).isoformat()} 截止。"]
     with pytest.raises(ValidationError) as exc:
-        review.decide_appeal(staff, appeal, "upheld", "")
+        publication.decide_appeal(staff, appeal, "upheld", "")
     assert exc.value.messages == ["请填写复审决定的理由。"]
-    review.decide_appeal(staff, appeal, "upheld", "复核后总分计算有误，改为入选。")
+    publication.decide_appeal(staff, appeal, "upheld", "复核后总分计算有误，改为入选。")
     app = Application.objects.get(pk=apps[0].pk)
     assert app.status == "approved" and app.status_reason == "复核后总分计算有误，改为入选。"
     with pytest.raises(ValidationError):
-        review.decide_appeal(staff, appeal, "rejected", "x")
+        publication.decide_appeal(staff, appeal, "rejected", "x")
     # the page: the applicant sees the decision; a stranger gets 404
     html = client_for(apps[0].applicant_person.user).get(f"/calls/applications/{apps[0].pk}/result/").content.decode()
     assert "复核后总分计算有误" in html
@@ -526,7 +529,7 @@ def test_result_letter_pdf_for_the_applicant_and_staff_only_once_final(province)
 
 
 def test_letter_rendering_refuses_external_urls():
-    from kexie.calls.pdf import OfflineFetcher
+    from kexie.calls.review.pdf import OfflineFetcher
 
     fetcher = OfflineFetcher(allowed_protocols=["data"])
     for url in ("https://example.com/logo.png", "file:///etc/passwd", "http://127.0.0.1/x.css"):

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from kexie.calls import services
+from kexie.calls.applications import services as app_services
 from kexie.calls.models import Call
 from tests.conftest import login
 
@@ -219,8 +219,8 @@ def test_the_application_form_is_designed_in_the_builder_and_frozen_after_a_subm
     assert [s["key"] for s in call.form_schema["sections"]] == ["basic", "more"]
 
     person = make_person(province["city_a"], user=True)
-    app = services.start_application(person.user, call, person=person, title="测试")
-    services.submit(person.user, app, good_data())
+    app = app_services.start_application(person.user, call, person=person, title="测试")
+    app_services.submit(person.user, app, good_data())
     resp = admin.post(url, {"op": "remove_section", "section": "more"}, follow=True)
     assert "已有申报提交，不能再修改申报主体、申报条件和申报表。" in resp.content.decode()
     call.refresh_from_db()

@@ -17,12 +17,12 @@ PHONE = {"width": 390, "height": 844}
 
 def make_call():
     from kexie.accounts.models import User
-    from kexie.calls import services
+    from kexie.calls.setup import services as setup_services
 
     seed()
     staff = User.objects.get(username="demo-province")
     d = lambda n: (dt.date.today() + dt.timedelta(days=n)).isoformat()  # noqa: E731
-    return services.create_call(
+    return setup_services.create_call(
         staff, owner=staff.assignments.get().organisation, code="builder-journey", name="表单设计测试批次", year=2026,
         type="talent", applicant_kind="person", eligibility=[{"rule": "age", "on": "2026-12-31", "max": 35}],
         stages=[{"code": "apply", "deadline": d(30)}, {"code": "review_corr", "deadline": d(60)},

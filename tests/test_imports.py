@@ -642,6 +642,43 @@ def test_cli_user_scope(tmp_path, province):
         call_command("import", "people", str(path), "--org", province["city_b"].code, "--user", "demo-city-a")
 
 
+def test_unknown_kind_is_refused_in_chinese_everywhere(tmp_path, province, client_a, city_a, user_a):
+    """The kinds are what the apps declare (ImportKind); a code none declares changes nothing, anywhere."""
+    from django.core.exceptions import ValidationError
+    from django.core.management.base import CommandError
+
+    from kexie.core.registry import import_kinds
+
+    assert list(import_kinds()) == ["orgs", "people", "memberships", "groups"]
+    assert {k.code: k.action for k in import_kinds().values()} == {
+        "orgs": "orgs.change", "people": "people.change", "memberships": "members.change", "groups": "members.change"}
+    path = write_xlsx(tmp_path / "ok.xlsx", PEOPLE_HEADER, [person_row(71)])
+    with open(path, "rb") as f, pytest.raises(ValidationError, match="不支持的导入内容。"):
+        services.create_batch(user_a, kind="things", mode="skip", target=city_a, file=f, file_name="ok.xlsx",
+                              dry_run=False)
+    with open(path, "rb") as f:
+        resp = client_a.post("/imports/", {"kind": "things", "organisation": city_a.pk, "mode": "skip", "file": f})
+    assert resp.status_code == 400 and "选择一个有效的选项" in resp.content.decode()
+    resp = client_a.get("/imports/template/things/")
+    assert resp.status_code == 404 and "没有这种导入模板。" in resp.content.decode()
+    with pytest.raises(CommandError, match="不支持的导入内容：things。可导入：orgs、people、memberships、groups。"):
+        call_command("import", "things", str(path), "--org", city_a.code)
+    assert not ImportBatch.objects.exists() and not Person.objects.filter(name="导入测试71").exists()
+
+
+def test_a_batch_of_a_kind_no_longer_installed_fails_in_chinese(tmp_path, user_a, city_a):
+    """A batch stored with a kind whose module has gone (queued before, then run): failed with a message, no error
+    page; the list and the batch page still show it by its stored code."""
+    path = write_xlsx(tmp_path / "ok.xlsx", PEOPLE_HEADER, [person_row(72)])
+    with open(path, "rb") as f:
+        batch = services.create_batch(user_a, kind="people", mode="skip", target=city_a, file=f, file_name="ok.xlsx",
+                                      dry_run=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(kind="gone")
+    batch = services.run_batch(batch.pk)
+    assert batch.status == BatchStatus.FAILED and batch.message == "不支持的导入内容。"
+    assert batch.kind_label == "gone" and not Person.objects.filter(name="导入测试72").exists()
+
+
 def test_kexie_console_script_passes_import_through(tmp_path, city_a, capsys):
     from kexie.cli import main
 

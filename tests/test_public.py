@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.test import Client
 from django.utils import timezone
 
-from kexie.calls import services as call_services
 from kexie.calls.models import Call
+from kexie.calls.setup import services as setup_services
 from kexie.core.services import SYSTEM
 from kexie.innovation.challenges import services as challenges
 from kexie.innovation.models import Challenge, Enterprise
@@ -56,7 +56,7 @@ def _achievements(province) -> tuple[list[Any], dict[str, Any]]:
 def _calls(province) -> tuple[list[Any], dict[str, Any]]:
     a = province["city_a"]
     shown = [make_call(province, owner=a, code="public-open")]
-    draft = call_services.create_call(SYSTEM, owner=a, code="public-draft", name="草稿批次", year=2026, type="talent",
+    draft = setup_services.create_call(SYSTEM, owner=a, code="public-draft", name="草稿批次", year=2026, type="talent",
                                       applicant_kind="person", form_schema=FORM, rubric=RUBRIC,
                                       stages=stages(timezone.localdate(), True), reviews_per_application=3)
     hidden = {"草稿批次": draft,

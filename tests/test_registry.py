@@ -274,3 +274,96 @@ def test_api_routes_keep_their_names():
         ("service-records", "service-record")]
     assert reverse("person-detail", args=[1]) == "/api/v1/people/1/"
     assert reverse("service-record-list") == "/api/v1/service-records/"
+
+
+@pytest.fixture
+def registry_things(registry_app, db, tmp_path):
+    """The throwaway module with its table (it has no migrations: created inside the test's transaction, gone with
+    it) and the uploads under a temporary MEDIA_ROOT (overridden inside registry_app's settings, undone first)."""
+    from django.db import connection
+
+    from tests.registry_app.models import Thing
+
+    sql, params = connection.schema_editor().table_sql(Thing)  # no editor context: SQLite refuses one in a transaction
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+    with override_settings(MEDIA_ROOT=tmp_path / "media"):
+        yield Thing
+
+
+def _things_file(path, rows):
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("试验件")
+    ws.write_row(0, 0, ["试验件编号", "名称"])
+    for r, row in enumerate(rows, start=1):
+        ws.write_row(r, 0, row)
+    wb.close()
+    return path
+
+
+@pytest.mark.django_db
+def test_throwaway_app_declares_an_import_kind(registry_things, client_a, province, tmp_path):
+    """Its import kind is on the import page (template link and the upload form's choice, after the four built-in
+    kinds), its template downloads, an upload imports the file through its importer, the batch page names it, and
+    a rollback removes what it created — no file of kexie/imports names it."""
+    import openpyxl
+
+    from kexie.core.registry import import_kinds
+    from kexie.imports import services
+    from kexie.imports.models import BatchStatus, ImportBatch
+
+    assert list(import_kinds()) == ["orgs", "people", "memberships", "groups", "things"]
+    html = client_a.get(reverse("imports:list")).content.decode()
+    assert reverse("imports:template", args=["things"]) in html and "试验件导入模板" in html
+    assert re.search(r'<option value="things"[^>]*>试验件</option>', html)
+    template = client_a.get(reverse("imports:template", args=["things"]))
+    assert template.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(template.content)).worksheets[0]
+    assert [c.value for c in sheet[1]] == ["试验件编号", "名称"]
+
+    city_a = province["city_a"]
+    path = _things_file(tmp_path / "things.xlsx", [["T-001", "试验件甲"], ["T-002", "试验件乙"]])
+    with open(path, "rb") as f:
+        resp = client_a.post(reverse("imports:list"), {"kind": "things", "organisation": city_a.pk, "mode": "skip",
+                                                        "file": f})
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    batch = ImportBatch.objects.latest("pk")
+    assert (batch.kind, batch.status, batch.created) == ("things", BatchStatus.DONE, 2), batch.message
+    assert sorted(registry_things.objects.values_list("code", "name", "org_path")) == [
+        ("T-001", "试验件甲", city_a.path), ("T-002", "试验件乙", city_a.path)]
+    page = client_a.get(resp["Location"]).content.decode()
+    assert "试验件" in page and "已导入：新增 2 条" in page
+    assert "试验件" in client_a.get(reverse("imports:list")).content.decode()
+
+    # The same file again: matched by code, nothing new; a duplicate row is refused with the kind's message.
+    again = _things_file(tmp_path / "again.xlsx", [["T-001", "试验件甲"], ["T-003", "丙"], ["T-003", "丙"]])
+    with open(again, "rb") as f:
+        dup = services.create_batch(province["users"]["demo-city-a"], kind="things", mode="skip", target=city_a,
+                                    file=f, file_name="again.xlsx", dry_run=False)
+    dup = services.run_batch(dup.pk)
+    assert dup.status == BatchStatus.FAILED and dup.errors[0]["message"] == "与第 3 行的试验件编号重复。"
+    assert registry_things.objects.count() == 2
+
+    services.rollback_batch(province["users"]["demo-city-a"], batch)
+    assert not registry_things.objects.exists()
+    assert ImportBatch.objects.get(pk=batch.pk).status == BatchStatus.ROLLED_BACK
+
+
+@pytest.mark.django_db
+def test_throwaway_import_kind_needs_its_module_action(registry_things, province, tmp_path):
+    """imports.change alone is not enough: the kind's own action (registry_app.change) is checked on the target."""
+    from django.core.exceptions import PermissionDenied
+
+    from kexie.imports import services
+
+    clerk = User.objects.create_user("imports-only", password="x")
+    role = Role.objects.create(code="imports-only", name="只管导入", actions=["imports.view", "imports.change"])
+    grant_role(SYSTEM, clerk, province["city_a"], role.code)
+    clerk.refresh_from_db()
+    path = _things_file(tmp_path / "things.xlsx", [["T-001", "试验件甲"]])
+    with open(path, "rb") as f, pytest.raises(PermissionDenied):
+        services.create_batch(clerk, kind="things", mode="skip", target=province["city_a"], file=f,
+                              file_name="things.xlsx", dry_run=False)
+    assert not registry_things.objects.exists()

@@ -111,8 +111,8 @@ def test_history_tables_share_one_base_with_unchanged_columns(db):
 # ---- the audit-code registry -----------------------------------------------------------------------------------
 # codes built at run time (f-strings): the call site and every code it can write
 DYNAMIC = {
-    "calls/services.py": ["calls.application.formal_passed", "calls.application.formal_failed",
-                          "calls.application.returned"],
+    "calls/applications/services.py": ["calls.application.formal_passed", "calls.application.formal_failed",
+                                       "calls.application.returned"],
     "imports/apply.py": ["people.person.imported", "orgs.organisation.imported", "members.membership.imported",
                          "members.groupmembership.imported"],
     "innovation/challenges/services.py": [f"innovation.challenge.{v}" for v in

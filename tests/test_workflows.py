@@ -12,7 +12,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from kexie.calls import projects, review, services
+from kexie.calls.applications import services as app_services
 from kexie.calls.models import (
     Appeal,
     AppealStatus,
@@ -22,6 +22,9 @@ from kexie.calls.models import (
     ProjectReport,
     ProjectReportStatus,
 )
+from kexie.calls.projects import services as projects
+from kexie.calls.review import publication
+from kexie.calls.setup import services as setup_services
 from kexie.core.workflow import Transition, Workflow, workflow_of
 from kexie.reports import services as report_services
 from kexie.reports.models import Submission, SubmissionStatus
@@ -114,10 +117,10 @@ def nominating(province):
     """A call at its 单位推荐 stage, city A holding two places, and one application nominated through it."""
     staff = province["users"]["demo-province"]
     call = make_call(province)
-    services.set_quotas(staff, call, {province["city_a"]: 2})
+    setup_services.set_quotas(staff, call, {province["city_a"]: 2})
     person = make_person(province["city_a"], user=True)
-    app = services.start_application(person.user, call, person=person, nominator=province["city_a"])
-    services.submit(person.user, app, {"title": "储能材料", **good_data()})
+    app = app_services.start_application(person.user, call, person=person, nominator=province["city_a"])
+    app_services.submit(person.user, app, {"title": "储能材料", **good_data()})
     Call.objects.filter(pk=call.pk).update(current_stage="nominate")
     app.refresh_from_db()
     return app
@@ -132,33 +135,33 @@ def test_application_services_refuse_every_status_outside_the_table(province, no
     events = app.events.count()
     for status in _statuses_outside(flow, "withdraw"):
         _set(app, status)
-        assert _refused(services.withdraw, applicant, app, "不想参加了") == "当前状态的申报不能撤回。"
+        assert _refused(app_services.withdraw, applicant, app, "不想参加了") == "当前状态的申报不能撤回。"
         _check_unchanged(app, status, events)
     for status in _statuses_outside(flow, "submit"):
         _set(app, status)
-        assert _refused(services.submit, applicant, app, good_data()) == "申报已提交，不能再修改（退回修改后方可修改）。"
+        assert _refused(app_services.submit, applicant, app, good_data()) == "申报已提交，不能再修改（退回修改后方可修改）。"
         _check_unchanged(app, status, events)
     for status in _statuses_outside(flow, "nominate"):
         _set(app, status)
         label = ApplicationStatus(status).label
-        assert _refused(services.nominate, city, app, "") == f"只能推荐已提交的申报（当前：{label}）。"
+        assert _refused(app_services.nominate, city, app, "") == f"只能推荐已提交的申报（当前：{label}）。"
         _check_unchanged(app, status, events)
     for status in _statuses_outside(flow, "decline"):
         _set(app, status)
-        assert "只能处理已提交的申报" in _refused(services.decline, city, app, "名额有限")
+        assert "只能处理已提交的申报" in _refused(app_services.decline, city, app, "名额有限")
         _check_unchanged(app, status, events)
     Call.objects.filter(pk=app.call_id).update(current_stage="formal")
     for verdict, name in (("pass", "formal_pass"), ("return", "formal_return"), ("fail", "formal_fail")):
         for status in _statuses_outside(flow, name):
             _set(app, status)
-            assert "不在形式审查队列中" in _refused(services.formal_check, staff, app, verdict, ["材料不齐全"], "")
+            assert "不在形式审查队列中" in _refused(app_services.formal_check, staff, app, verdict, ["材料不齐全"], "")
             _check_unchanged(app, status, events)
     # inside the table each one goes through (the call's queue: 已推荐 when it nominates)
     _set(app, ApplicationStatus.NOMINATED)
-    services.formal_check(staff, app, "return", ["材料不齐全"], "")
+    app_services.formal_check(staff, app, "return", ["材料不齐全"], "")
     app.refresh_from_db()
     assert app.status == ApplicationStatus.RETURNED and flow.allows(app, "withdraw")
-    services.withdraw(applicant, app, "改投下一批次")
+    app_services.withdraw(applicant, app, "改投下一批次")
     app.refresh_from_db()
     assert app.status == ApplicationStatus.WITHDRAWN and app.events.count() == events + 2
 
@@ -218,7 +221,7 @@ def test_forged_verdicts_are_chinese_messages_and_change_nothing(province, nomin
 def test_the_people_lists_are_formsets(province):
     call = make_call(province, nominate=False)
     person = make_person(province["city_a"], user=True)
-    app = services.start_application(person.user, call, person=person)
+    app = app_services.start_application(person.user, call, person=person)
     page = client_for(person.user)
     html = page.get(f"/calls/applications/{app.pk}/fill/").content.decode()
     assert 'name="avoid_requests-TOTAL_FORMS"' in html and 'name="collaborators-4-employer"' in html
@@ -247,18 +250,18 @@ def test_appeals_are_decided_once(province):
     app = call.applications.order_by("pk").first()
     staff = province["users"]["demo-province"]
     _set(app, ApplicationStatus.UNDER_REVIEW)
-    assert _refused(review.lodge_appeal, app.applicant_person.user, app, "评分有误") == "结果发布后方可申请复审。"
+    assert _refused(publication.lodge_appeal, app.applicant_person.user, app, "评分有误") == "结果发布后方可申请复审。"
     _set(app, ApplicationStatus.NOT_APPROVED)
-    appeal = review.lodge_appeal(app.applicant_person.user, app, "评分有误")
+    appeal = publication.lodge_appeal(app.applicant_person.user, app, "评分有误")
     for status in (AppealStatus.UPHELD, AppealStatus.REJECTED):
         Appeal.objects.filter(pk=appeal.pk).update(status=status)
-        assert _refused(review.decide_appeal, staff, appeal, "upheld", "改为入选") == "该复审已有决定。"
+        assert _refused(publication.decide_appeal, staff, appeal, "upheld", "改为入选") == "该复审已有决定。"
         app.refresh_from_db()
         assert app.status == ApplicationStatus.NOT_APPROVED
     Appeal.objects.filter(pk=appeal.pk).update(status=AppealStatus.LODGED)
     results = client_for(staff).get(f"/calls/{call.pk}/results/").content.decode()
     assert f'action="/calls/appeals/{appeal.pk}/"' in results
-    review.decide_appeal(staff, appeal, "upheld", "复核后总分计算有误")
+    publication.decide_appeal(staff, appeal, "upheld", "复核后总分计算有误")
     app.refresh_from_db()
     assert app.status == ApplicationStatus.APPROVED
     results = client_for(staff).get(f"/calls/{call.pk}/results/").content.decode()
@@ -371,7 +374,7 @@ def test_review_form_page_refuses_a_forged_recommendation(province):
     call = make_call(province, nominate=False)
     expert = make_person(province["city_a"], name="评审专家", user=True)
     person = make_person(province["city_a"], user=True)
-    app = services.start_application(person.user, call, person=person)
+    app = app_services.start_application(person.user, call, person=person)
     Application.objects.filter(pk=app.pk).update(status=ApplicationStatus.UNDER_REVIEW)
     Call.objects.filter(pk=call.pk).update(current_stage="review_corr")
     assignment = apps.get_model("calls", "ReviewAssignment").objects.create(

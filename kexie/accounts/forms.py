@@ -96,3 +96,23 @@ class ActiveForm(forms.Form):
     """停用 (0) or 启用 (1) an account."""
 
     active = forms.TypedChoiceField(choices=[("0", "0"), ("1", "1")], coerce=lambda v: v == "1")
+
+
+class UsersFilter(forms.Form):
+    """The filter of the users-and-roles list: name or username, and an organisation of the administrator's
+    subtree (the view looks it up in scope: another one is 404, as a missing one)."""
+
+    q = forms.CharField(label=_("姓名或用户名"), required=False,
+                        widget=forms.TextInput(attrs={"type": "search", "maxlength": 60}))
+    org = forms.CharField(label=_("组织（含下级）"), required=False)
+
+    def __init__(self, data: Any, options: list[tuple[int, str]]) -> None:
+        super().__init__(data)
+        self.fields["org"].widget = forms.Select(choices=[("", _("— 全部 —")), *options])
+
+    def values(self) -> tuple[str, int | None]:
+        """The search words (NUL removed, at most 60 characters) and the organisation id (None: all)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        q = str(data.get("q") or "").replace("\x00", "").strip()[:60]
+        return q, to_id(data.get("org"))

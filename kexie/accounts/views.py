@@ -3,6 +3,8 @@ roles of the administrator's subtree (staff in scope). Thin: the writes are in `
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -13,20 +15,22 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from kexie.accounts import lockout, services
-from kexie.accounts.forms import ActiveForm, GrantForm, StaffAccountForm, TokenForm
+from kexie.accounts.forms import ActiveForm, GrantForm, StaffAccountForm, TokenForm, UsersFilter
 from kexie.accounts.models import ApiToken, RoleAssignment, User
 from kexie.core import ratelimit
 from kexie.core.audit import history_for, log_action
 from kexie.core.export import xlsx_response
-from kexie.core.http import bad_request, error_messages, paginate, to_id
+from kexie.core.http import bad_request, error_messages, to_id
 from kexie.core.models import AuditEntry
 from kexie.core.scope import prefix_q, scope_paths, user_can
+from kexie.core.tables import Column, Empty, Table
 
 
 class LoginView(auth_views.LoginView):
@@ -158,10 +162,24 @@ def _require_manager(user: Any) -> None:
         raise PermissionDenied(_("您无权管理用户账号。"))
 
 
+@dataclass(frozen=True)
+class LockedRow:
+    """A row of the locked-accounts list (sortable by the time of the last failed attempt)."""
+
+    pk: int
+    username: str
+    display_name: str
+    last_failure: dt.datetime
+
+
 @login_required
 def locked(request: Any) -> Any:
     _require_manager(request.user)
-    return render(request, "accounts/locked_list.html", {"rows": services.locked_accounts(request.user)})
+    rows = [LockedRow(account.pk, account.username, account.display_name, last)
+            for account, last in services.locked_accounts(request.user)]
+    table = Table(request, rows, LOCKED_COLUMNS, row_template="accounts/locked_list.html#row", table_id="locked",
+                  empty=Empty(_("目前没有您可解锁的已锁定账号。"), _("查看用户与角色"), reverse("account-users")))
+    return render(request, "accounts/locked_list.html", {"table": table})
 
 
 @login_required
@@ -203,13 +221,27 @@ def _managed_account(request: Any, pk: Any) -> User:
     return account
 
 
-def _filtered_users(request: Any) -> tuple[Any, dict[str, Any]]:
+LOCKED_COLUMNS = (
+    Column("username", gettext_lazy("用户名"), ("username",)),
+    Column("name", gettext_lazy("姓名"), ("display_name",)),
+    Column("last", gettext_lazy("最近一次失败"), ("last_failure",)),
+    Column("unlock", ""),
+)
+USER_COLUMNS = (
+    Column("username", gettext_lazy("用户名"), ("username",)),
+    Column("name", gettext_lazy("姓名"), ("display_name",)),
+    Column("status", gettext_lazy("状态"), ("is_active",)),
+    Column("grants", gettext_lazy("组织与角色")),
+)
+
+
+def _filtered_users(request: Any, options: list[tuple[int, str]] | None = None) -> tuple[Any, UsersFilter]:
     from kexie.orgs.models import Organisation
 
     users = services.managed_users(request.user)
-    q = request.GET.get("q", "").replace("\x00", "").strip()[:60]
+    form = UsersFilter(request.GET, options or [])
+    q, org_id = form.values()
     org = None
-    org_id = to_id(request.GET.get("org"))
     if org_id is not None:
         org = Organisation.objects.for_user(request.user, "accounts.manage").filter(pk=org_id).first()
         if org is None:
@@ -218,7 +250,7 @@ def _filtered_users(request: Any) -> tuple[Any, dict[str, Any]]:
                              .values("user_id"))
     if q:
         users = users.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
-    return users.order_by("username", "pk"), {"q": q, "org": org}
+    return users.order_by("username", "pk"), form
 
 
 def _grants(actor: Any, user_ids: list[int]) -> Any:
@@ -231,17 +263,23 @@ def users(request: Any) -> Any:
     """Who holds what in the caller's subtree: accounts with their grants there, filtered by organisation and
     name."""
     _require_manager(request.user)
-    rows, filters = _filtered_users(request)
-    page = paginate(request, rows)
+    rows, form = _filtered_users(request, _org_options(request.user))
+    can_create = bool(services.grantable_roles(request.user))
+    table = Table(request, rows, USER_COLUMNS, row_template="accounts/users.html#row", filterset=form,
+                  table_id="users", export_url=reverse("account-users-export"), empty=Empty(
+                      _("您管理的组织中还没有担任角色的账号。创建工作人员账号并授予角色后，列在这里。"),
+                      _("创建第一个工作人员账号") if can_create else "", reverse("account-user-create") if can_create else "",
+                      filtered=_("没有符合条件的账号。")))
+    page = table.page
     ids = [u.pk for u in page]
     grants: dict[int, list[RoleAssignment]] = {}
     for ra in _grants(request.user, ids):
         grants.setdefault(ra.user_id, []).append(ra)
     total = dict(RoleAssignment.objects.filter(user_id__in=ids).values_list("user_id").annotate(n=Count("pk")))
-    items = [(u, grants.get(u.pk, []), total.get(u.pk, 0) - len(grants.get(u.pk, []))) for u in page]
-    return render(request, "accounts/users.html", {
-        "page": page, "items": items, **filters, "can_create": bool(services.grantable_roles(request.user)),
-        "orgs": _org_options(request.user)})
+    for u in page:
+        u.grants_here = grants.get(u.pk, [])
+        u.grants_elsewhere = total.get(u.pk, 0) - len(u.grants_here)
+    return render(request, "accounts/users.html", {"table": table, "filter": form, "can_create": can_create})
 
 
 def _org_options(actor: Any) -> list[tuple[int, str]]:
@@ -256,7 +294,7 @@ def _org_options(actor: Any) -> list[tuple[int, str]]:
 @login_required
 def users_export(request: Any) -> Any:
     _require_manager(request.user)
-    rows, _filters = _filtered_users(request)
+    rows, _form = _filtered_users(request)
     grants = (RoleAssignment.objects.for_user(request.user, "accounts.manage").filter(user__in=rows)
               .select_related("user", "organisation", "role").order_by("user__username", "organisation__path"))
 

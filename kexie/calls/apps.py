@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kexie.core.registry import Action, ApiRoute, DailyJob, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, ApiRoute, DailyJob, KexieAppConfig, MenuEntry, NoticeKind
 
 
 class CallsConfig(KexieAppConfig):
@@ -25,4 +25,16 @@ class CallsConfig(KexieAppConfig):
         ApiRoute("calls", "kexie.api.calls.CallViewSet", "call"),
         ApiRoute("call-applications", "kexie.api.calls.ApplicationViewSet", "call-application"),
         ApiRoute("projects", "kexie.api.calls.ProjectViewSet", "project"),
+    )
+    # Applicants, experts and project leaders are individuals: every kind is for everyone.
+    notices = (
+        NoticeKind("calls-app-", _("申报审查结果"), _("您的申报未获推荐、形式审查不通过或被退回修改时通知。"),
+                   audience="people"),
+        NoticeKind("calls-remind-", _("评审提醒"), _("评审截止前提醒尚未提交评审意见的评审专家。"), audience="people"),
+        NoticeKind("calls-result-", _("评审结果"), _("申报批次公布评审结果时通知申报人。"), audience="people"),
+        NoticeKind("calls-project-", _("课题立项"), _("您的申报立项后通知课题负责人。"), audience="people"),
+        NoticeKind("calls-project-report-", _("课题报告审核结果"), _("中期检查或结题报告通过、退回或不通过时通知。"),
+                   audience="people"),
+        NoticeKind("calls-project-due-", _("课题报告提醒"), _("中期检查或结题报告临近截止或已逾期时每周提醒一次。"),
+                   audience="people"),
     )

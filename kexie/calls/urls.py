@@ -1,60 +1,11 @@
-from django.urls import path
+"""URL patterns of 申报评审: one namespace (``calls:``) over the sub-packages' lists; names and paths unchanged."""
 
-from kexie.calls import letters, views, views_projects, views_review, views_setup
+from kexie.calls.applications import urls as applications
+from kexie.calls.experts import urls as experts
+from kexie.calls.projects import urls as projects
+from kexie.calls.review import urls as review
+from kexie.calls.setup import urls as setup
 
 app_name = "calls"
-urlpatterns: list = [
-    path("", views.call_list, name="list"),
-    path("new/", views_setup.call_create, name="create"),
-    path("<int:pk>/", views.call_detail, name="detail"),
-    path("<int:pk>/edit/", views_setup.call_edit, name="edit"),
-    path("<int:pk>/setup.json", views_setup.setup_json, name="setup-json"),
-    path("<int:pk>/form/", views_setup.call_form, name="call-form"),
-    path("<int:pk>/form.json", views_setup.form_json, name="form-json"),
-    path("<int:pk>/form/upload/", views_setup.form_upload, name="form-upload"),
-    path("<int:pk>/open/", views.call_open, name="open"),
-    path("<int:pk>/advance/", views.call_advance, name="advance"),
-    path("<int:pk>/quotas/", views.call_quotas, name="quotas"),
-    path("<int:pk>/apply/", views.apply, name="apply"),
-    path("<int:pk>/applications/", views.call_applications, name="applications"),
-    path("<int:pk>/export/", views.call_export, name="export"),
-    path("<int:pk>/nominations/", views.nominations, name="nominations"),
-    path("<int:pk>/formal/", views.formal_queue, name="formal"),
-    path("applications/<int:pk>/", views.application_detail, name="application"),
-    path("applications/<int:pk>/fill/", views.application_fill, name="fill"),
-    path("applications/<int:pk>/rows/", views.application_rows, name="rows"),
-    path("applications/<int:pk>/file/", views.application_file, name="file"),
-    path("applications/<int:pk>/nominate/", views.application_nominate, name="nominate"),
-    path("applications/<int:pk>/formal/", views.application_formal, name="formal-check"),
-    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
-    path("applications/<int:pk>/declare/", views.application_declare, name="declare"),
-    path("<int:pk>/assign/", views_review.assign, name="assign"),
-    path("<int:pk>/results/", views_review.results_page, name="results"),
-    path("<int:pk>/publish/", views_review.publish, name="publish"),
-    path("<int:pk>/finalise/", views_review.finalise, name="finalise"),
-    path("<int:pk>/export/all/", views_review.export_all, name="export-all"),
-    path("<int:pk>/notice/", views_review.notice, name="notice"),
-    path("reviews/", views_review.my_reviews, name="my-reviews"),
-    path("reviews/<int:pk>/", views_review.review_form, name="review"),
-    path("applications/<int:pk>/vote/", views_review.vote, name="vote"),
-    path("applications/<int:pk>/object/", views_review.object_to, name="object"),
-    path("applications/<int:pk>/result/", views_review.result, name="result"),
-    path("applications/<int:pk>/letter.pdf", letters.letter, name="letter"),
-    path("applications/<int:pk>/appeal/", views_review.appeal, name="appeal"),
-    path("objections/<int:pk>/", views_review.objection_handle, name="objection"),
-    path("appeals/<int:pk>/", views_review.appeal_decide, name="appeal-decide"),
-    path("<int:pk>/projects/", views_projects.call_projects, name="projects"),
-    path("<int:pk>/projects/establish/", views_projects.establish, name="establish"),
-    path("<int:pk>/projects/export/", views_projects.projects_export, name="projects-export"),
-    path("projects/", views_projects.project_list, name="project-list"),
-    path("projects/<int:pk>/", views_projects.project_detail, name="project"),
-    path("projects/<int:pk>/extend/", views_projects.project_extend, name="project-extend"),
-    path("projects/<int:pk>/terminate/", views_projects.project_terminate, name="project-terminate"),
-    path("projects/reports/<int:pk>/", views_projects.report_fill, name="project-report"),
-    path("projects/reports/<int:pk>/rows/", views_projects.report_rows, name="project-report-rows"),
-    path("projects/reports/<int:pk>/file/", views_projects.report_file, name="project-report-file"),
-    path("projects/reports/<int:pk>/judge/", views_projects.report_judge, name="project-report-judge"),
-    path("experts/", views.libraries, name="libraries"),
-    path("experts/<int:pk>/", views.library_detail, name="library"),
-    path("experts/entry/<int:pk>/", views.expert_availability, name="expert"),
-]
+urlpatterns: list = [*setup.urlpatterns, *applications.urlpatterns, *review.urlpatterns, *projects.urlpatterns,
+                     *experts.urlpatterns]

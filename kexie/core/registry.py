@@ -20,7 +20,11 @@ An app subclasses :class:`KexieAppConfig` and fills in class attributes::
 - ``actions``: the module actions roles bundle (``kexie.core.permissions``, decision 0025).
 - ``figures``: the registry figures (``Figure``) report forms pre-fill and evaluations read
   (``kexie.reports.registry.METRICS`` is their catalogue).
-- ``import_kinds``, ``notices``: reserved for the import page's kinds and the notices an app sends.
+- ``import_kinds``: the kinds of spreadsheet import (``ImportKind``) the import page, its templates,
+  ``kexie import {kind}`` and the import services offer (``import_kinds()``).
+- ``notices``: the kinds of notices the app sends (``NoticeKind``): every ``notify(..., key=...)`` key starts
+  with a declared ``key_prefix`` (tests/test_notices.py scans the code); users switch each kind's e-mail on or
+  off at /notices/settings/ (``notice_kinds()``, ``notice_kind(key)``).
 
 Everything is read in ``INSTALLED_APPS`` order; ``order`` sorts menu entries and daily jobs across apps.
 Code is named by dotted paths and imported only when used, so apps.py imports no models or views.
@@ -37,7 +41,8 @@ from django.utils.module_loading import import_string
 
 from kexie.core.permissions import Action
 
-__all__ = ["Action", "ApiRoute", "DailyJob", "Figure", "KexieAppConfig", "MenuEntry"]
+__all__ = ["Action", "ApiRoute", "DailyJob", "Figure", "ImportKind", "KexieAppConfig", "MenuEntry",
+           "NoticeKind"]
 
 
 def _load(ref: Any) -> Any:
@@ -121,6 +126,57 @@ class Figure:
         return import_string(self.count)  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True)
+class ImportKind:
+    """A kind of spreadsheet import (SPEC §2.4, decision 0006): ``code`` is what ``ImportBatch.kind`` stores
+    (at most 12 characters) and the ``{kind}`` of ``kexie import {kind}`` and of the template URL; ``label`` the
+    page's name for it; ``spec`` the dotted path of its column list (``kexie.imports.spec.Spec``); ``apply`` the
+    dotted path of its importer (a subclass of ``kexie.imports.apply.Importer``: matching and writing, set-based);
+    ``action`` the module action the rows need in the target's scope (``people.change``), checked besides
+    ``imports.change``; ``order`` sorts the kinds on the page; ``census``: a done import (or its rollback)
+    schedules a census refresh; ``help``: one line shown beside the template link."""
+
+    code: str
+    label: Any
+    spec: str
+    apply: str
+    action: str
+    order: int
+    census: bool = False
+    help: Any = ""
+
+    def load_spec(self) -> Any:
+        return import_string(self.spec)
+
+    def load_importer(self) -> Any:
+        return import_string(self.apply)
+
+
+NOTICE_AUDIENCES = ("staff", "people")
+
+
+@dataclass(frozen=True)
+class NoticeKind:
+    """A kind of notice an app sends (站内通知), named by the start of its keys: ``notify(..., key=...)`` keys
+    starting with ``key_prefix`` are of this kind (the longest declared prefix wins, so ``"calls-project-"``
+    and ``"calls-project-due-"`` can both be kinds). ``label`` and ``description``: lazy Chinese text for the
+    settings page; ``email_default``: whether the notice is also e-mailed to users who have not chosen
+    otherwise; ``audience``: ``"staff"`` (sent to role holders: only users with a role see it in their
+    settings) or ``"people"`` (applicants, experts, enterprise users…: everyone sees it)."""
+
+    key_prefix: str
+    label: Any
+    description: Any
+    email_default: bool = True
+    audience: str = "staff"
+
+    def __post_init__(self) -> None:
+        if not self.key_prefix:
+            raise ValueError("a notice kind needs a key prefix")
+        if self.audience not in NOTICE_AUDIENCES:
+            raise ValueError(f"notice kind {self.key_prefix!r}: audience must be one of {NOTICE_AUDIENCES}")
+
+
 class KexieAppConfig(AppConfig):
     """Base of every kexie app's config; see the module docstring for the attributes."""
 
@@ -140,9 +196,9 @@ class KexieAppConfig(AppConfig):
     daily_jobs: ClassVar[tuple[DailyJob, ...]] = ()
     api_routes: ClassVar[tuple[ApiRoute, ...]] = ()
     figures: ClassVar[tuple[Figure, ...]] = ()
-    # Reserved for later registries (decision 0021): import kinds, notices sent.
-    import_kinds: ClassVar[tuple[Any, ...]] = ()
-    notices: ClassVar[tuple[Any, ...]] = ()
+    import_kinds: ClassVar[tuple[ImportKind, ...]] = ()
+    # The kinds of notices the app sends (NoticeKind; the e-mail switches of /notices/settings/).
+    notices: ClassVar[tuple[NoticeKind, ...]] = ()
 
 
 def app_configs() -> list[KexieAppConfig]:
@@ -192,3 +248,37 @@ def figures() -> dict[str, Figure]:
 
 def api_routes() -> list[ApiRoute]:
     return [r for c in app_configs() for r in c.api_routes]
+
+
+def import_kinds() -> dict[str, ImportKind]:
+    """Every app's import kinds by code, in ``order`` (a code declared twice, or longer than the 12 characters
+    ``ImportBatch.kind`` holds, is an error)."""
+    out: dict[str, ImportKind] = {}
+    for kind in sorted((k for c in app_configs() for k in c.import_kinds), key=lambda k: k.order):
+        if kind.code in out:
+            raise ValueError(f"import kind {kind.code!r} declared twice")
+        if not 0 < len(kind.code) <= 12:
+            raise ValueError(f"import kind {kind.code!r}: a code has 1 to 12 characters")
+        out[kind.code] = kind
+    return out
+
+
+def notice_kinds() -> dict[str, NoticeKind]:
+    """Every app's notice kinds by key prefix, in ``INSTALLED_APPS`` order (a prefix declared twice is an
+    error)."""
+    out: dict[str, NoticeKind] = {}
+    for config in app_configs():
+        for kind in config.notices:
+            if kind.key_prefix in out:
+                raise ValueError(f"notice kind {kind.key_prefix!r} declared twice")
+            out[kind.key_prefix] = kind
+    return out
+
+
+def notice_kind(key: str, kinds: Mapping[str, NoticeKind] | None = None) -> NoticeKind | None:
+    """The kind of a notice key: the declared kind with the longest prefix the key starts with; ``None`` for an
+    empty key or one no app declares."""
+    if not key:
+        return None
+    found = [k for prefix, k in (notice_kinds() if kinds is None else kinds).items() if key.startswith(prefix)]
+    return max(found, key=lambda k: len(k.key_prefix), default=None)

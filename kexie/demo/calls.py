@@ -20,8 +20,11 @@ from typing import Any
 
 from django.db import transaction
 
-from kexie.calls import eligibility, services
+from kexie.calls import eligibility
+from kexie.calls.applications import services as app_services
+from kexie.calls.experts import services as expert_services
 from kexie.calls.models import Call
+from kexie.calls.setup import services as setup_services
 from kexie.core.services import SYSTEM
 from kexie.members.models import Membership
 from kexie.orgs.models import Organisation
@@ -111,12 +114,12 @@ def seed_calls(gen: Any, log: Any = print) -> dict[str, int]:
 
 
 def _library(root: Organisation, rng: random.Random, today: dt.date) -> int:
-    lib = services.create_library(SYSTEM, owner=root, name="省科协评审专家库",
+    lib = expert_services.create_library(SYSTEM, owner=root, name="省科协评审专家库",
                                   description="从全省科技工作者登记信息中遴选的高级职称专家，用于各类申报评审。")
     pool = list(Person.objects.filter(deleted_at__isnull=True, title_level__in=["senior", "vice_senior"])
                 .exclude(expertise=[]).order_by("pk").values_list("pk", flat=True)[:2000])
     chosen = sorted(rng.sample(pool, min(50, len(pool))))
-    services.add_experts(SYSTEM, lib, list(Person.objects.filter(pk__in=chosen).order_by("pk")), max_per_call=15)
+    expert_services.add_experts(SYSTEM, lib, list(Person.objects.filter(pk__in=chosen).order_by("pk")), max_per_call=15)
     for i, expert in enumerate(lib.experts.order_by("pk")):
         expert.past_reviews = rng.randint(0, 60)
         if i % 9 == 4:
@@ -129,7 +132,7 @@ def _library(root: Organisation, rng: random.Random, today: dt.date) -> int:
 
 def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
     codes = ["apply", "nominate", "formal", "review_corr", "review_meeting", "notice", "result"]
-    call = services.create_call(
+    call = setup_services.create_call(
         SYSTEM, owner=root, code=f"talent-{year}", name=f"{year}年度青年人才托举工程", year=year, type="talent",
         applicant_kind="person",
         description="每年遴选 100 名 35 岁以下优秀青年科技工作者，连续 3 年给予培养经费支持。由省级学会和市科协推荐。",
@@ -137,7 +140,7 @@ def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int) -
                      {"rule": "previous", "years": 3, "types": ["talent"], "statuses": ["approved"]}],
         form_schema=TALENT_FORM, stages=_stages(today, codes, 10), rubric=RUBRIC_TALENT, reviews_per_application=5,
         blind=True, funds=True, funding_per_item=15, funding_total=1500, places=100)
-    services.open_call(SYSTEM, call)
+    setup_services.open_call(SYSTEM, call)
     young = dt.date(year - 35, 1, 1)
     members = list(Membership.objects.filter(deleted_at__isnull=True, status__in=eligibility.GOOD_STANDING,
                                              person__birth_date__gte=young, person__deleted_at__isnull=True,
@@ -150,14 +153,14 @@ def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int) -
     societies = sorted({society_of[p] for p in people})
     quota_orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=societies)}
     cities = list(Organisation.objects.filter(depth=2, kind__code="kx").order_by("path"))
-    services.set_quotas(SYSTEM, call, {**{o: 2 for o in quota_orgs.values()}, **{c: 3 for c in cities}})
+    setup_services.set_quotas(SYSTEM, call, {**{o: 2 for o in quota_orgs.values()}, **{c: 3 for c in cities}})
     codes_of = _codes(people)
     apps = []
     for i, person in enumerate(Person.objects.filter(pk__in=people).order_by("pk")):
         city = next((c for c in cities if person.org_path.startswith(c.path)), None)
         nominator = city if (i % 4 == 3 and city is not None) else quota_orgs[society_of[person.pk]]
         words = list(person.expertise or [])[:4] or ["交叉学科"]
-        app = services.start_application(SYSTEM, call, person=person, nominator=nominator,
+        app = app_services.start_application(SYSTEM, call, person=person, nominator=nominator,
                                          title=f"{person.name}：{words[0]}方向青年人才托举")
         data = {"direction": words[0], "discipline": codes_of.get(person.pk, "")[:5] or "410",
                 "keywords": "、".join(words),
@@ -166,21 +169,21 @@ def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int) -
                 "papers": [{"title": f"{w}若干关键问题研究", "venue": rng.choice(["中国科学", "科学通报", "自然科学进展"]),
                             "year": year - rng.randint(0, 4)} for w in words[:rng.randint(1, 3)]]}
         if i % 9 == 8:
-            services.save_draft(SYSTEM, app, {k: v for k, v in data.items() if k != "papers"})
+            app_services.save_draft(SYSTEM, app, {k: v for k, v in data.items() if k != "papers"})
             continue
-        apps.append(services.submit(SYSTEM, app, data))
-    call = services.advance_stage(SYSTEM, Call.objects.get(pk=call.pk))
+        apps.append(app_services.submit(SYSTEM, app, data))
+    call = setup_services.advance_stage(SYSTEM, Call.objects.get(pk=call.pk))
     used: dict[int, int] = {}
     declined = False
     for app in apps:
         assert app.nominator is not None
         places = 3 if app.nominator.depth == 2 and app.nominator in cities else 2
         if not declined and used.get(app.nominator_id or 0, 0) == 0 and rng.random() < 0.2:
-            services.decline(SYSTEM, app, "申报材料中代表性成果与研究方向关联不够紧密，本单位不予推荐。")
+            app_services.decline(SYSTEM, app, "申报材料中代表性成果与研究方向关联不够紧密，本单位不予推荐。")
             declined = True
             continue
         if used.get(app.nominator_id or 0, 0) < places - (1 if rng.random() < 0.3 else 0):
-            services.nominate(SYSTEM, app, "经本单位评议，同意推荐。")
+            app_services.nominate(SYSTEM, app, "经本单位评议，同意推荐。")
             used[app.nominator_id or 0] = used.get(app.nominator_id or 0, 0) + 1
     # The 申报 stage has ended: its deadline lies in the past.
     stages = _stages(today, codes, -25)
@@ -188,19 +191,19 @@ def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int) -
     for s in stages[2:]:
         if s["deadline"]:
             s["deadline"] = (dt.date.fromisoformat(s["deadline"]) + dt.timedelta(days=40)).isoformat()
-    services.edit_call(SYSTEM, call, stages=stages)
+    setup_services.edit_call(SYSTEM, call, stages=stages)
     return len(people)
 
 
 def _popsci(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
     codes = ["apply", "formal", "review_corr", "review_meeting", "notice", "result"]
-    call = services.create_call(
+    call = setup_services.create_call(
         SYSTEM, owner=root, code=f"popsci-{year}", name=f"{year}年度优秀科普作品评选", year=year, type="popsci",
         applicant_kind="person",
         description="每年评选 100 部优秀科普作品，涵盖图书、视频、动漫、文章和展品，面向公众征集。",
         eligibility=[], form_schema=POPSCI_FORM, stages=_stages(today, codes, 10), rubric=RUBRIC_POPSCI,
         reviews_per_application=3, funds=True, funding_per_item=2, places=100)
-    services.open_call(SYSTEM, call)
+    setup_services.open_call(SYSTEM, call)
     pool = list(Person.objects.filter(deleted_at__isnull=True).exclude(expertise=[]).order_by("pk")
                 .values_list("pk", flat=True)[:5000])
     chosen = sorted(rng.sample(pool, min(24, len(pool))))
@@ -209,28 +212,28 @@ def _popsci(root: Organisation, rng: random.Random, today: dt.date, year: int) -
     for i, person in enumerate(Person.objects.filter(pk__in=chosen).order_by("pk")):
         word = (person.expertise or ["科学"])[0]
         category = CATEGORIES[i % len(CATEGORIES)]
-        app = services.start_application(SYSTEM, call, person=person, title=f"《{rng.choice(WORK_TOPICS)}{word}》")
+        app = app_services.start_application(SYSTEM, call, person=person, title=f"《{rng.choice(WORK_TOPICS)}{word}》")
         data = {"category": category, "published_on": (today - dt.timedelta(days=rng.randint(60, 700))).isoformat(),
                 "discipline": codes_of.get(person.pk, "")[:5], "keywords": "、".join((person.expertise or [])[:3]),
                 "audience": rng.choice(["青少年", "农民", "产业工人", "老年人", "社会公众"]),
                 "summary": f"以通俗易懂的{category[2:]}形式介绍{word}的基本原理与生活应用。",
                 "reach": rng.randint(2000, 900000), "authors": [{"name": person.name, "role": "主创"}]}
         if i % 8 == 7:
-            services.save_draft(SYSTEM, app, data)
+            app_services.save_draft(SYSTEM, app, data)
             continue
-        apps.append(services.submit(SYSTEM, app, data))
-    call = services.advance_stage(SYSTEM, Call.objects.get(pk=call.pk))
+        apps.append(app_services.submit(SYSTEM, app, data))
+    call = setup_services.advance_stage(SYSTEM, Call.objects.get(pk=call.pk))
     for i, app in enumerate(apps):
         if i % 3 == 0:
             continue  # waiting for the formal check
         if i == 1:
-            services.formal_check(SYSTEM, app, "return", [RETURN_REASON], "作品样本无法打开，请重新上传。")
+            app_services.formal_check(SYSTEM, app, "return", [RETURN_REASON], "作品样本无法打开，请重新上传。")
         elif i == 2:
-            services.formal_check(SYSTEM, app, "fail", ["不符合申报条件"], "作品首次发表时间超出征集范围。")
+            app_services.formal_check(SYSTEM, app, "fail", ["不符合申报条件"], "作品首次发表时间超出征集范围。")
         else:
-            services.formal_check(SYSTEM, app, "pass")
+            app_services.formal_check(SYSTEM, app, "pass")
     stages = _stages(today, codes, -15)
-    services.edit_call(SYSTEM, call, stages=stages)
+    setup_services.edit_call(SYSTEM, call, stages=stages)
     return len(chosen)
 
 
@@ -253,19 +256,19 @@ def _topics(root: Organisation, rng: random.Random, today: dt.date, year: int) -
     """Last year's 学会研究课题, finished: approved topics followed as projects (立项 → 中期检查 → 结题)."""
     from django.utils import timezone
 
-    from kexie.calls import projects
     from kexie.calls.models import Application, ApplicationStatus, ProjectReport
+    from kexie.calls.projects import services as projects
 
     published = today - dt.timedelta(days=245)
     stages = [{"code": c, "deadline": (published - dt.timedelta(days=20 * (4 - i))).isoformat() if c != "result"
                else ""} for i, c in enumerate(["apply", "formal", "review_corr", "notice", "result"])]
-    call = services.create_call(
+    call = setup_services.create_call(
         SYSTEM, owner=root, code=f"topic-{year}", name=f"{year}年度学会研究课题", year=year, type="topic",
         applicant_kind="person", description="面向省级学会和科技工作者征集研究课题，资助开展学科发展与决策咨询研究。",
         eligibility=[], form_schema=TOPIC_FORM, stages=stages, rubric=RUBRIC_TOPIC, reviews_per_application=3,
         funds=True, funding_per_item=10, funding_total=150, places=15, tracks_projects=True, project_months=12,
         midterm_month=6)
-    services.open_call(SYSTEM, call)
+    setup_services.open_call(SYSTEM, call)
     pool = list(Person.objects.filter(deleted_at__isnull=True, title_level__in=["senior", "vice_senior"])
                 .exclude(expertise=[]).order_by("-pk").values_list("pk", flat=True)[:3000])
     chosen = sorted(rng.sample(pool, min(22, len(pool))))

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_sheets_response
-from kexie.core.http import error_messages, join_messages, paginate
+from kexie.core.http import error_messages, join_messages
 from kexie.core.models import AuditEntry
 from kexie.core.scope import get_in_scope, path_in_scope, scope_paths, user_can
 from kexie.core.tables import Column, Empty, Table
@@ -53,6 +53,18 @@ RUN_COLUMNS = (
     Column("orgs", gettext_lazy("参评组织数"), ("organisations",), "num"),
     Column("missing", gettext_lazy("缺失数据项数"), ("missing_leaves",), "num"),
     Column("current", gettext_lazy("状态"), ("is_current",)),
+)
+# A run's ranking stays grouped by category whatever the sort (every order starts with the category).
+SCORE_COLUMNS = (
+    Column("rank", gettext_lazy("类别内排名"), ("category", "category_rank"), "num"),
+    Column("org", gettext_lazy("组织"), ("category", "organisation__name")),
+    Column("total", gettext_lazy("总分"), ("category", "total"), "num"),
+    Column("grade", gettext_lazy("等次")),
+    Column("overall", gettext_lazy("总排名"), ("category", "rank"), "num hide-sm"),
+    Column("change", gettext_lazy("较上年"), ("category", "change"), "num"),
+    Column("prev", gettext_lazy("上年等次"), css="hide-sm"),
+    Column("missing", gettext_lazy("缺失数据"), ("category", "missing_count")),
+    Column("links", ""),
 )
 
 
@@ -117,8 +129,17 @@ def _scores(request, run: EvaluationRun, action: str):
 def run_detail(request, pk: int):
     run = get_in_scope(EvaluationRun.objects.select_related("system", "run_by"), request.user, pk)
     filt, qs = _scores(request, run, "evaluation.view")
+    table = Table(request, qs, SCORE_COLUMNS, row_template="evaluation/run.html#row", filterset=filt,
+                  per_page=PAGE_SIZE, table_id="ranking", export_url=reverse("evaluation:run-export", args=[run.pk]),
+                  empty=Empty(_("本次评价在您的范围内没有参评组织。"), _("返回指标体系"),
+                              reverse("evaluation:system", args=[run.system_id]),
+                              filtered=_("没有符合条件的评价结果。")))
+    category = None
+    for s in table.page:  # a category's heading above its first row on the page
+        s.first_of_category = s.category != category
+        category = s.category
     return render(request, "evaluation/run.html", {
-        "run": run, "system": run.system, "filter": filt, "page": paginate(request, qs, PAGE_SIZE),
+        "run": run, "system": run.system, "filter": filt, "table": table,
         "grades": [(g, label, run.grade_counts.get(g, 0)) for g, label in Grade.choices],
         "other_runs": EvaluationRun.objects.for_user(request.user).filter(system=run.system).exclude(pk=run.pk),
     })

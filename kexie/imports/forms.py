@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kexie.imports.models import Kind, Mode
+from kexie.imports import kinds
+from kexie.imports.models import Mode
 from kexie.imports.readers import max_file_bytes
 from kexie.orgs.models import Organisation
 
@@ -9,7 +10,7 @@ ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=_("导入内容"), choices=Kind.choices)
+    kind = forms.ChoiceField(label=_("导入内容"), choices=kinds.choices)  # the kinds the apps declare
     organisation = forms.ModelChoiceField(label=_("导入到组织"), queryset=Organisation.objects.none(),
                                           help_text=_("新记录默认归入该组织；文件中引用的组织须在其下级范围内。"))
     mode = forms.ChoiceField(label=_("已有记录"), choices=Mode.choices, initial=Mode.SKIP,

@@ -18,6 +18,9 @@ from kexie.core.scope import ScopedQuerySet
 
 
 class Kind(models.TextChoices):
+    """The codes of the built-in kinds. What can be imported is what the apps declare (``ImportKind`` in their
+    apps.py, ``kexie.imports.kinds``); ``ImportBatch.kind`` stores a declared code and has no fixed choices."""
+
     ORGS = "orgs", _("组织")
     PEOPLE = "people", _("科技工作者")
     MEMBERSHIPS = "memberships", _("个人会员")
@@ -45,7 +48,7 @@ FINISHED = (BatchStatus.CHECKED, BatchStatus.DONE, BatchStatus.FAILED, BatchStat
 class ImportBatch(models.Model):
     """一次导入: the uploaded file, the options chosen, the outcome and the rollback record."""
 
-    kind = models.CharField(_("导入内容"), max_length=12, choices=Kind.choices)
+    kind = models.CharField(_("导入内容"), max_length=12)  # an ImportKind code (kexie.imports.kinds)
     mode = models.CharField(_("已有记录"), max_length=8, choices=Mode.choices, default=Mode.SKIP)
     dry_run = models.BooleanField(_("试导入"), default=False)
     file = models.FileField(_("文件"), upload_to="imports/%Y/%m/", max_length=255)
@@ -89,7 +92,14 @@ class ImportBatch(models.Model):
         indexes = [models.Index(fields=["org_path", "-queued_at"], name="importbatch_path_time")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.file_name}"
+        return f"{self.kind_label} · {self.file_name}"
+
+    @property
+    def kind_label(self) -> str:
+        """The declared kind's label (the stored code for a kind no longer installed)."""
+        from kexie.imports.kinds import label
+
+        return str(label(self.kind))
 
     @property
     def is_finished(self) -> bool:

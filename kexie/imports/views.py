@@ -21,10 +21,9 @@ from django.views.decorators.http import require_POST
 from kexie.core.http import client_ip, error_messages, error_page, forbidden, join_messages
 from kexie.core.scope import get_in_scope, user_can
 from kexie.core.tables import Column, Empty, Table
-from kexie.imports import services
+from kexie.imports import kinds, services
 from kexie.imports.forms import UploadForm
 from kexie.imports.models import BatchStatus, ImportBatch
-from kexie.imports.spec import SPECS
 from kexie.imports.workbooks import write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,7 +73,7 @@ def batch_list(request):
     table = Table(request, batches, BATCH_COLUMNS, row_template="imports/list.html#row", per_page=30,
                   table_id="batches", empty=Empty(_("还没有导入批次。先下载模板，按模板填好后在上方上传。"),
                                                   _("下载人员导入模板"), reverse("imports:template", args=["people"])))
-    return render(request, "imports/list.html", {"form": form, "table": table, "specs": SPECS.values()},
+    return render(request, "imports/list.html", {"form": form, "table": table, "kinds": kinds.kinds()},
                   status=status)
 
 
@@ -120,9 +119,10 @@ def error_file(request, pk: int):
 
 @login_required
 def template(request, kind: str):
-    spec = SPECS.get(kind)
-    if spec is None:
+    declared = kinds.find(kind)
+    if declared is None:
         raise Http404(_("没有这种导入模板。"))
+    spec = declared.load_spec()
     buf = io.BytesIO()
     write_template(buf, spec)
     return _attachment(HttpResponse(buf.getvalue(), content_type=XLSX), f"{spec.title}导入模板.xlsx")

@@ -139,3 +139,15 @@ def add_errors(form: forms.BaseForm, exc: Exception) -> None:
 
     for m in error_messages(exc):
         form.add_error(None, m)
+
+
+def any_of(label: Any, choices: Any) -> forms.ChoiceField:
+    """A list filter's choice with 全部 first; read with ``lenient()`` (a value not offered filters nothing and the
+    filter form says why)."""
+    return forms.ChoiceField(label=label, required=False, choices=[("", _("全部")), *choices])
+
+
+def search_field(label: Any, max_length: int) -> forms.CharField:
+    """A list's search words: optional, trimmed; the view cuts them to ``max_length``."""
+    return forms.CharField(label=label, required=False,
+                           widget=forms.TextInput(attrs={"type": "search", "maxlength": max_length}))

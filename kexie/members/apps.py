@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kexie.core.registry import Action, ApiRoute, DailyJob, Figure, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, ApiRoute, DailyJob, Figure, ImportKind, KexieAppConfig, MenuEntry
 
 
 class MembersConfig(KexieAppConfig):
@@ -27,6 +27,13 @@ class MembersConfig(KexieAppConfig):
         DailyJob("kexie.members.tasks.refresh_membership_statuses", order=20, report="kexie.members.apps.statuses_line"),
     )
     api_routes = (ApiRoute("memberships", "kexie.api.views.MembershipViewSet", "membership"),)
+    # The memberships import registers the people it does not find: it changes the census too.
+    import_kinds = (
+        ImportKind("memberships", _("个人会员"), "kexie.imports.kinds.members.MEMBERSHIPS",
+                   "kexie.imports.kinds.members.MembershipsImporter", "members.change", order=30, census=True),
+        ImportKind("groups", _("单位会员"), "kexie.imports.kinds.members.GROUPS",
+                   "kexie.imports.kinds.members.GroupsImporter", "members.change", order=40),
+    )
 
 
 def statuses_line(counts: dict[str, int]) -> str:

@@ -46,3 +46,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class NoticePreference(models.Model):
+    """A user's choice for one kind of notice (``kexie.core.registry.NoticeKind``, by its key prefix): whether it
+    is also e-mailed. The site notice is always kept. A row exists only where the user departs from the kind's
+    default, so a changed default reaches everyone who never chose otherwise."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_preferences",
+                             verbose_name=_("用户"))
+    key_prefix = models.CharField(_("通知类别"), max_length=120)
+    email = models.BooleanField(_("发送邮件"))
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("通知设置")
+        constraints = [models.UniqueConstraint(fields=["user", "key_prefix"], name="notice_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key_prefix} {self.email}"

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -10,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from kexie.core.tables import Column, Empty, Table
 from kexie.notices import services
-from kexie.notices.forms import InboxForm
+from kexie.notices.forms import InboxForm, NoticeSettingsFormSet
 from kexie.notices.models import Notification
 
 PAGE_SIZE = 30
@@ -52,3 +54,22 @@ def read(request, pk: int):
 def read_all(request):
     services.mark_read(request.user)
     return redirect("notices:inbox")
+
+
+@login_required
+def notice_settings(request: HttpRequest) -> HttpResponse:
+    """The caller's own e-mail switches, one per kind of notice that concerns them (grouped by module)."""
+    kinds = services.kinds_for(request.user)
+    choices = services.email_choices(request.user, [kind for _module, kind in kinds])
+    errors: list[str] = []
+    if request.method == "POST":
+        formset = NoticeSettingsFormSet(request.POST, kinds=kinds, choices=choices)
+        if formset.is_valid():
+            services.save_preferences(request.user, formset.choices())
+            messages.success(request, _("通知设置已保存。"))
+            return redirect("notices:settings")
+        errors = [_("设置未保存：提交的内容不完整或已过期，请刷新页面后重新设置。"),
+                  *(str(e) for e in formset.non_form_errors())]
+    formset = NoticeSettingsFormSet(kinds=kinds, choices=choices)  # a refused POST shows what is saved
+    return render(request, "notices/settings.html", {"formset": formset, "errors": errors},
+                  status=400 if errors else 200)

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kexie.core.registry import Action, ApiRoute, Figure, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, ApiRoute, Figure, ImportKind, KexieAppConfig, MenuEntry
 
 
 class OrgsConfig(KexieAppConfig):
@@ -25,3 +25,5 @@ class OrgsConfig(KexieAppConfig):
     )
     menu = (MenuEntry(pgettext_lazy("navigation", "组织"), "orgs:tree", order=10, action="orgs.view"),)
     api_routes = (ApiRoute("orgs", "kexie.api.views.OrganisationViewSet", "org"),)
+    import_kinds = (ImportKind("orgs", _("组织"), "kexie.imports.kinds.orgs.ORGS", "kexie.imports.kinds.orgs.OrgsImporter",
+                               "orgs.change", order=10, census=True),)

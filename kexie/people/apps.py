@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from kexie.core.registry import Action, ApiRoute, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, ApiRoute, ImportKind, KexieAppConfig, MenuEntry
 
 
 class PeopleConfig(KexieAppConfig):
@@ -16,3 +16,5 @@ class PeopleConfig(KexieAppConfig):
     verbose_name = _("科技工作者")
     menu = (MenuEntry(_("科技工作者"), "people:list", order=20, action="people.view"),)
     api_routes = (ApiRoute("people", "kexie.api.views.PersonViewSet", "person"),)
+    import_kinds = (ImportKind("people", _("科技工作者"), "kexie.imports.kinds.people.PEOPLE",
+                               "kexie.imports.kinds.people.PeopleImporter", "people.change", order=20, census=True),)

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kexie.core.registry import Action, DailyJob, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, DailyJob, KexieAppConfig, MenuEntry, NoticeKind
 
 
 class ReportsConfig(KexieAppConfig):
@@ -17,6 +17,11 @@ class ReportsConfig(KexieAppConfig):
     menu = (MenuEntry(pgettext_lazy("navigation", "数据填报"), "reports:list", order=70, action="reports.view"),)
     daily_jobs = (DailyJob("kexie.reports.tasks.send_report_reminders", order=50,
                            report="kexie.reports.apps.reminders_line"),)
+    notices = (
+        NoticeKind("reports:submitted:", _("填报待审核"), _("下级单位提交填报后，提醒负责审核的工作人员。")),
+        NoticeKind("reports:review:", _("填报审核结果"), _("本单位提交的填报被退回或审核通过时通知。")),
+        NoticeKind("reports:remind:", _("填报催报"), _("填报截止前和逾期未提交时提醒填报单位。")),
+    )
 
 
 def reminders_line(sent: dict[str, int]) -> str:

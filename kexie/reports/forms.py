@@ -98,6 +98,12 @@ class CampaignForm(forms.Form):
         return data
 
 
+class CampaignFilter(forms.Form):
+    """The campaign list's filter (a malformed year is shown as an error and filters nothing)."""
+
+    year = forms.IntegerField(label=_("统计年度"), required=False, min_value=2000, max_value=2100)
+
+
 class ProgressFilter(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(SubmissionStatus.choices))
     q = forms.CharField(label=_("组织名称或编码"), required=False, max_length=60)

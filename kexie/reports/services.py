@@ -441,7 +441,7 @@ def _notify_filers(submission: Submission, action: str) -> None:
         title = _("《%(c)s》已审核通过") % {"c": submission.campaign.name}
         body = submission.comment
     notify(users, title=title, body=body, url=reverse("reports:submission", args=[submission.pk]),
-           key=f"reports:{action}:{submission.pk}:{submission.revision}")
+           key=f"reports:review:{action}:{submission.pk}:{submission.revision}")
 
 
 # ---- reminders ----------------------------------------------------------------------------------

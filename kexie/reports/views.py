@@ -18,12 +18,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.accounts.models import RoleAssignment
 from kexie.core.export import xlsx_sheets_response
-from kexie.core.http import error_messages, join_messages, paginate
+from kexie.core.http import error_messages, join_messages
 from kexie.core.scope import get_in_scope, scope_paths, user_can
+from kexie.core.tables import Column, Empty, Table
 from kexie.formkit import editor, fill
 from kexie.formkit import schema as S
 from kexie.formkit.forms import UploadForm as SchemaUploadForm
@@ -32,6 +34,7 @@ from kexie.orgs.models import Organisation
 from kexie.reports import aggregate as agg
 from kexie.reports import excel, services
 from kexie.reports.forms import (
+    CampaignFilter,
     CampaignForm,
     FormMetaForm,
     ProgressFilter,
@@ -67,16 +70,50 @@ def _status_cards(counts: dict[str, int]) -> list[tuple[str, Any, int]]:
     return [(s.value, s.label, counts.get(s.value, 0)) for s in SubmissionStatus]
 
 
+CAMPAIGN_COLUMNS = (
+    Column("name", gettext_lazy("任务名称"), ("name",)),
+    Column("form", gettext_lazy("报表"), ("version__form__name", "version__number")),
+    Column("year", gettext_lazy("统计年度"), ("year",)),
+    Column("owner", gettext_lazy("发起单位"), ("owner__name",), "hide-sm"),
+    Column("deadline", gettext_lazy("截止日期"), ("deadline",)),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("progress", gettext_lazy("已通过/待审核/填报单位")),
+)
+FILER_COLUMNS = (
+    Column("code", gettext_lazy("组织编码"), ("organisation__code",)),
+    Column("name", gettext_lazy("填报单位"), ("organisation__name",)),
+    Column("kind", gettext_lazy("类型"), css="hide-sm"),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("revision", gettext_lazy("提交次数"), ("revision",), "num"),
+    Column("submitted", gettext_lazy("提交时间"), ("submitted_at",), "hide-sm"),
+    Column("open", ""),
+)
+FORM_COLUMNS = (
+    Column("code", gettext_lazy("报表代码"), ("code",)),
+    Column("name", gettext_lazy("报表名称"), ("name",)),
+    Column("period", gettext_lazy("填报周期"), ("period",)),
+    Column("owner", gettext_lazy("制表单位"), ("owner__name",), "hide-sm"),
+    Column("versions", gettext_lazy("版本数"), ("n_versions",), "num"),
+)
+
+
 # ---- campaigns ----------------------------------------------------------------------------------
 @login_required
 def campaign_list(request):
     user = request.user
     campaigns = (Campaign.objects.for_user(user).select_related("version__form", "owner")
                  .order_by("-year", "-created_at", "-pk"))
-    year = request.GET.get("year", "").strip()
-    if year.isdigit() and len(year) <= 4:
-        campaigns = campaigns.filter(year=int(year))
-    page = paginate(request, campaigns, 30)
+    flt = CampaignFilter(request.GET)
+    year = flt.cleaned_data.get("year") if flt.is_valid() else None
+    if year is not None:
+        campaigns = campaigns.filter(year=year)
+    can_create = bool(scope_paths(user, "reports.change") != [])
+    table = Table(request, campaigns, CAMPAIGN_COLUMNS, row_template="reports/list.html#row", filterset=flt,
+                  per_page=30, table_id="campaigns", empty=Empty(
+                      _("暂无填报任务。先在“报表管理”中发布报表版本，再发起填报任务，由下级单位在线填报。"),
+                      _("发起第一个填报任务") if can_create else "", reverse("reports:campaign-create") if can_create else "",
+                      filtered=_("没有符合条件的填报任务。")))
+    page = table.page
     by_campaign: dict[int, dict[str, int]] = {}
     rows = (Submission.objects.for_user(user).filter(campaign__in=[c.pk for c in page]).order_by()
             .values("campaign", "status").annotate(n=Count("id")))
@@ -92,8 +129,7 @@ def campaign_list(request):
                                                                campaign__status=CampaignStatus.OPEN)
             .select_related("campaign", "organisation").order_by("campaign__deadline", "pk")[:20])
     return render(request, "reports/list.html", {
-        "page": page, "mine": mine, "today": timezone.localdate(), "year": year,
-        "can_create": bool(scope_paths(user, "reports.change") != []),
+        "table": table, "filter": flt, "mine": mine, "today": timezone.localdate(), "can_create": can_create,
     })
 
 
@@ -117,14 +153,9 @@ def campaign_create(request):
                   status=400 if request.method == "POST" else 200)
 
 
-@login_required
-def campaign_detail(request, pk: int):
-    """The progress board: counts per status and the filers of each status (filters, pages)."""
-    user = request.user
-    campaign = get_in_scope(Campaign.objects.select_related("version__form", "owner"), user, pk)
-    subs = Submission.objects.for_user(user).filter(campaign=campaign)
-    counts = _counts(subs)
-    today = timezone.localdate()
+def _progress_filtered(request, campaign: Campaign, subs):
+    """The filers of the progress board as filtered there (status, name or code, overdue); the export of the
+    board reads the same filter."""
     flt = ProgressFilter(request.GET or None)
     listed = subs.select_related("organisation", "organisation__kind")
     if flt.is_valid():
@@ -133,11 +164,28 @@ def campaign_detail(request, pk: int):
             listed = listed.filter(status=d["status"])
         if d.get("q"):
             listed = listed.filter(Q(organisation__name__contains=d["q"]) | Q(organisation__code=d["q"]))
-        if d.get("overdue") and today > campaign.deadline:
+        if d.get("overdue") and timezone.localdate() > campaign.deadline:
             listed = listed.exclude(status__in=services.DONE)
         elif d.get("overdue"):
             listed = listed.none()
-    page = paginate(request, listed.order_by("org_path"), 50)
+    return flt, listed
+
+
+@login_required
+def campaign_detail(request, pk: int):
+    """The progress board: counts per status and the filers of each status (filters, sorting, pages)."""
+    user = request.user
+    campaign = get_in_scope(Campaign.objects.select_related("version__form", "owner"), user, pk)
+    subs = Submission.objects.for_user(user).filter(campaign=campaign)
+    counts = _counts(subs)
+    today = timezone.localdate()
+    flt, listed = _progress_filtered(request, campaign, subs)
+    can_export = user_can(user, "reports.export", campaign.org_path) or bool(scope_paths(user, "reports.export") != [])
+    table = Table(request, listed.order_by("org_path"), FILER_COLUMNS, row_template="reports/campaign.html#row",
+                  filterset=flt, table_id="filer-table",
+                  export_url=reverse("reports:campaign-export", args=[campaign.pk]) if can_export else "",
+                  empty=Empty(_("本任务在您的范围内没有填报单位。"), filtered=_("没有符合条件的填报单位。")))
+    page = table.page
     overdue = today > campaign.deadline
     for s in page:
         s.overdue = overdue and s.status not in services.DONE
@@ -145,9 +193,8 @@ def campaign_detail(request, pk: int):
     context = {
         "campaign": campaign, "counts": _status_cards(counts), "total": sum(counts.values()),
         "flow": Campaign.WORKFLOW,
-        "page": page, "filter": flt, "overdue": overdue, "days_left": (campaign.deadline - today).days,
-        "can_change": user_can(user, "reports.change", campaign.org_path),
-        "can_export": user_can(user, "reports.export", campaign.org_path) or bool(scope_paths(user, "reports.export") != []),
+        "table": table, "filter": flt, "overdue": overdue, "days_left": (campaign.deadline - today).days,
+        "can_change": user_can(user, "reports.change", campaign.org_path), "can_export": can_export,
         "can_import": Submission.objects.for_user(user, "reports.change").filter(campaign=campaign).exists()
         and campaign.status == CampaignStatus.OPEN,
     }
@@ -175,6 +222,7 @@ def campaign_close(request, pk: int):
 def campaign_export(request, pk: int):
     campaign = get_in_scope(Campaign.objects.select_related("version"), request.user, pk, "reports.export")
     subs = Submission.objects.for_user(request.user, "reports.export").filter(campaign=campaign)
+    subs = _progress_filtered(request, campaign, subs)[1]  # the board's filters, when its link sends them
     return xlsx_sheets_response(campaign.name, excel.submission_sheets(campaign, subs))
 
 
@@ -398,9 +446,13 @@ def form_list(request):
             return redirect("reports:version", pk=form.versions.get().pk)
     forms_qs = (ReportForm.objects.for_user(user).alive().select_related("owner")
                 .annotate(n_versions=Count("versions")).order_by("code"))
+    can_create = bool(scope_paths(user, "reports.change") != [])
+    table = Table(request, forms_qs, FORM_COLUMNS, row_template="reports/forms.html#row", table_id="forms",
+                  empty=Empty(_("暂无报表。新建报表后在版本页设计表单，发布后即可发起填报任务。") if can_create
+                              else _("暂无报表。报表由上级科协制定并发布。"),
+                              _("新建第一张报表") if can_create else "", "#new-form" if can_create else ""))
     return render(request, "reports/forms.html", {
-        "page": paginate(request, forms_qs, 50), "create": create,
-        "can_create": bool(scope_paths(user, "reports.change") != []),
+        "table": table, "create": create, "can_create": can_create,
     }, status=400 if request.method == "POST" else 200)
 
 

@@ -1,6 +1,15 @@
 from django.utils.translation import gettext_lazy as _
 
-from kexie.core.registry import Action, ApiRoute, DailyJob, Figure, KexieAppConfig, MenuEntry
+from kexie.core.registry import (
+    Action,
+    ApiRoute,
+    DailyJob,
+    Figure,
+    ImportKind,
+    KexieAppConfig,
+    MenuEntry,
+    NoticeKind,
+)
 
 
 class RegistryAppConfig(KexieAppConfig):
@@ -15,3 +24,10 @@ class RegistryAppConfig(KexieAppConfig):
                       element_id="registry-app-link"),)
     daily_jobs = (DailyJob("tests.registry_app.tasks.count_things", order=105, line=_("试验台账：清点 {things} 件。")),)
     api_routes = (ApiRoute("registry-things", "tests.registry_app.api.ThingViewSet", "registry-thing"),)
+    # After the four built-in kinds on the import page; needs its own module action besides imports.change.
+    import_kinds = (ImportKind("things", _("试验件"), "tests.registry_app.imports.THINGS",
+                               "tests.registry_app.imports.ThingsImporter", "registry_app.change", order=50,
+                               help=_("按编号识别已有试验件。")),)
+    # Off by default: the settings page offers it to everyone (tests/test_notices.py).
+    notices = (NoticeKind("registry-app:", _("试验件清点提醒"), _("清点出差异时提醒。"), email_default=False,
+                          audience="people"),)

@@ -77,7 +77,9 @@ FORM = {"sections": [{"key": "s", "title": "基本", "fields": [{"key": "summary
 
 
 def records(province):
-    from kexie.calls import services
+    from kexie.calls.applications import services as app_services
+    from kexie.calls.experts import services as expert_services
+    from kexie.calls.setup import services as setup_services
     from kexie.core.scope import prefix_q
     from kexie.people.models import Person
 
@@ -86,18 +88,18 @@ def records(province):
     stages = [{"code": "apply", "deadline": (today + dt.timedelta(days=30)).isoformat()},
               {"code": "formal", "deadline": ""}, {"code": "review_corr", "deadline": ""},
               {"code": "result", "deadline": ""}]
-    draft = services.create_call(province["users"]["demo-city-b"], owner=b, code="city-b-draft-call",
+    draft = setup_services.create_call(province["users"]["demo-city-b"], owner=b, code="city-b-draft-call",
                                  name="B市科普基地认定（草稿）", year=2026, type="base", applicant_kind="person",
                                  form_schema=FORM, stages=stages)
-    provincial = services.create_call(province["users"]["demo-province"], owner=province["root"],
+    provincial = setup_services.create_call(province["users"]["demo-province"], owner=province["root"],
                                       code="scope-provincial-call", name="全省开放批次", year=2026, type="topic",
                                       form_schema=FORM, stages=stages)
-    services.open_call(province["users"]["demo-province"], provincial)
+    setup_services.open_call(province["users"]["demo-province"], provincial)
     person = Person.objects.filter(prefix_q("org_path", [b.path])).order_by("pk").first()
-    app = services.start_application(SYSTEM, provincial, person=person, title="B市申报人的课题")
-    app = services.save_draft(SYSTEM, app, {"summary": "B市内容"})
-    lib = services.create_library(province["users"]["demo-city-b"], owner=b, name="B市评审专家库")
-    services.add_experts(SYSTEM, lib, [person])
+    app = app_services.start_application(SYSTEM, provincial, person=person, title="B市申报人的课题")
+    app = app_services.save_draft(SYSTEM, app, {"summary": "B市内容"})
+    lib = expert_services.create_library(province["users"]["demo-city-b"], owner=b, name="B市评审专家库")
+    expert_services.add_experts(SYSTEM, lib, [person])
     from kexie.calls.models import Appeal, Objection, ReviewAssignment
 
     # The assignment is the scientist's own (OWNERS): only the assigned expert opens a review.

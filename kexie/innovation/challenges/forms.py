@@ -7,7 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kexie.innovation.formfields import IdField, Text
+from kexie.innovation.formfields import IdField, Text, any_of
+from kexie.innovation.models import ChallengeStatus
 
 FIELDS = ("title", "description", "bounty", "apply_by")
 
@@ -44,3 +45,7 @@ class ChallengeActForm(forms.Form):
 class MilestoneActForm(forms.Form):
     evidence = Text(_("完成情况"), max_length=20000)
     verdict = Text(_("验收意见"))
+
+
+class ChallengeFilter(forms.Form):
+    status = any_of(_("状态"), ChallengeStatus.choices)

@@ -13,27 +13,38 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kexie.core.http import error_messages, paginate
+from kexie.core.http import error_messages
 from kexie.core.scope import get_in_scope
+from kexie.core.tables import Column, Empty, Table
 from kexie.innovation.challenges import milestones
 from kexie.innovation.challenges import services as svc
 from kexie.innovation.challenges.forms import (
     FIELDS,
     ApplyForm,
     ChallengeActForm,
+    ChallengeFilter,
     ChallengeForm,
     MilestoneActForm,
     NeedChoiceForm,
 )
 from kexie.innovation.formfields import ActionForm, cleaned, lenient
-from kexie.innovation.models import Challenge, ChallengeApplication, ChallengeStatus, Milestone, Need
+from kexie.innovation.models import Challenge, ChallengeApplication, Milestone, Need
 from kexie.orgs.models import Organisation
 
 FLOW = Challenge.WORKFLOW
 APP_FLOW = ChallengeApplication.WORKFLOW
+CHALLENGE_COLUMNS = (
+    Column("title", gettext_lazy("榜单名称"), ("title",)),
+    Column("bounty", gettext_lazy("榜额（万元）"), ("bounty",), "num"),
+    Column("apply_by", gettext_lazy("揭榜截止"), ("apply_by",)),
+    Column("owner", gettext_lazy("发布科协"), ("owner__name",), "hide-sm"),
+    Column("status", gettext_lazy("状态"), ("status",)),
+)
 
 
 def _get(request: Any, pk: int) -> Challenge:
@@ -51,13 +62,17 @@ def _refuse(request: Any, exc: Exception) -> None:
 @login_required
 def challenge_list(request):
     qs = svc.visible(request.user).select_related("owner")
-    status = request.GET.get("status", "")
-    if status in ChallengeStatus.values:
+    flt = ChallengeFilter(request.GET)
+    status = lenient(flt)["status"]
+    if status:
         qs = qs.filter(status=status)
     owners = Organisation.objects.for_user(request.user, "innovation.change").alive().filter(kind__code="kx").exists()
-    return render(request, "innovation/challenges.html", {
-        "page": paginate(request, qs.order_by("-created_at", "-id")), "status": status,
-        "statuses": ChallengeStatus.choices, "can_create": owners})
+    table = Table(request, qs.order_by("-created_at", "-id"), CHALLENGE_COLUMNS,
+                  row_template="innovation/challenges.html#row", filterset=flt, table_id="challenges", empty=Empty(
+                      _("暂无榜单。科协可以把企业的关键技术需求张榜，由专家团队揭榜攻关。"),
+                      _("发布第一张榜单") if owners else "", reverse("innovation:challenge-create") if owners else "",
+                      filtered=_("没有符合条件的榜单。")))
+    return render(request, "innovation/challenges.html", {"table": table, "filter": flt, "can_create": owners})
 
 
 def _owners(user: Any) -> list[Organisation]:

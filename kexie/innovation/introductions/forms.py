@@ -7,7 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kexie.innovation.formfields import IdField, Text
+from kexie.innovation.formfields import IdField, Text, any_of
+from kexie.innovation.models import IntroStatus
 
 
 class ExpertPickForm(forms.Form):
@@ -28,3 +29,7 @@ class IntroActForm(forms.Form):
     outcome = Text(_("服务成效"), max_length=20000)
     rating = IdField(_("评分"))
     kind = forms.CharField(label=_("服务类型"), max_length=40, required=False)
+
+
+class IntroFilter(forms.Form):
+    status = any_of(_("状态"), IntroStatus.choices)

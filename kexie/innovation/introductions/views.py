@@ -10,18 +10,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kexie.core.http import client_ip, error_messages, paginate
+from kexie.core.http import client_ip, error_messages
+from kexie.core.tables import Column, Empty, Table
 from kexie.innovation.formfields import ActionForm, cleaned, form_errors, lenient
 from kexie.innovation.introductions import services as svc
-from kexie.innovation.introductions.forms import ExpertPickForm, IntroActForm, RequestForm
-from kexie.innovation.models import Introduction, IntroStatus, NeedKind
+from kexie.innovation.introductions.forms import ExpertPickForm, IntroActForm, IntroFilter, RequestForm
+from kexie.innovation.models import Introduction, NeedKind
 from kexie.innovation.needs.enterprises import enterprise_of
 from kexie.people.models import Person
 
 FLOW = Introduction.WORKFLOW
+INTRO_COLUMNS = (
+    Column("enterprise", gettext_lazy("企业"), ("enterprise__name",)),
+    Column("expert", gettext_lazy("专家"), ("expert__name",)),
+    Column("at", gettext_lazy("申请时间"), ("requested_at",)),
+    Column("status", gettext_lazy("状态"), ("status",)),
+)
 
 
 def _get(request: Any, pk: int) -> Introduction:
@@ -35,12 +44,17 @@ def _get(request: Any, pk: int) -> Introduction:
 @login_required
 def intro_list(request):
     qs = svc.visible(request.user).select_related("enterprise", "expert")
-    status = request.GET.get("status", "")
-    if status in IntroStatus.values:
+    flt = IntroFilter(request.GET)
+    status = lenient(flt)["status"]
+    if status:
         qs = qs.filter(status=status)
-    return render(request, "innovation/intros.html", {
-        "page": paginate(request, qs.order_by("-requested_at", "-id")), "status": status,
-        "statuses": IntroStatus.choices, "enterprise": enterprise_of(request.user)})
+    ent = enterprise_of(request.user)
+    table = Table(request, qs.order_by("-requested_at", "-id"), INTRO_COLUMNS,
+                  row_template="innovation/intros.html#row", filterset=flt, table_id="intros", empty=Empty(
+                      _("暂无专家引荐。通过核验的企业可以点名请科协引荐专家，科协联系专家后在这里跟进。"),
+                      _("现在申请专家引荐") if ent else "", reverse("innovation:intro-create") if ent else "",
+                      filtered=_("没有符合条件的专家引荐。")))
+    return render(request, "innovation/intros.html", {"table": table, "filter": flt, "enterprise": ent})
 
 
 @login_required

@@ -3,12 +3,14 @@ the public enquiry form, handling an enquiry and the achievement actions along `
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kexie.innovation.data.industries import DIVISIONS
-from kexie.innovation.formfields import IdField, Text
-from kexie.innovation.models import Maturity, TransferMode
+from kexie.innovation.formfields import IdField, Text, any_of, search_field
+from kexie.innovation.models import AchievementStatus, EnquiryStatus, Maturity, TransferMode
 
 INDUSTRY_CHOICES = [("", "—"), *[(code, f"{code} {name}") for code, name, _section in DIVISIONS]]
 ENQUIRY_FIELDS = ("name", "organisation", "contact", "text")
@@ -52,3 +54,24 @@ class EnquiryForm(forms.Form):
 
 class HandleForm(forms.Form):
     note = Text(_("处理说明"))
+
+
+class AchievementFilter(forms.Form):
+    """The filter of the staff achievements list (read with ``lenient``)."""
+
+    q = search_field(_("关键词"), 100)
+    status = any_of(_("状态"), AchievementStatus.choices)
+
+
+class EnquiryFilter(forms.Form):
+    status = any_of(_("状态"), EnquiryStatus.choices)
+
+
+class ServiceYearForm(forms.Form):
+    """The year picker of the service statistics (the view reads the year with ``dashboard.parse_year``)."""
+
+    year = forms.TypedChoiceField(label=_("年度"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, data: Any, years: list[int], year: int) -> None:
+        super().__init__(data, initial={"year": year})
+        self.fields["year"].choices = [(y, y) for y in years]  # type: ignore[attr-defined]

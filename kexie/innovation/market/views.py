@@ -17,6 +17,7 @@ from django.db.models import CharField as CharF
 from django.db.models import F, Q, Value
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,6 +26,7 @@ from kexie.core import ratelimit
 from kexie.core.http import error_messages, paginate
 from kexie.core.scope import get_in_scope, scope_paths, user_can
 from kexie.core.search import query_tokens
+from kexie.core.tables import Column, Empty, Table
 from kexie.innovation import recommend
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.formfields import ActionForm, add_errors, cleaned, form_errors, lenient
@@ -34,16 +36,24 @@ from kexie.innovation.market.forms import (
     ENQUIRY_FIELDS,
     INDUSTRY_CHOICES,
     AchievementActForm,
+    AchievementFilter,
     AchievementForm,
     AchievementOwnerForm,
     EnquiryForm,
 )
-from kexie.innovation.models import Achievement, AchievementStatus, Enquiry, Maturity, Need, NeedKind
+from kexie.innovation.models import Achievement, Enquiry, Maturity, Need, NeedKind
 from kexie.orgs.models import Organisation
 
 INDUSTRY_NAMES = {code: name for code, name, _s in DIVISIONS}
 FLOW = Achievement.WORKFLOW
 KINDS = (("need", gettext_lazy("技术需求")), ("achievement", gettext_lazy("科技成果")))
+ACHIEVEMENT_COLUMNS = (
+    Column("title", gettext_lazy("成果名称"), ("title",)),
+    Column("owner", gettext_lazy("登记单位"), ("owner__name",), "hide-sm"),
+    Column("maturity", gettext_lazy("成熟度"), ("maturity",), "hide-sm"),
+    Column("mode", gettext_lazy("转化方式"), ("transfer_mode",), "hide-sm"),
+    Column("status", gettext_lazy("状态"), ("status",)),
+)
 
 
 # ---- public marketplace ------------------------------------------------------------------------------
@@ -141,14 +151,19 @@ def _can_register(user: Any) -> bool:
 @login_required
 def achievement_list(request):
     qs = Achievement.objects.for_user(request.user).alive().select_related("owner")
-    status, q = request.GET.get("status", ""), request.GET.get("q", "").strip()[:100]
-    if status in AchievementStatus.values:
-        qs = qs.filter(status=status)
-    qs = _search(qs, q)
-    return render(request, "innovation/achievements.html", {
-        "page": paginate(request, qs.order_by("-created_at", "-id")), "status": status, "q": q,
-        "statuses": AchievementStatus.choices, "can_create": _can_register(request.user),
-    })
+    flt = AchievementFilter(request.GET)
+    data = lenient(flt)
+    if data["status"]:
+        qs = qs.filter(status=data["status"])
+    qs = _search(qs, (data["q"] or "").strip()[:100])
+    can_create = _can_register(request.user)
+    table = Table(request, qs.order_by("-created_at", "-id"), ACHIEVEMENT_COLUMNS,
+                  row_template="innovation/achievements.html#row", filterset=flt, table_id="achievements",
+                  empty=Empty(_("暂无科技成果。登记成果并发布后，企业可以在科创云集市看到并提出对接意向。"),
+                              _("登记第一项成果") if can_create else "",
+                              reverse("innovation:achievement-create") if can_create else "",
+                              filtered=_("没有符合条件的科技成果。")))
+    return render(request, "innovation/achievements.html", {"table": table, "filter": flt, "can_create": can_create})
 
 
 @login_required

@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kexie.innovation.data.industries import DIVISIONS
-from kexie.innovation.formfields import IdField, IdListField, Text
-from kexie.innovation.models import Confidentiality, NeedKind
+from kexie.innovation.formfields import IdField, IdListField, Text, any_of
+from kexie.innovation.models import Confidentiality, NeedKind, NeedStatus
 
 INDUSTRY_CHOICES = [("", "—"), *[(code, f"{code} {name}") for code, name, _section in DIVISIONS]]
 
@@ -87,3 +87,10 @@ class AnswerForm(forms.Form):
     plan = Text(_("服务方案"), max_length=20000)
     reason = Text(_("婉拒理由"))
     outcome = Text(_("服务成效"), max_length=20000)
+
+
+class NeedFilter(forms.Form):
+    """The filter of the needs list (read with ``lenient``)."""
+
+    status = any_of(_("状态"), NeedStatus.choices)
+    kind = any_of(_("需求类型"), NeedKind.choices)

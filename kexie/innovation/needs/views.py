@@ -11,19 +11,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kexie.core.http import error_messages, paginate
+from kexie.core.http import error_messages
 from kexie.core.scope import scope_paths, user_can
+from kexie.core.tables import Column, Empty, Table
 from kexie.innovation import recommend
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.formfields import ActionForm, add_errors, cleaned, lenient
-from kexie.innovation.models import Dispatch, Enterprise, MatchFeedback, Need, NeedKind, NeedStatus
+from kexie.innovation.models import Dispatch, Enterprise, MatchFeedback, Need
 from kexie.innovation.needs import dispatches, enterprises, services
 from kexie.innovation.needs.forms import (
     DispatchForm,
     FeedbackForm,
+    NeedFilter,
     NeedForm,
     OutcomeForm,
     OwnerForm,
@@ -35,6 +39,14 @@ from kexie.people.models import Person
 
 INDUSTRY_NAMES = {code: name for code, name, _s in DIVISIONS}
 FLOW = Need.WORKFLOW
+NEED_COLUMNS = (
+    Column("code", gettext_lazy("需求编号"), ("code",)),
+    Column("title", gettext_lazy("需求名称"), ("title",)),
+    Column("enterprise", gettext_lazy("需求企业"), css="hide-sm"),
+    Column("kind", gettext_lazy("需求类型"), ("kind",), "hide-sm"),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("created", gettext_lazy("登记时间"), ("created_at",), "hide-sm"),
+)
 
 
 def _visible(user: Any) -> Any:
@@ -56,20 +68,27 @@ def _refuse(request: Any, exc: Exception) -> None:
 @login_required
 def need_list(request):
     qs = _visible(request.user).select_related("enterprise", "owner")
-    status, kind = request.GET.get("status", ""), request.GET.get("kind", "")
-    if status in NeedStatus.values:
-        qs = qs.filter(status=status)
-    if kind in NeedKind.values:
-        qs = qs.filter(kind=kind)
+    flt = NeedFilter(request.GET)
+    data = lenient(flt)
+    if data["status"]:
+        qs = qs.filter(status=data["status"])
+    if data["kind"]:
+        qs = qs.filter(kind=data["kind"])
     ent = enterprises.enterprise_of(request.user)
-    pending = Enterprise.objects.for_user(request.user, "innovation.change").alive().filter(status="pending")[:20]
+    pending = list(Enterprise.objects.for_user(request.user, "innovation.change").alive().filter(status="pending")
+                   .select_related("host").order_by("created_at", "pk")[:20])
     person = Person.objects.filter(user=request.user, deleted_at__isnull=True).first()
+    can_create = ent is not None or scope_paths(request.user, "innovation.change") != []
+    table = Table(request, qs.order_by("-created_at", "-id"), NEED_COLUMNS, row_template="innovation/needs.html#row",
+                  filterset=flt, table_id="needs", empty=Empty(
+                      _("暂无技术需求。企业注册并通过服务科协核验后即可发布需求，科协工作人员也可以代企业登记。"),
+                      _("发布第一条需求") if can_create else "", reverse("innovation:need-create") if can_create else "",
+                      filtered=_("没有符合条件的技术需求。")))
     return render(request, "innovation/needs.html", {
         "for_me": recommend.needs_for_person(person) if person is not None and person.expertise else [],
-        "page": paginate(request, qs.order_by("-created_at", "-id")), "status": status, "kind": kind,
-        "statuses": NeedStatus.choices, "kinds": NeedKind.choices, "enterprise": ent,
+        "table": table, "filter": flt, "enterprise": ent,
         "registered": Enterprise.objects.alive().filter(users=request.user).first(),
-        "can_create": ent is not None or scope_paths(request.user, "innovation.change") != [], "pending": pending,
+        "can_create": can_create, "pending": pending,
     })
 
 

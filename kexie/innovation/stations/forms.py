@@ -7,7 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kexie.innovation.formfields import IdField, OptionalDate, Text
+from kexie.innovation.formfields import IdField, OptionalDate, Text, any_of, search_field
+from kexie.innovation.models import StationKind, StationStatus
 
 FIELDS = ("kind", "name", "host_name", "agreement_start", "agreement_end")
 
@@ -35,3 +36,11 @@ class StationActForm(forms.Form):
     revenue = forms.CharField(label=_("新增产值（万元）"), max_length=40, required=False)
     note = Text(_("说明"))
     reason = Text(_("撤销理由"))
+
+
+class StationFilter(forms.Form):
+    """The filter of the stations list and its export (read with ``lenient``)."""
+
+    kind = any_of(_("类型"), StationKind.choices)
+    status = any_of(_("状态"), StationStatus.choices)
+    q = search_field(_("名称或依托单位"), 60)

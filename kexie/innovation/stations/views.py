@@ -11,34 +11,48 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, paginate
+from kexie.core.http import error_messages
 from kexie.core.scope import get_in_scope, user_can
-from kexie.innovation.formfields import ActionForm, cleaned, form_errors
-from kexie.innovation.models import Enterprise, Station, StationKind, StationStatus, StationYear
+from kexie.core.tables import Column, Empty, Table
+from kexie.innovation.formfields import ActionForm, cleaned, form_errors, lenient
+from kexie.innovation.models import Enterprise, Station, StationKind, StationYear
 from kexie.innovation.stations import services as svc
-from kexie.innovation.stations.forms import FIELDS, StationActForm, StationForm
+from kexie.innovation.stations.forms import FIELDS, StationActForm, StationFilter, StationForm
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
 
 FLOW = Station.WORKFLOW
+STATION_COLUMNS = (
+    Column("name", gettext_lazy("名称"), ("name",)),
+    Column("kind", gettext_lazy("类型"), ("kind",)),
+    Column("host", gettext_lazy("依托单位"), ("host_name",), "hide-sm"),
+    Column("owner", gettext_lazy("管理科协"), ("owner__name",), "hide-sm"),
+    Column("end", gettext_lazy("协议结束"), ("agreement_end",)),
+    Column("residents", gettext_lazy("在站专家数"), ("resident_count",), "num"),
+    Column("status", gettext_lazy("状态"), ("status",)),
+)
 
 
-def _filtered(request: Any, action: str = "innovation.view") -> Any:
+def _filtered(request: Any, action: str = "innovation.view") -> tuple[StationFilter, Any]:
+    """The stations of the list and of its export, as the list's filter narrows them."""
     qs = Station.objects.for_user(request.user, action).alive().select_related("owner", "society")
-    kind, status = request.GET.get("kind", ""), request.GET.get("status", "")
-    if kind in StationKind.values:
-        qs = qs.filter(kind=kind)
-    if status in StationStatus.values:
-        qs = qs.filter(status=status)
-    q = request.GET.get("q", "").strip()[:60]
+    flt = StationFilter(request.GET)
+    data = lenient(flt)
+    if data["kind"]:
+        qs = qs.filter(kind=data["kind"])
+    if data["status"]:
+        qs = qs.filter(status=data["status"])
+    q = (data["q"] or "").strip()[:60]
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(host_name__contains=q))
-    return qs.annotate(resident_count=Count("residents", filter=Q(residents__left_on__isnull=True)))
+    return flt, qs.annotate(resident_count=Count("residents", filter=Q(residents__left_on__isnull=True)))
 
 
 def _owners(user: Any) -> list[Organisation]:
@@ -74,17 +88,20 @@ def _enterprises(user: Any) -> list[Enterprise]:
 
 @login_required
 def station_list(request):
-    qs = _filtered(request)
-    return render(request, "innovation/stations.html", {
-        "page": paginate(request, qs.order_by("org_path", "name", "pk")), "kinds": StationKind.choices,
-        "statuses": StationStatus.choices, "kind": request.GET.get("kind", ""),
-        "status": request.GET.get("status", ""), "q": request.GET.get("q", ""),
-        "can_create": bool(_owners(request.user))})
+    flt, qs = _filtered(request)
+    can_create = bool(_owners(request.user))
+    table = Table(request, qs.order_by("org_path", "name", "pk"), STATION_COLUMNS,
+                  row_template="innovation/stations.html#row", filterset=flt, table_id="stations",
+                  export_url=reverse("innovation:station-export"), empty=Empty(
+                      _("暂无工作站。登记院士专家工作站、海智工作站等，记录在站专家和年度成效。"),
+                      _("登记第一个工作站") if can_create else "", reverse("innovation:station-create") if can_create else "",
+                      filtered=_("没有符合条件的工作站。")))
+    return render(request, "innovation/stations.html", {"table": table, "filter": flt, "can_create": can_create})
 
 
 @login_required
 def station_export(request):
-    qs = _filtered(request, "innovation.export").order_by("org_path", "name", "pk")
+    qs = _filtered(request, "innovation.export")[1].order_by("org_path", "name", "pk")
     last_year = timezone.localdate().year - 1
     years = {y.station_id: y for y in StationYear.objects.filter(station__in=qs.values("pk"), year=last_year)}
     headers = [_("名称"), _("类型"), _("依托单位"), _("管理科协"), _("合作学会"), _("协议开始"), _("协议结束"),

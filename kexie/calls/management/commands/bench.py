@@ -1,6 +1,6 @@
 """``kexie bench assign --apps N --reviewers M --per-app K --max-load L [--min-load l] [--diversity k]
 [--mode optimal|fair|random] [--cap q] [--seed S] [--conflict-rate r] [--format json]``: solve a seeded synthetic
-reviewer-assignment instance (``kexie.calls.assign_synthetic``) and report the objective, the LP optimum (a proven
+reviewer-assignment instance (``kexie.calls.review.assign.synthetic``) and report the objective, the LP optimum (a proven
 upper bound), violations and seconds. No database is touched."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from kexie.calls.assign import AssignmentError, solve
-from kexie.calls.assign_synthetic import make_instance
+from kexie.calls.review.assign import AssignmentError, solve
+from kexie.calls.review.assign.synthetic import make_instance
 
 
 def _positive(value: str) -> int:

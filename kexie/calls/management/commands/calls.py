@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from kexie.calls import review
-from kexie.calls.assign import MODES
 from kexie.calls.models import Call
+from kexie.calls.review import services as review
+from kexie.calls.review.assign import MODES
 from kexie.core.services import SYSTEM
 from kexie.core.text import join_clauses
 

@@ -1,4 +1,4 @@
-"""``kexie import {orgs|people|memberships|groups} FILE [--org CODE] [--mode skip|update|fill]
+"""``kexie import {kind} FILE (kind: what the apps declare — orgs, people, memberships, groups …) [--org CODE] [--mode skip|update|fill]
 [--dry-run] [--format json] [--user USERNAME]``: the same import as the staff console, run in the
 foreground. Exits non-zero on any error; ``--format json`` prints the report as JSON."""
 
@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kexie.accounts.models import User
 from kexie.core.http import error_messages, join_messages
-from kexie.imports import services
-from kexie.imports.models import BatchStatus, Kind, Mode
+from kexie.imports import kinds, services
+from kexie.imports.models import BatchStatus, Mode
 from kexie.orgs.models import Organisation
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
     help = "从 .xlsx/.xls/.csv 文件导入组织、人员、个人会员或单位会员；有任何错误时不做更改并以非零状态退出。"
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=Kind.values)
+        parser.add_argument("kind", help="导入内容：" + "、".join(k.code for k in kinds.kinds()))
         parser.add_argument("file")
         parser.add_argument("--org", help="导入到的组织编码（默认：唯一的顶级组织）")
         parser.add_argument("--mode", choices=Mode.values, default=Mode.SKIP,
@@ -32,6 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="以该用户的身份和数据范围导入（默认：系统，不限范围）")
 
     def handle(self, kind, file, org, mode, dry_run, format, user, **options):
+        if kinds.find(kind) is None:
+            raise CommandError(f"不支持的导入内容：{kind}。可导入：{'、'.join(k.code for k in kinds.kinds())}。")
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"文件不存在：{file}")

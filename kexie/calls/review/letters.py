@@ -1,6 +1,6 @@
 """PDF result letters (SPEC §1: PDF with WeasyPrint and a CJK font from the OS packages).
 
-The letter shows what the applicant's result page shows (``views_review.result_context``): the result (or the
+The letter shows what the applicant's result page shows (``review.views.result_context``): the result (or the
 appeal outcome), the reasons and the anonymised opinions, nothing more. Rendering never touches the network: the
 template has no external assets and the URL fetcher refuses everything but inline ``data:`` URIs."""
 
@@ -13,8 +13,8 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kexie.calls.views import _application
-from kexie.calls.views_review import result_context
+from kexie.calls.pages import _application
+from kexie.calls.review.views import result_context
 
 
 @login_required
@@ -25,7 +25,7 @@ def letter(request: Any, pk: int) -> HttpResponse:
     if not context["final"]:
         raise Http404(_("记录不存在或您无权访问。"))
     context |= {"issued": timezone.localdate(), "issuer": app.call.owner.name}
-    from kexie.calls.pdf import render_pdf  # WeasyPrint loads only when a letter is asked for
+    from kexie.calls.review.pdf import render_pdf  # WeasyPrint loads only when a letter is asked for
 
     response = HttpResponse(render_pdf(context), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="result-letter-{app.pk}.pdf"'

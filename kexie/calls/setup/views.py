@@ -1,7 +1,5 @@
-"""Setting up a call (批次设置) without JSON boxes: the call's settings with its eligibility rules, stages and rubric
-as formsets (``forms_setup``), and the application form in the shared form builder (``kexie.formkit``) on its own
-page. JSON stays as files: "导出 JSON" and "导入 JSON 文件" on both pages. ``services.create_call`` /
-``services.edit_call`` remain the authority on what a call may hold and when it may change."""
+"""Pages of a call's set-up: the list, the detail, creating and editing (formsets and the formkit builder),
+opening, advancing stages, quotas."""
 
 from __future__ import annotations
 
@@ -11,15 +9,29 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kexie.calls import services
-from kexie.calls.forms import CallForm
-from kexie.calls.forms_setup import (
+from kexie.calls import eligibility
+from kexie.calls.common import person_of
+from kexie.calls.formfields import filter_values, first_error
+from kexie.calls.models import (
+    Application,
+    ApplicationStatus,
+    Call,
+    CallStatus,
+    Quota,
+    Stage,
+)
+from kexie.calls.pages import _call, _libraries, _refuse, _visible_calls
+from kexie.calls.setup import services
+from kexie.calls.setup.forms import AdvanceForm, CallForm, CallListFilter, QuotaForm
+from kexie.calls.setup.formsets import (
     DEFAULT_STAGES,
     EligibilityFormSet,
     RubricFormSet,
@@ -29,12 +41,122 @@ from kexie.calls.forms_setup import (
     setup_export,
     stages_initial,
 )
-from kexie.calls.models import ApplicationStatus, Call
-from kexie.calls.views import _call, _libraries
 from kexie.core.http import error_messages, join_messages
+from kexie.core.scope import scope_paths, user_can
+from kexie.core.tables import Column, Empty, Table
 from kexie.formkit import editor
 from kexie.formkit.forms import UploadForm, schema_from_upload
 from kexie.orgs.models import Organisation
+
+CALL_COLUMNS = (
+    Column("name", gettext_lazy("名称"), ("name",)),
+    Column("type", gettext_lazy("类型"), ("type",)),
+    Column("year", gettext_lazy("年度"), ("year",)),
+    Column("owner", gettext_lazy("主办单位"), ("owner__name",), "hide-sm"),
+    Column("stage", gettext_lazy("当前阶段"), ("current_stage",)),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("n", gettext_lazy("已提交申报"), ("n",), "num"),
+)
+
+
+@login_required
+def call_list(request):
+    """Calls in scope and every published call (sort, filters, pages); an applicant's own applications above."""
+    calls = _visible_calls(request.user).select_related("owner").annotate(
+        n=Count("applications", filter=~Q(applications__status=ApplicationStatus.DRAFT)))
+    flt = CallListFilter(request.GET)
+    d = filter_values(flt)
+    calls = calls.filter(**{k: d[k] for k in ("year", "type", "status") if k in d})
+    if d.get("q"):
+        calls = calls.filter(name__contains=d["q"])
+    person = person_of(request.user)
+    mine = (Application.objects.filter(applicant_person=person).select_related("call").order_by("-id")[:20]
+            if person else [])
+    can_create = scope_paths(request.user, "calls.change") != []
+    empty = (Empty(_("还没有申报批次。新建申报批次，设置申报条件、阶段和评审细则后开放申报。"), _("新建申报批次"),
+                   reverse("calls:create"), filtered=_("没有符合条件的申报批次。")) if can_create else
+             Empty(_("目前没有开放的申报批次。批次开放后会在这里列出，也会发站内通知。"), _("查看通知"),
+                   reverse("notices:inbox"), filtered=_("没有符合条件的申报批次。")))
+    table = Table(request, calls, CALL_COLUMNS, row_template="calls/list.html#row", filterset=flt,
+                  table_id="calls", empty=empty, default=("-year", "code"))
+    return render(request, "calls/list.html", {"table": table, "filter": flt, "page": table.page, "mine": mine,
+                                               "can_create": can_create})
+
+
+@login_required
+def call_detail(request, pk: int):
+    call = _call(request, pk)
+    person = person_of(request.user)
+    verdict = None
+    own = None
+    if person is not None and call.applicant_kind == "person":
+        verdict = eligibility.evaluate(call, person=person)
+        own = Application.objects.filter(call=call, applicant_person=person).first()
+    can_manage = user_can(request.user, "calls.change", call.org_path)
+    counts = dict(Application.objects.for_user(request.user).filter(call=call).values_list("status")
+                  .annotate(n=Count("id")).values_list("status", "n"))
+    quotas = Quota.objects.filter(call=call).select_related("organisation").order_by("org_path")
+    nominators = [q.organisation for q in quotas]
+    return render(request, "calls/detail.html", {
+        "call": call, "stages": call.stage_rows(), "rules": [eligibility.describe(r) for r in call.eligibility],
+        "verdict": verdict, "own": own, "person": person, "can_manage": can_manage,
+        "counts": [(label, counts.get(value, 0)) for value, label in ApplicationStatus.choices if counts.get(value)],
+        "nominators": nominators, "can_apply": call.status == CallStatus.OPEN and call.current_stage == Stage.APPLY,
+        "rubric": call.rubric, "next_stage": dict(Stage.choices).get(call.next_stage() or ""),
+        "call_flow": Call.WORKFLOW,
+    })
+
+
+@login_required
+@require_POST
+def call_open(request, pk: int):
+    call = _call(request, pk, "calls.change")
+    try:
+        services.open_call(request.user, call)
+        messages.success(request, _("批次已发布。"))
+    except ValidationError as exc:
+        _refuse(request, exc)
+    return redirect("calls:detail", pk=call.pk)
+
+
+@login_required
+@require_POST
+def call_advance(request, pk: int):
+    call = _call(request, pk, "calls.change")
+    form = AdvanceForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(first_error(form))
+        services.advance_stage(request.user, call, to=form.cleaned_data["to"] or None)
+        messages.success(request, _("已进入下一阶段。"))
+    except ValidationError as exc:
+        _refuse(request, exc)
+    return redirect("calls:detail", pk=call.pk)
+
+
+@login_required
+def call_quotas(request, pk: int):
+    call = _call(request, pk, "calls.change")
+    quotas = {q.organisation_id: q for q in Quota.objects.filter(call=call)}
+    # The candidates: organisations with a quota and the owner's direct children, those the user may see.
+    candidates = list(Organisation.objects.for_user(request.user).alive().filter(
+        Q(pk__in=list(quotas)) | Q(depth=call.owner.depth + 1, path__startswith=call.owner.path))
+        .order_by("path")[:300])
+    form = QuotaForm(request.POST or None, orgs=candidates,
+                       initial_places={k: q.places for k, q in quotas.items()})
+    if request.method == "POST":
+        try:
+            if not form.is_valid():
+                raise ValidationError(first_error(form))
+            services.set_quotas(request.user, call, form.places())
+            messages.success(request, _("推荐名额已保存。"))
+            return redirect("calls:quotas", pk=call.pk)
+        except ValidationError as exc:
+            _refuse(request, exc)
+    rows = [{"org": o, "quota": quotas.get(o.pk), "used": services.nominated_count(call, o),
+             "field": form[f"q-{o.pk}"]} for o in candidates]
+    return render(request, "calls/quotas.html", {"call": call, "rows": rows, "form": form},
+                  status=400 if form.errors else 200)
 
 
 def _json_download(data: Any, filename: str) -> HttpResponse:

@@ -12,12 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kexie.calls import forms_flow as F
-from kexie.calls import review, services
+from kexie.calls.common import person_of
+from kexie.calls.formfields import filter_values, first_error
 from kexie.calls.models import (
     Appeal,
     AppealStatus,
@@ -34,13 +36,17 @@ from kexie.calls.models import (
     Stage,
     Vote,
 )
-from kexie.calls.views import _application, _call, _refuse
+from kexie.calls.pages import _application, _call, _refuse
+from kexie.calls.review import forms as F
+from kexie.calls.review import publication
+from kexie.calls.review import services as review
 from kexie.core.export import xlsx_sheets_response
 from kexie.core.scope import get_in_scope, user_can
+from kexie.core.tables import Column, Empty, Table
 
 
 def _my_assignment(request: Any, pk: int) -> ReviewAssignment:
-    person = services.person_of(request.user)
+    person = person_of(request.user)
     found = None
     if person is not None:
         found = ReviewAssignment.objects.select_related("call", "application").filter(pk=pk, expert=person).first()
@@ -54,17 +60,36 @@ def _label(app: Application, call: Call) -> str:
 
 
 # ---- reviewer -----------------------------------------------------------------------------------
+MY_REVIEW_COLUMNS = (
+    Column("call", gettext_lazy("申报批次"), ("call__year", "call__name")),
+    Column("application", gettext_lazy("申报名称"), ("application__title",)),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("assigned", gettext_lazy("分配时间"), ("created_at",)),
+)
+
+
 @login_required
 def my_reviews(request):
-    person = services.person_of(request.user)
-    rows = []
+    """The caller's own assignments (released ones left out), as cards on a phone: sort, filter, pages."""
+    person = person_of(request.user)
+    qs = ReviewAssignment.objects.none()
     if person is not None:
         qs = ReviewAssignment.objects.filter(expert=person).exclude(status=AssignmentStatus.RELEASED).select_related(
-            "call", "application", "application__applicant_person", "application__applicant_org").order_by(
-            "-call__year", "call_id", "application_id")[:500]
-        for a in qs:
-            rows.append({"a": a, "who": _label(a.application, a.call), "deadline": a.call.deadline_of(a.stage)})
-    return render(request, "calls/my_reviews.html", {"rows": rows})
+            "call", "application", "application__applicant_person", "application__applicant_org")
+    flt = F.MyReviewsFilter(request.GET)
+    status = filter_values(flt).get("status")
+    if status:
+        qs = qs.filter(status=status)
+    table = Table(request, qs, MY_REVIEW_COLUMNS, row_template="calls/my_reviews.html#row", filterset=flt,
+                  per_page=30, default=("-call__year", "call_id", "application_id"), empty=Empty(
+                      _("目前没有分配给您的评审任务。分配后会发站内通知，任务也会列在这里。"), _("查看通知"),
+                      reverse("notices:inbox"), filtered=_("没有符合条件的评审任务。")))
+    rows = list(table.page.object_list)
+    for a in rows:
+        a.who = _label(a.application, a.call)
+        a.deadline = a.call.deadline_of(a.stage)
+    table.page.object_list = rows
+    return render(request, "calls/my_reviews.html", {"table": table, "filter": flt, "page": table.page})
 
 
 @login_required
@@ -80,7 +105,7 @@ def review_form(request, pk: int):
     if request.method == "POST":
         try:
             if not form.is_valid():
-                raise ValidationError(F.first_error(form))
+                raise ValidationError(first_error(form))
             d = form.cleaned_data
             current = review.save_review(request.user, assignment, scores=form.scores(), comment=d["comment"],
                                          recommendation=d["recommendation"], submit=d["action"] == "submit")
@@ -111,7 +136,7 @@ def assign(request, pk: int):
     form = F.AssignForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(F.first_error(form))
+            raise ValidationError(first_error(form))
         out = review.run_assignment(request.user, call, mode=form.cleaned_data["mode"] or "optimal")
         messages.success(request, _("已分配 %(n)s 个评审任务。") % {"n": out.created})
     except ValidationError as exc:
@@ -122,7 +147,7 @@ def assign(request, pk: int):
 @login_required
 def results_page(request, pk: int):
     call = _call(request, pk, "calls.change")
-    res = review.compute_results(call)
+    res = publication.compute_results(call)
     rows = [{"app": a, **r} for a, r in zip(res.applications, res.rows, strict=True)]
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["app"].pk))
     assigned = ReviewAssignment.objects.filter(call=call).exclude(status=AssignmentStatus.RELEASED).count()
@@ -149,7 +174,7 @@ def publish(request, pk: int):
     try:
         if not form.is_valid():
             raise ValidationError(_("请选择评审中的申报进行公示。"))
-        review.publish_notice(request.user, call, form.cleaned_data["apps"])
+        publication.publish_notice(request.user, call, form.cleaned_data["apps"])
         messages.success(request, _("公示已发布。"))
     except ValidationError as exc:
         _refuse(request, exc)
@@ -164,7 +189,7 @@ def finalise(request, pk: int):
     try:
         if not form.is_valid():
             raise ValidationError(_("入选名单中有不在评审中的申报。"))
-        review.finalise(request.user, call, form.cleaned_data["apps"])
+        publication.finalise(request.user, call, form.cleaned_data["apps"])
         messages.success(request, _("结果已发布。"))
     except ValidationError as exc:
         _refuse(request, exc)
@@ -178,7 +203,7 @@ def vote(request, pk: int):
     if app is None:
         raise Http404(_("记录不存在或您无权访问。"))
     panel = review.panel_of(app.call) if app.call.expert_library_id else []
-    person = services.person_of(request.user)
+    person = person_of(request.user)
     staff = user_can(request.user, "calls.change", app.call.org_path)
     form = F.VoteForm(request.POST)
     valid = form.is_valid()
@@ -193,7 +218,7 @@ def vote(request, pk: int):
         return redirect("calls:results", pk=app.call_id)
     try:
         if not valid:
-            raise ValidationError(F.first_error(form))
+            raise ValidationError(first_error(form))
         review.cast_vote(request.user, app, member, form.cleaned_data["vote"], form.cleaned_data["round"] or 1)
         messages.success(request, _("表决已记录。"))
     except ValidationError as exc:
@@ -212,8 +237,8 @@ def objection_handle(request, pk: int):
     form = F.CaseForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(F.first_error(form))
-        review.handle_objection(request.user, obj, form.cleaned_data["verdict"], form.cleaned_data["reason"])
+            raise ValidationError(first_error(form))
+        publication.handle_objection(request.user, obj, form.cleaned_data["verdict"], form.cleaned_data["reason"])
         messages.success(request, _("异议处理结果已保存。"))
     except ValidationError as exc:
         _refuse(request, exc)
@@ -229,8 +254,8 @@ def appeal_decide(request, pk: int):
     form = F.AppealDecisionForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(F.first_error(form))
-        review.decide_appeal(request.user, appeal, form.cleaned_data["verdict"], form.cleaned_data["decision"])
+            raise ValidationError(first_error(form))
+        publication.decide_appeal(request.user, appeal, form.cleaned_data["verdict"], form.cleaned_data["decision"])
         messages.success(request, _("复审决定已保存。"))
     except ValidationError as exc:
         _refuse(request, exc)
@@ -242,7 +267,7 @@ def export_all(request, pk: int):
     """The whole call in one workbook: applications, reviews (raw scores per criterion), results, cases."""
     call = _call(request, pk, "calls.change")
     rubric = call.rubric or []
-    res = review.compute_results(call)
+    res = publication.compute_results(call)
     apps = Application.objects.filter(call=call).select_related("applicant_person", "applicant_org",
                                                                 "nominator").order_by("pk")
     app_rows = ([a.pk, review.anon_code(a), a.title, a.applicant_name, a.nominator.name if a.nominator else "",
@@ -284,7 +309,7 @@ def notice(request, pk: int):
     call = _call(request, pk)
     apps = (Application.objects.filter(call=call, status=ApplicationStatus.PUBLICISED).select_related(
         "applicant_person", "applicant_org", "nominator").order_by("pk") if call.notice_starts else [])
-    return render(request, "calls/notice.html", {"call": call, "apps": apps, "open": review.notice_open(call)})
+    return render(request, "calls/notice.html", {"call": call, "apps": apps, "open": publication.notice_open(call)})
 
 
 @login_required
@@ -296,9 +321,9 @@ def object_to(request, pk: int):
     form = F.ObjectionForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(F.first_error(form))
+            raise ValidationError(first_error(form))
         d = form.cleaned_data
-        review.lodge_objection(request.user, app, name=d["name"], contact=d["contact"], text=d["text"])
+        publication.lodge_objection(request.user, app, name=d["name"], contact=d["contact"], text=d["text"])
         messages.success(request, _("异议已提交，我们将依规处理。"))
     except ValidationError as exc:
         _refuse(request, exc)
@@ -311,15 +336,15 @@ def result_context(request: Any, app: Application) -> dict[str, Any]:
     call = app.call
     published = call.results_published_at is not None
     appeal = Appeal.objects.filter(application=app).first()
-    deadline = review.appeal_deadline(call)
+    deadline = publication.appeal_deadline(call)
     return {
         "app": app, "call": call, "published": published, "appeal": appeal, "deadline": deadline,
-        "opinions": review.opinions_for_applicant(app) if published else [],
+        "opinions": publication.opinions_for_applicant(app) if published else [],
         "rubric": {str(c["key"]): c["label"] for c in call.rubric or []},
         "final": published and Application.WORKFLOW.allows(app, "appeal"),
         "can_appeal": published and appeal is None and deadline is not None and timezone.localdate() <= deadline
         and Application.WORKFLOW.allows(app, "appeal")
-        and (review.is_applicant(request.user, app) or user_can(request.user, "calls.change", app.org_path)),
+        and (publication.is_applicant(request.user, app) or user_can(request.user, "calls.change", app.org_path)),
     }
 
 
@@ -335,8 +360,8 @@ def appeal(request, pk: int):
     form = F.AppealForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(F.first_error(form))
-        review.lodge_appeal(request.user, app, form.cleaned_data["reasons"])
+            raise ValidationError(first_error(form))
+        publication.lodge_appeal(request.user, app, form.cleaned_data["reasons"])
         messages.success(request, _("复审申请已提交。"))
     except ValidationError as exc:
         _refuse(request, exc)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from kexie.calls.assign import Instance
+from kexie.calls.review.assign.problem import Instance
 
 N_FIELDS = 12
 SUBS_PER_FIELD = 8

@@ -7,8 +7,7 @@ project's leader (whoever may fill the application) fills and submits a report; 
 return it for revision with a reason, or fail it. A failed midterm terminates the project; a passed final
 concludes it and keeps its outputs (papers, patents, reports …) for the results library; a failed final
 closes it as 结题未通过. Staff may extend a project once (by up to 12 months) or terminate it with a reason.
-Every step is a ``ProjectEvent`` with the report's data as submitted, and an audit row.
-"""
+Every step is a ``ProjectEvent`` with the report's data as submitted, and an audit row."""
 
 from __future__ import annotations
 
@@ -24,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kexie.calls.applications.services import can_fill
+from kexie.calls.common import ApplicationInvalid
 from kexie.calls.models import (
     Application,
     ApplicationStatus,
@@ -36,7 +37,6 @@ from kexie.calls.models import (
     ProjectStatus,
     ReportKind,
 )
-from kexie.calls.services import ApplicationInvalid, can_fill
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
 from kexie.core.services import is_system, require

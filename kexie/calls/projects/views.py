@@ -11,17 +11,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kexie.calls import forms_flow as F
-from kexie.calls import projects
+from kexie.calls.common import ApplicationInvalid
+from kexie.calls.formfields import filter_values, first_error
 from kexie.calls.models import Project, ProjectReport, ProjectReportStatus, ProjectStatus
-from kexie.calls.services import ApplicationInvalid
-from kexie.calls.views import _call, _refuse
+from kexie.calls.pages import _call, _refuse
+from kexie.calls.projects import forms as F
+from kexie.calls.projects import services as projects
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, paginate
-from kexie.core.scope import get_in_scope
+from kexie.core.http import error_messages
+from kexie.core.scope import get_in_scope, scope_paths
+from kexie.core.tables import Column, Empty, Table
 from kexie.formkit import fill
 from kexie.formkit import schema as S
 
@@ -42,17 +46,29 @@ def _report(request: Any, pk: int, action: str = "calls.view") -> ProjectReport:
     return found
 
 
-def _filtered(request: Any, qs: Any) -> tuple[Any, dict[str, str]]:
-    status = request.GET.get("status", "")
-    pending = request.GET.get("pending", "")
-    if status in ProjectStatus.values:
-        qs = qs.filter(status=status)
-    if pending == "review":
+PROJECT_COLUMNS = (
+    Column("code", gettext_lazy("立项编号"), ("code",)),
+    Column("title", gettext_lazy("课题名称"), ("title",)),
+    Column("leader", gettext_lazy("负责人/单位")),
+    Column("ends", gettext_lazy("计划完成日期"), ("ends",), "hide-sm"),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("to_review", gettext_lazy("待审核报告"), ("to_review",), "hide-sm num"),
+)
+
+
+def _filtered(request: Any, qs: Any) -> tuple[F.ProjectListFilter, Any]:
+    """Projects as the list filters them (status, what waits: a report to review, an overdue report); the call's
+    export reads the same filter."""
+    flt = F.ProjectListFilter(request.GET)
+    d = filter_values(flt)
+    if d.get("status"):
+        qs = qs.filter(status=d["status"])
+    if d.get("pending") == "review":
         qs = qs.filter(reports__status=ProjectReportStatus.SUBMITTED)
-    elif pending == "overdue":
+    elif d.get("pending") == "overdue":
         qs = qs.filter(status=ProjectStatus.ONGOING, reports__status__in=projects.EDITABLE,
                        reports__due__lt=projects._today())
-    return qs.distinct(), {"status": status, "pending": pending}
+    return flt, qs.distinct()
 
 
 def _annotated(qs: Any) -> Any:
@@ -65,20 +81,28 @@ def project_list(request):
     """Projects in scope, plus the caller's own as a leader."""
     qs = Project.objects.filter(Q(pk__in=Project.objects.for_user(request.user).values("pk"))
                                 | Q(application__applicant_person__user=request.user))
-    qs, filters = _filtered(request, qs)
-    return render(request, "calls/projects.html", {
-        "page": paginate(request, _annotated(qs).order_by("-call__year", "code")), "call": None,
-        "statuses": ProjectStatus.choices, **filters})
+    flt, qs = _filtered(request, qs)
+    table = Table(request, _annotated(qs), PROJECT_COLUMNS, row_template="calls/projects.html#row", filterset=flt,
+                  table_id="projects", default=("-call__year", "code"), empty=Empty(
+                      _("还没有立项课题。评审结果发布后，在申报批次的“立项课题”页为入选申报立项。"), _("查看申报批次"),
+                      reverse("calls:list"), filtered=_("没有符合条件的立项课题。")))
+    return render(request, "calls/projects.html", {"table": table, "filter": flt, "page": table.page, "call": None})
 
 
 @login_required
 def call_projects(request, pk: int):
     call = _call(request, pk, "calls.change")
-    qs, filters = _filtered(request, Project.objects.for_user(request.user).filter(call=call))
+    flt, qs = _filtered(request, Project.objects.for_user(request.user).filter(call=call))
     waiting = call.applications.filter(status="approved", project__isnull=True).count() if call.tracks_projects else 0
-    return render(request, "calls/projects.html", {
-        "page": paginate(request, _annotated(qs).order_by("code")), "call": call, "waiting": waiting,
-        "statuses": ProjectStatus.choices, "today": projects._today(), **filters})
+    can_export = scope_paths(request.user, "calls.export") != []
+    table = Table(request, _annotated(qs), PROJECT_COLUMNS, row_template="calls/projects.html#row", filterset=flt,
+                  table_id="projects", default=("code",),
+                  export_url=reverse("calls:projects-export", args=[call.pk]) if can_export else "",
+                  empty=Empty(_("这个批次还没有立项课题。最终结果发布后，为入选申报立项。"),
+                              _("立项") if waiting else "", "#establish" if waiting else "",
+                              filtered=_("没有符合条件的立项课题。")))
+    return render(request, "calls/projects.html", {"table": table, "filter": flt, "page": table.page, "call": call,
+                                                   "waiting": waiting, "today": projects._today()})
 
 
 @login_required
@@ -100,7 +124,8 @@ def establish(request, pk: int):
 @login_required
 def projects_export(request, pk: int):
     call = _call(request, pk, "calls.change")
-    qs = Project.objects.for_user(request.user, "calls.export").filter(call=call).select_related(*RELATED).order_by("code")
+    qs = _filtered(request, Project.objects.for_user(request.user, "calls.export").filter(call=call))[1]  # the page's
+    qs = qs.select_related(*RELATED).order_by("code")
     reports = {(r.project_id, r.kind): r for r in ProjectReport.objects.filter(project__in=qs)}
     headers = [_("立项编号"), _("课题名称"), _("负责人/单位"), _("推荐单位"), _("资助金额（万元）"), _("开始日期"),
                _("计划完成日期"), _("延期次数"), _("状态"), _("中期检查"), _("中期截止"), _("结题报告"), _("结题截止"),
@@ -160,7 +185,7 @@ def report_fill(request, pk: int):
         errors = fill.store_uploads(schema, f"projects/{report.project_id}/{report.pk}", request.POST, request.FILES,
                                     raw, keep=report.data)
         if not action.is_valid():
-            errors[S.ALL] = F.first_error(action)
+            errors[S.ALL] = first_error(action)
         data = raw
         if not errors:
             try:
@@ -212,7 +237,7 @@ def report_judge(request, pk: int):
     form = F.JudgeForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(F.first_error(form))
+            raise ValidationError(first_error(form))
         projects.judge_report(request.user, report, form.cleaned_data["verdict"], form.cleaned_data["comment"])
         messages.success(request, _("审核结论已保存。"))
     except (ValidationError, PermissionDenied) as exc:
@@ -243,7 +268,7 @@ def project_terminate(request, pk: int):
     form = F.TerminateForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(F.first_error(form))
+            raise ValidationError(first_error(form))
         projects.terminate(request.user, project, form.cleaned_data["reason"])
         messages.success(request, _("课题已终止。"))
     except (ValidationError, PermissionDenied) as exc:

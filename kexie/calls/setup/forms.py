@@ -1,6 +1,6 @@
-"""Forms of the calls pages. A call's structured parts have their own widgets: eligibility, stages and rubric
-as formsets (``forms_setup``), the application form in the form builder (``kexie.formkit``); JSON only as a file
-to import or export. ``services.check_call`` says what is wrong in Chinese."""
+"""The call form: the scalar parts of a call. Its structured parts have their own widgets: eligibility, stages
+and rubric as formsets (``setup.formsets``), the application form in the form builder (``kexie.formkit``); JSON
+only as a file to import or export. ``setup.services.check_call`` says what is wrong in Chinese."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kexie.calls.forms_setup import setup_from_upload
-from kexie.calls.models import ApplicantKind, CallType, ExpertLibrary
+from kexie.calls.formfields import choice_filter, search_filter
+from kexie.calls.models import ApplicantKind, CallStatus, CallType, ExpertLibrary, Stage
+from kexie.calls.setup.formsets import setup_from_upload
 from kexie.orgs.models import Organisation
 
 # Left empty, these take the model's defaults.
@@ -92,11 +93,30 @@ class CallForm(forms.Form):
         return initial
 
 
-class ReasonForm(forms.Form):
-    comment = forms.CharField(label=_("意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+class AdvanceForm(forms.Form):
+    to = forms.ChoiceField(label=_("下一阶段"), required=False, choices=[("", ""), *Stage.choices])
 
 
-class LibraryForm(forms.Form):
-    name = forms.CharField(label=_("名称"), max_length=120)
-    description = forms.CharField(label=_("说明"), required=False, max_length=4000,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+class QuotaForm(forms.Form):
+    """推荐名额: one field per candidate organisation (``q-<id>``); empty leaves it unchanged."""
+
+    def __init__(self, *args: Any, orgs: Any, initial_places: dict[int, int] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.orgs = {o.pk: o for o in orgs}
+        for pk, org in self.orgs.items():
+            self.fields[f"q-{pk}"] = forms.IntegerField(
+                label=org.name, required=False, min_value=0, max_value=100000,
+                initial=(initial_places or {}).get(pk), widget=forms.NumberInput(attrs={"aria-label": org.name}),
+                error_messages={"invalid": _("推荐名额应为非负整数。"), "min_value": _("推荐名额应为非负整数。")})
+
+    def places(self) -> dict[Any, int]:
+        return {self.orgs[int(k[2:])]: v for k, v in self.cleaned_data.items() if k.startswith("q-") and v is not None}
+
+
+class CallListFilter(forms.Form):
+    """The filters of the call list."""
+
+    year = forms.IntegerField(label=_("年度"), required=False, min_value=1, max_value=9999)
+    type = choice_filter(_("类型"), CallType.choices)
+    status = choice_filter(_("状态"), CallStatus.choices)
+    q = search_filter(_("名称"))
