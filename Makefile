@@ -16,8 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# make demo PORT=8123 serves on another port
+PORT   ?= 8000
 demo: install
-	$(BIN)/kexie demo --scale small
+	$(BIN)/kexie demo --scale small --port $(PORT)
 
 # Chromium for the browser journeys comes from Debian (no browser download).
 browser:

@@ -64,6 +64,12 @@ def precision(primaries: list[int], wanted: list[str]) -> float:
     return sum(p in ok for p in primaries[:K]) / K
 
 
+def reciprocal_rank(primaries: list[int], wanted: list[str]) -> float:
+    """1 / rank of the first relevant result within the top K (0 when none is)."""
+    ok = {int(c) for c in wanted}
+    return next((1.0 / (i + 1) for i, p in enumerate(primaries[:K]) if p in ok), 0.0)
+
+
 def feedback_effect(index, engine, primary) -> dict[str, float]:
     """Feedback rows simulated from the labels (what a reviewer would click), fitted on half the needs and
     measured on the other half with ``kexie.innovation.matching.evaluate``."""
@@ -133,10 +139,15 @@ def main() -> None:
 
     table = {name: [precision(res, n["disciplines"]) for res, n in zip(results, NEEDS, strict=True)]
              for name, results in engines.items()}
+    mrr = {name: [reciprocal_rank(res, n["disciplines"]) for res, n in zip(results, NEEDS, strict=True)]
+           for name, results in engines.items()}
     names = list(table)
-    print(f"\nmean precision@{K} by primary discipline, {len(NEEDS)} needs")
-    print(" ".join(f"{n:>18s}" for n in names))
-    print(" ".join(f"{sum(v) / len(v):18.3f}" for v in table.values()))
+    print(f"\nmean precision@{K} and MRR (first relevant within {K}) by primary discipline, {len(NEEDS)} needs")
+    print(" " * 6 + " ".join(f"{n:>18s}" for n in names))
+    print("P@10  " + " ".join(f"{sum(v) / len(v):18.3f}" for v in table.values()))
+    print("MRR   " + " ".join(f"{sum(v) / len(v):18.3f}" for v in mrr.values()))
+    p50 = {k: 1000 * sorted(v)[len(v) // 2] for k, v in times.items()}
+    print("p50 ms" + " ".join(f"{p50[n]:18.2f}" if n in p50 else " " * 18 for n in names))
     for name in names[1:]:
         ratio = (sum(table[name]) / max(sum(table["kexie"]), 1e-9))
         print(f"  {name}: {ratio:.2f}x kexie's precision")
@@ -163,7 +174,8 @@ def main() -> None:
           f"region {feedback['weight_region']:.2f})")
     summary = {name: sum(v) / len(v) for name, v in table.items()}
     out = {"date": time.strftime("%Y-%m-%d %H:%M"), "command": " ".join(sys.argv), "people": index.size,
-           "precision_at_10": summary, "feedback": feedback, "query_ms_p50": {k: 1000 * sorted(v)[len(v) // 2] for k, v in times.items()},
+           "precision_at_10": summary,
+           "mrr": {name: sum(v) / len(v) for name, v in mrr.items()}, "feedback": feedback, "query_ms_p50": p50,
            "per_need": {n["id"]: {k: table[k][i] for k in names} for i, n in enumerate(NEEDS)}}
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=1))

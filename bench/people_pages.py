@@ -30,12 +30,17 @@ def pick_terms() -> dict[str, str]:
     for kws in Person.objects.order_by("id").values_list("expertise", flat=True)[:20000]:
         counter.update(kws)
     common = counter.most_common(1)[0][0]
-    city_a = User.objects.get(username="demo-city-a").scope_cache["view"][0]
+    from kexie.core.scope import scope_paths
+
+    city_a = (scope_paths(User.objects.get(username="demo-city-a"), "people.view") or [""])[0]
     names = (Person.objects.filter(org_path__startswith=city_a).order_by("id")
              .values_list("name", flat=True)[:300])
     candidates = [n for n in names if len(n) >= 3] or list(names)
     rare = min(candidates[:60], key=lambda n: Person.objects.filter(name=n).count())
-    return {"common": common, "rare": rare}
+    # partial names: the commonest surname (its every bearer, a few per cent of the province) and the
+    # rare person's given name
+    surname = Counter(n[0] for n in Person.objects.order_by("id").values_list("name", flat=True)[:20000])
+    return {"common": common, "rare": rare, "surname": surname.most_common(1)[0][0], "given": rare[1:]}
 
 
 def urls(terms: dict[str, str]) -> dict[str, str]:
@@ -45,6 +50,8 @@ def urls(terms: dict[str, str]) -> dict[str, str]:
         "q_common": "/people/?" + urlencode({"q": terms["common"]}),
         "q_rare": "/people/?" + urlencode({"q": terms["rare"]}),
         "q_filtered": "/people/?" + urlencode({"q": terms["common"], "gender": "F", "title_level": "senior"}),
+        "q_surname": "/people/?" + urlencode({"q": terms["surname"]}),
+        "q_given": "/people/?" + urlencode({"q": terms["given"]}),
         "orgs_tree": "/orgs/",
     }
 

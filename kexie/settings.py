@@ -22,6 +22,7 @@ Environment:
     KEXIE_API_USER_RATE / KEXIE_API_ANON_RATE  API throttles per user / per address (default 600/min, 60/min)
     KEXIE_API_TOKEN_DAYS         default lifetime of a new API token (default 90)
     KEXIE_ANON_FORM_RATE         public forms (enquiries, password reset) per address (default 20/10m)
+    KEXIE_SMS_BACKEND            dotted path of the SMS backend for verification codes (default: the console)
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ INSTALLED_APPS = [
     "kexie.governance",
     "kexie.calls",
     "kexie.innovation",
+    "kexie.exports",
+    "kexie.signup",
+    "kexie.portal",
 ]
 
 MIDDLEWARE = [
@@ -286,6 +290,8 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kexie@localhost")
+# Verification codes by SMS (kexie.signup.sms): the dotted path of a backend class with send(phone, message).
+KEXIE_SMS_BACKEND = os.environ.get("KEXIE_SMS_BACKEND", "kexie.signup.sms.ConsoleBackend")
 
 KEXIE_API_TOKEN_DAYS = int(os.environ.get("KEXIE_API_TOKEN_DAYS", "90"))
 # Public forms (marketplace enquiries, password reset): at most N posts per address per period.

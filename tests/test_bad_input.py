@@ -83,7 +83,7 @@ def test_person_form_rejects(client_a, province, overrides, message):
 def test_person_cannot_be_filed_under_another_city(client_a, province):
     count = Person.objects.count()
     resp = client_a.post("/people/new/", _person_form(province["city_b"]))
-    assert "选择一个有效的选项" in resp.content.decode()
+    assert "找不到" in resp.content.decode()  # the organisation picker: not among the caller's organisations
     assert Person.objects.count() == count
 
 

@@ -132,7 +132,7 @@ def test_project_lists_filter_and_the_export_carries_them(province):
     assert [r[0] for r in _xlsx_rows(staff.get(link))[1:] if r and r[0]] == [first.code]
     assert len([r for r in _xlsx_rows(staff.get(f"/calls/{call.pk}/projects/export/"))[1:] if r and r[0]]) == 2
     by_code = staff.get("/calls/projects/", {"sort": "-code", "status": ""}).content.decode()
-    codes = [c for c in re.findall(r"<tr><td>([^<]+)</td>", by_code) if c.startswith(call.code)]
+    codes = [c for c in re.findall(r"<tr><td[^>]*>([^<]+)</td>", by_code) if c.startswith(f"{call.code}-")]
     assert codes == [second.code, first.code]
 
 

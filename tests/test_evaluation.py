@@ -219,7 +219,7 @@ def test_presets_are_valid_two_level_and_sum_to_100():
         data = services.load_preset(preset_id)
         services.validate_definition(data)
         assert sum(Decimal(str(g["weight"])) for g in data["groups"]) == 100
-        assert "txt" in data["description"]  # quotes the seeds by file name
+        assert "依据" in data["description"] and ".txt" not in data["description"]  # sources by title, no file names
     ids = [p for p, _n in services.presets()]
     assert ids == ["county_capability", "society_annual"]
 
@@ -559,7 +559,7 @@ def test_city_a_pages_hold_only_city_a(province, client_a, county_run):
     b_score = Score.objects.get(run=county_run, organisation=b_county)
     assert client_a.get(f"/evaluation/scores/{b_score.pk}/").status_code == 404
     assert client_a.post(f"/evaluation/systems/{county_run.system_id}/run/", {"year": YEAR}).status_code == 403
-    assert EvaluationRun.objects.filter(system_id=county_run.system_id).count() == 1
+    assert EvaluationRun.objects.filter(system_id=county_run.system_id, year=YEAR).count() == 1
     assert client_a.get(f"/evaluation/orgs/{b_county.pk}/follow-ups/").status_code == 404
     assert client_a.get(f"/evaluation/orgs/{a_county.pk}/follow-ups/").status_code == 200
 

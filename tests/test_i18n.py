@@ -119,7 +119,7 @@ def _python_msgids():
                 yield path, (None, args[0])
 
 
-_TRANSLATE = re.compile(r'\{%\s*translate\s+"([^"]*)"(?:\s+context\s+"([^"]*)")?')
+_TRANSLATE = re.compile(r'\{%\s*translate\s+(?:"([^"]*)"|\'([^\']*)\')(?:\s+context\s+"([^"]*)")?')
 
 
 def test_every_marked_string_is_in_the_catalogue():
@@ -128,7 +128,8 @@ def test_every_marked_string_is_in_the_catalogue():
     known = po_keys()
     missing = [f"{p.relative_to(KEXIE)}: {k}" for p, k in _python_msgids() if k not in known]
     for path in sorted((KEXIE / "templates").rglob("*.html")):
-        for msgid, ctx in _TRANSLATE.findall(path.read_text(encoding="utf-8")):
+        for double, single, ctx in _TRANSLATE.findall(path.read_text(encoding="utf-8")):
+            msgid = double or single
             if (ctx or None, msgid) not in known:
                 missing.append(f"{path.relative_to(KEXIE)}: {msgid}")
     assert not missing, missing
@@ -140,7 +141,7 @@ def test_templates_have_no_bare_chinese():
     for path in sorted((KEXIE / "templates").rglob("*.html")):
         text = path.read_text(encoding="utf-8")
         text = re.sub(r"\{%\s*blocktranslate.*?\{%\s*endblocktranslate\s*%\}", "", text, flags=re.S)
-        text = re.sub(r'\{%\s*translate\s+"[^"]*"[^%]*%\}', "", text)
+        text = re.sub(r'\{%\s*translate\s+(?:"[^"]*"|\'[^\']*\')[^%]*%\}', "", text)
         text = re.sub(r"\{#.*?#\}", "", text)
         # _("…") in a tag's arguments is translated like {% translate %} (and collected by makemessages)
         text = re.sub(r"\{%.*?%\}", lambda m: re.sub(r'_\("[^"]*"\)', "", m.group(0)), text, flags=re.S)
@@ -219,7 +220,7 @@ def _assert_english_navigation(html: str, user) -> None:
 def test_default_is_chinese(client_a, province):
     html = client_a.get("/orgs/").content.decode()
     assert '<html lang="zh-hans">' in html
-    assert "<h2>组织树</h2>" in html and "科技工作者" in html and "我的资料" in html
+    assert "<h2>组织树</h2>" in html and "科技工作者" in html and ">我的<" in html
     assert "Organisation tree" not in html
     # The switcher offers English, in English, and is a plain form: no script, no inline handler.
     assert 'action="/i18n/setlang/"' in html and 'value="en"' in html and ">English</button>" in html

@@ -427,7 +427,8 @@ def test_pending_duplicate_suggestions_do_not_block_a_rollback_but_merges_do(tmp
     assert "“导入测试1”" in str(exc.value) and "匹配" not in str(exc.value)
     merge.delete()
     services.rollback_batch(user_a, batch)
-    assert not Person.objects.filter(pk=created.pk).exists() and not MatchCandidate.objects.exists()
+    assert not Person.objects.filter(pk=created.pk).exists()
+    assert not MatchCandidate.objects.filter(person_b_id=created.pk).exists()
 
 
 def test_orgs_rollback_refuses_when_other_modules_use_the_new_organisations(tmp_path, user_a, city_a):

@@ -64,7 +64,8 @@ def test_gear_noise_ranks_mechanical_engineers_first(province, match_dir):
     assert [_primary(r.person_id)[:3] for r in results[:3]] == ["460"] * 3
     top = results[0]
     assert top.disciplines[0] == "460"
-    assert top.why["terms"] and all(t in GEAR_NEED for t in top.why["terms"])
+    # each reason names the need's own words and the expert's keyword that matched them
+    assert top.why["pairs"] and all(need in GEAR_NEED for need, _ in top.why["pairs"])
     assert "460" in top.why["disciplines"]
     assert top.why["terms"][0] in top.why["text"] and "460 机械工程" in top.why["text"]
 
@@ -164,7 +165,7 @@ def test_cli_need_json_has_the_fields(province, match_dir):
     rows = json.loads(out.getvalue())
     assert len(rows) == 3
     assert set(rows[0]) == {"person_id", "name", "disciplines", "score", "why"}
-    assert set(rows[0]["why"]) == {"terms", "disciplines", "region", "text"}
+    assert set(rows[0]["why"]) == {"terms", "pairs", "disciplines", "region", "text"}
     text = io.StringIO()
     call_command(Command(), "need", GEAR_NEED, "--top", "2", stdout=text)
     assert "匹配：" in text.getvalue()

@@ -13,7 +13,7 @@ from django.test import Client
 from tests.conftest import login
 from tests.test_scope import GROUP, ROUTES, TABLE, _address, b_records  # noqa: F401  (b_records: a fixture)
 
-DEMO_ACCOUNTS = ["demo-province", "demo-city-a", "demo-city-b", "demo-society", "demo-scientist",
+DEMO_ACCOUNTS = ["demo-province", "demo-city-a", "demo-city-b", "demo-society", "demo-scientist", "demo-expert",
                  "demo-volunteer", "demo-company", "demo-enterprise"]
 MENU = re.compile(r'<ul class="mainnav"[^>]*>(.*?)</ul>\s*</nav>', re.S)
 HREF = re.compile(r'<a href="(/[^"]*)"')
@@ -39,6 +39,36 @@ def test_every_menu_link_answers(username, province):
     for href in links:
         resp = client.get(href)
         assert resp.status_code == 200, (username, href, resp.status_code)
+
+
+INDIVIDUALS = ["demo-scientist", "demo-volunteer", "demo-company"]  # no role anywhere
+MAIN = re.compile(r"<main[^>]*>(.*)</main>", re.S)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", INDIVIDUALS)
+def test_an_individuals_menu_holds_no_staff_page(username, province):
+    """SPEC §3.11: menus show each role what it can use and nothing else. Every link of an individual's menu opens a
+    page with content, and none is a staff page: its menu entry needs no module action, and the page is not a
+    refusal."""
+    from django.urls import resolve
+
+    from kexie.core.registry import menu_entries
+
+    by_name = {e.url_name: e for e in menu_entries()}
+    client = login(username)
+    links = _menu_links(client.get("/").content.decode())
+    assert "/me/" in links, f"{username}: no 我的 in the menu"
+    for href in links:
+        resp = client.get(href)
+        assert resp.status_code == 200, (username, href, resp.status_code)
+        match = resolve(href.split("?")[0])
+        name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+        entry = by_name.get(name)
+        assert entry is None or entry.action is None, f"{username}: {href} is a staff page ({entry.action})"
+        main = MAIN.search(resp.content.decode())
+        assert main and re.search(r"<h[23][^>]*>[^<]*[\u4e00-\u9fff]", main.group(1)), f"{username}: {href} is empty"
+        assert "无权" not in main.group(1), f"{username}: {href} refuses"
 
 
 def _is_refusal_in_layout(resp) -> bool:

@@ -81,12 +81,76 @@ def _challenges(province) -> tuple[list[Any], dict[str, Any]]:
     return shown, hidden
 
 
+def _organisations(province) -> tuple[list[Any], dict[str, Any]]:
+    from kexie.orgs.models import KindCategory, Organisation, OrgStatus
+
+    shown = [province["city_a"], province["society"]]
+    others = Organisation.objects.alive().exclude(kind__category__in=[KindCategory.ASSOCIATION, KindCategory.SOCIETY])
+    dissolved = Organisation.objects.filter(kind__category=KindCategory.SOCIETY).exclude(pk=province["society"].pk).first()
+    Organisation.objects.filter(pk=dissolved.pk).update(status=OrgStatus.DISSOLVED)
+    deleted = Organisation.objects.filter(kind__category=KindCategory.ASSOCIATION, depth__gt=2).first()
+    hidden = {"基层组织": others.first(), "已注销学会": dissolved, "已删除科协": _soft_delete(deleted)}
+    return shown, hidden
+
+
+def _join_settings(province) -> tuple[list[Any], dict[str, Any]]:
+    """网上入会: the directory shows open societies only (tests/test_joining.py)."""
+    from kexie.members.joining.services import save_settings
+    from kexie.orgs.models import Organisation, OrgStatus
+
+    def settings(org: Any, is_open: bool = True) -> Any:
+        return save_settings(SYSTEM, org, {"is_open": is_open, "categories": ["member"], "referees_required": 0,
+                                           "decision_days": 15, "dues": {}, "intro": "", "number_prefix": ""})
+
+    society = province["society"]
+    others = list(Organisation.objects.alive().filter(kind__code="society").exclude(pk=society.pk)[:3])
+    shown = [settings(society)]
+    closed = settings(others[0], is_open=False)
+    dissolved = settings(others[1])
+    Organisation.objects.filter(pk=others[1].pk).update(status=OrgStatus.DISSOLVED)
+    deleted = settings(others[2])
+    _soft_delete(others[2])
+    return shown, {"未开放的学会": closed, "已注销学会": dissolved, "已删除学会": deleted}
+
+
+def _experts(province) -> tuple[list[Any], dict[str, Any]]:
+    """The public expert finder: consenting, alive, not merged (tests/test_portal.py)."""
+    from tests.test_portal import expert
+
+    a = province["city_a"]
+    shown = [expert(a, "同意公开的专家", public=True, serial=51)]
+    kept = expert(a, "合并保留的记录", public=False, serial=52)
+    merged = expert(a, "已合并的公开专家", public=True, serial=53)
+    Person.objects.filter(pk=merged.pk).update(merged_into=kept, deleted_at=timezone.now())
+    hidden = {"未同意公开的专家": expert(a, "未同意公开的专家", public=False, serial=54),
+              "已删除的公开专家": _soft_delete(expert(a, "已删除的公开专家", public=True, serial=55)),
+              "已合并的公开专家": merged}
+    return shown, hidden
+
+
+def _articles(province) -> tuple[list[Any], dict[str, Any]]:
+    """新闻公告 of the portal: published and alive only (tests/test_portal.py)."""
+    from kexie.portal import services as portal
+    from tests.test_portal import article
+
+    a = province["city_a"]
+    shown = [article(a, "已发布的新闻"), article(a, "已发布的通知", kind="notice")]
+    hidden = {"草稿新闻": article(a, "草稿新闻", publish=False),
+              "已撤回的新闻": portal.withdraw(SYSTEM, article(a, "已撤回的新闻")),
+              "已删除的新闻": portal.delete_article(SYSTEM, article(a, "已删除的新闻"))}
+    return shown, hidden
+
+
 # model label → rows an anonymous visitor sees and rows (by title) they must never see
 CASES: dict[str, Callable[[Any], tuple[list[Any], dict[str, Any]]]] = {
     "innovation.need": _needs,
     "innovation.achievement": _achievements,
     "calls.call": _calls,
     "innovation.challenge": _challenges,
+    "people.person": _experts,
+    "portal.article": _articles,
+    "orgs.organisation": _organisations,
+    "members.joinsettings": _join_settings,
 }
 
 
@@ -114,9 +178,8 @@ def test_for_public_is_exactly_public_q_and_never_a_hidden_row(province, label):
 
 
 def test_a_model_without_public_q_shows_nothing(province):
-    assert Person.objects.exists() and Enterprise.objects.exists()
-    assert not hasattr(Person, "public_q")
-    assert list(Person.objects.for_public()) == []
+    assert Enterprise.objects.exists()
+    assert not hasattr(Enterprise, "public_q")
     assert list(Enterprise.objects.for_public()) == []
 
 

@@ -27,6 +27,8 @@ EVERYONE_PAGES = ["calls:list", "innovation:needs", "notices:inbox", "me"]
 # `kexie daily --now`, line by line, as the command printed it before the registries (numbers vary).
 DAILY_LINES = [
     r"会员状态已刷新：.*",
+    r"入会申请：临期提醒 \d+ 件，逾期上报 \d+ 件。",
+    r"会费续缴提醒 \d+ 条。",
     r"底数汇总已更新：\d+ 人，\d+ 行。",
     r"换届提醒：\d+ 个届次，新发通知 \d+ 条。",
     r"填报提醒：.*",
@@ -34,8 +36,10 @@ DAILY_LINES = [
     r"课题报告提醒：新发通知 \d+ 条。",
     r"派单督办：提醒 \d+ 单，上报督办 \d+ 单。",
     r"工作站：协议到期 \d+ 个，恢复运行 \d+ 个。",
+    r"到期注销的账号：\d+ 个；清理过期验证码 \d+ 条。",
     r"专家匹配索引已重建：\d+ 人。",
     r"数据导入：中断的批次 \d+ 个，删除到期文件 \d+ 个（\d+ 个批次）。",
+    r"导出：删除到期文件 \d+ 个，中断的导出 \d+ 个。",
 ]
 
 
@@ -94,17 +98,18 @@ def test_scientist_menu_holds_no_staff_page(province):
     for label in ("组织", "科技工作者", "会员", "数据导入", "底数统计", "查重合并", "数据填报", "综合评价", "换届与治理"):
         assert f">{label}<" not in html, label
     assert ">申报评审<" in html and ">数字科创<" in html and 'id="notices-link"' in html
-    # The volunteer and the enterprise user get the same short menu.
-    for username in ("demo-volunteer", "demo-company"):
-        assert _menu_hrefs(login(username).get(reverse("notices:inbox")).content.decode()) == hrefs
+    # The volunteer and the enterprise user get the same short menu; the enterprise user's 数字科创 leads home.
+    assert _menu_hrefs(login("demo-volunteer").get(reverse("notices:inbox")).content.decode()) == hrefs
+    home = [reverse("innovation:my-enterprise") if h == reverse("innovation:needs") else h for h in hrefs]
+    assert _menu_hrefs(login("demo-company").get(reverse("notices:inbox")).content.decode()) == home
 
 
 @pytest.mark.django_db
 def test_city_administrator_menu_holds_the_staff_pages(client_a, province):
     hrefs = _menu_hrefs(client_a.get(reverse("notices:inbox")).content.decode())
-    assert hrefs == [reverse(n) for n in ["orgs:tree", "people:list", "members:list", "imports:list", "census:page",
+    assert hrefs == [reverse(n) for n in ["orgs:tree", "people:list", "profile-changes", "signup:claims", "members:list", "members:queue", "imports:list", "census:page",
                                           "identity:queue", "reports:list", "calls:list", "innovation:needs",
-                                          "evaluation:list", "governance:overview", "notices:inbox", "me"]]
+                                          "exports:list", "portal:articles", "evaluation:list", "governance:overview", "notices:inbox", "me"]]
     for href in hrefs[:-1]:  # every registered link opens (我的资料 is for people with a profile)
         assert client_a.get(href).status_code == 200, href
 
@@ -155,6 +160,8 @@ def test_daily_lines_are_filled_from_each_result(province, monkeypatch):
     results = {
         "refresh_people_counts_task": 7,
         "refresh_membership_statuses": {"有效": 3, "宽限期": 1},
+        "joining_deadlines_task": {"reminded": 1, "escalated": 2},
+        "dues_renewal_task": {"reminded": 5},
         "refresh_census_task": {"people": 120, "rows": 45},
         "term_reminders_task": {"terms": 2, "notices": 5},
         "send_report_reminders": {"即将截止": 4},
@@ -162,8 +169,10 @@ def test_daily_lines_are_filled_from_each_result(province, monkeypatch):
         "remind_project_reports_task": {"notices": 0},
         "escalate_dispatches_task": {"reminded": 2, "escalated": 1},
         "refresh_stations_task": {"expired": 0, "reactivated": 3},
+        "carry_out_deletions": {"accounts": 1, "codes": 3},
         "rebuild_match_index_task": {"people": 900},
         "import_housekeeping_task": {"interrupted": 1, "files": 4, "batches": 2},
+        "export_housekeeping_task": {"interrupted": 1, "files": 2},
     }
 
     class Canned:
@@ -178,6 +187,8 @@ def test_daily_lines_are_filled_from_each_result(province, monkeypatch):
     monkeypatch.setattr(registry.DailyJob, "load", lambda job: Canned(job.task.rsplit(".", 1)[1]))
     assert _daily_now() == [
         "会员状态已刷新：有效 3、宽限期 1",
+        "入会申请：临期提醒 1 件，逾期上报 2 件。",
+        "会费续缴提醒 5 条。",
         "底数汇总已更新：120 人，45 行。",
         "换届提醒：2 个届次，新发通知 5 条。",
         "填报提醒：即将截止 4",
@@ -185,8 +196,10 @@ def test_daily_lines_are_filled_from_each_result(province, monkeypatch):
         "课题报告提醒：新发通知 0 条。",
         "派单督办：提醒 2 单，上报督办 1 单。",
         "工作站：协议到期 0 个，恢复运行 3 个。",
+        "到期注销的账号：1 个；清理过期验证码 3 条。",
         "专家匹配索引已重建：900 人。",
         "数据导入：中断的批次 1 个，删除到期文件 4 个（2 个批次）。",
+        "导出：删除到期文件 2 个，中断的导出 1 个。",
     ]
 
 
@@ -194,10 +207,11 @@ def test_daily_lines_are_filled_from_each_result(province, monkeypatch):
 def test_daily_enqueues_every_declared_job(province):
     from django_tasks_db.models import DBTaskResult
 
+    DBTaskResult.objects.all().delete()  # what the seed's own services queued is not the command's
     out = io.StringIO()
     call_command("daily", stdout=out)
     paths = list(DBTaskResult.objects.order_by("enqueued_at", "pk").values_list("task_path", flat=True))
-    assert sorted(paths) == sorted(job.task for job in daily_jobs()) and len(paths) == 11
+    assert sorted(paths) == sorted(job.task for job in daily_jobs()) and len(paths) == 15
     assert out.getvalue().startswith("已提交任务 ")
 
 
@@ -216,8 +230,9 @@ def test_throwaway_app_is_in_the_menu(registry_app, client_a, province):
 @pytest.mark.django_db
 def test_throwaway_app_is_in_the_daily_jobs(registry_app, province):
     lines = _daily_now()
-    # order 105: after the expert index (100), before the import housekeeping (110)
-    assert lines[-2:] == ["试验台账：清点 3 件。", lines[-1]] and lines[-1].startswith("数据导入：")
+    # order 105: after the expert index (100), before the import (110) and export (112) housekeeping
+    assert lines[-3:] == ["试验台账：清点 3 件。", lines[-2], lines[-1]] and lines[-2].startswith("数据导入：")
+    assert lines[-1].startswith("导出：")
     assert len(lines) == len(DAILY_LINES) + 1
 
 
@@ -271,7 +286,7 @@ def test_api_routes_keep_their_names():
     assert [(p, b) for p, _, b in router.registry] == [
         ("orgs", "org"), ("people", "person"), ("memberships", "membership"), ("calls", "call"),
         ("call-applications", "call-application"), ("projects", "project"), ("needs", "need"),
-        ("service-records", "service-record")]
+        ("service-records", "service-record"), ("public/experts", "public-expert")]
     assert reverse("person-detail", args=[1]) == "/api/v1/people/1/"
     assert reverse("service-record-list") == "/api/v1/service-records/"
 

@@ -206,6 +206,11 @@ def test_published_versions_are_immutable_and_campaigns_pinned(province, version
                                  root=province["root"], opens_on=dt.date(2025, 1, 1), deadline=dt.date(2025, 2, 1))
 
 
+def last_years(code: str) -> Campaign:
+    """The seeded campaign of last year's annual report (the seed also opens this year's society report)."""
+    return Campaign.objects.get(version__form__code=code, year=timezone.localdate().year - 1)
+
+
 @pytest.mark.django_db
 def test_campaign_materialises_one_submission_per_matching_live_org(province, version, campaign):
     expected = set(Organisation.objects.alive().filter(prefix_q("path", [province["city_a"].path]), kind__code="kx",
@@ -292,7 +297,7 @@ def test_review_loop_keeps_history_and_checks_who_may_review(province, campaign,
                                          EventAction.ACCEPTED]
     assert events[0].data["individual"] == 80 and events[2].data["individual"] == 70
     assert events[1].comment == "个人会员数有误"
-    assert Notification.objects.filter(user=county_user, title__contains="审核通过").count() == 1
+    assert Notification.objects.filter(user=county_user, title__contains="填报已通过").count() == 1
     # the campaign owner's staff may always review; the parent may too
     owner_staff = User.objects.create(username="owner-staff")
     grant_role(SYSTEM, owner_staff, province["city_a"], "staff")
@@ -398,7 +403,7 @@ def test_aggregate_is_scoped(province):
 @pytest.mark.django_db
 def test_pages_render(province):
     client = login("demo-province")
-    campaign = Campaign.objects.get(version__form__code="society_annual")
+    campaign = last_years("society_annual")
     sub = campaign.submissions.filter(status=SubmissionStatus.SUBMITTED).first()
     version = campaign.version
     for url in ["/reports/", f"/reports/campaigns/{campaign.pk}/", f"/reports/campaigns/{campaign.pk}/?status=accepted",
@@ -514,7 +519,7 @@ def _book(resp):
 
 @pytest.mark.django_db
 def test_export_of_all_submissions_cell_by_cell(province):
-    campaign = Campaign.objects.get(version__form__code="society_annual")
+    campaign = last_years("society_annual")
     wb = _book(login("demo-province").get(f"/reports/campaigns/{campaign.pk}/export/"))
     main = list(wb.worksheets[0].iter_rows(values_only=True))
     header, rows = main[0], main[1:]
@@ -659,7 +664,7 @@ def test_city_a_never_sees_city_b_submissions(province):
 def test_seeded_campaigns_have_a_realistic_spread(province):
     today = timezone.localdate()
     for code in ("society_annual", "county_annual"):
-        c = Campaign.objects.get(version__form__code=code)
+        c = last_years(code)
         assert c.year == today.year - 1
         statuses = dict(c.submissions.order_by().values_list("status").annotate(n=Count("id")))
         total = sum(statuses.values())
@@ -670,7 +675,7 @@ def test_seeded_campaigns_have_a_realistic_spread(province):
             assert S.clean(c.version.schema, s.data, submit=True).ok
             assert dict(s.values.values_list("key", "value")) == figures.all_figures(s.data)
         assert c.submissions.filter(status=SubmissionStatus.RETURNED).exclude(comment="").exists()
-    socs = Campaign.objects.get(version__form__code="society_annual").submissions.filter(status="accepted")
+    socs = last_years("society_annual").submissions.filter(status="accepted")
     members = sorted(s.data["popsci_events"] for s in socs)
     assert members[-1] > 3 * max(1, members[0])  # strong and weak societies differ
 
@@ -704,7 +709,7 @@ def test_presets_command_and_installer(province):
 @pytest.mark.django_db
 def test_progress_board_filters_and_htmx(province):
     client = login("demo-province")
-    campaign = Campaign.objects.get(version__form__code="society_annual")
+    campaign = last_years("society_annual")
     returned = campaign.submissions.filter(status=SubmissionStatus.RETURNED).select_related("organisation").first()
     accepted = campaign.submissions.filter(status=SubmissionStatus.ACCEPTED).select_related("organisation").first()
     part = client.get(f"/reports/campaigns/{campaign.pk}/?status=returned", HTTP_HX_REQUEST="true").content.decode()

@@ -33,8 +33,9 @@ def test_fill_return_fix_accept_and_see_the_score(page, live_server):  # noqa: F
     from kexie.accounts.models import User
 
     society = User.objects.get(username="demo-society").assignments.get().organisation
-    sub = Submission.objects.select_related("campaign").get(campaign__version__form__code="society_annual",
-                                                            organisation=society)
+    sub = (Submission.objects.select_related("campaign")  # last year's (this year's campaign is open too)
+           .filter(campaign__version__form__code="society_annual", organisation=society)
+           .order_by("campaign__year").first())
     year = sub.campaign.year
     # The seeded report of last year, reopened as a draft: the journey starts where a secretariat would.
     Submission.objects.filter(pk=sub.pk).update(status=SubmissionStatus.DRAFT, revision=0, comment="")
@@ -43,7 +44,7 @@ def test_fill_return_fix_accept_and_see_the_score(page, live_server):  # noqa: F
     # 1. The society fills in a figure that breaks a rule: submitting is refused with the rule's message.
     log_in(page, "demo-society")
     page.goto("/reports/")
-    page.locator("#mine").get_by_role("link", name="填报").click()
+    page.locator(f'#mine a[href="/reports/submissions/{sub.pk}/"]').click()  # last year's, reopened
     page.locator("#fill-form").wait_for()
     members = int(page.locator("#f-individual_members").input_value())
     page.locator("#f-new_members").fill(str(members + 5))

@@ -7,6 +7,7 @@ to the change page before anything else; API requests authenticated by a token a
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -67,7 +68,9 @@ class SessionTimeoutMiddleware:
         return ""
 
 
+@functools.lru_cache(maxsize=1)
 def _exempt_paths() -> tuple[str, ...]:
+    """Reversed once per process: the URLconf does not change while it runs."""
     return (
         reverse("password_change"), reverse("password_change_done"), reverse("logout"),
         settings.STATIC_URL, "/i18n/",

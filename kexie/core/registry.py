@@ -22,6 +22,10 @@ An app subclasses :class:`KexieAppConfig` and fills in class attributes::
   (``kexie.reports.registry.METRICS`` is their catalogue).
 - ``import_kinds``: the kinds of spreadsheet import (``ImportKind``) the import page, its templates,
   ``kexie import {kind}`` and the import services offer (``import_kinds()``).
+- ``export_kinds``: the large lists the app lets staff export as background jobs (``ExportKind``; the
+  /exports/ pages, ``export_kinds()``; decision 0033).
+- ``portal_blocks``: the blocks of the public portal's home page (``PortalBlock``: news and notices, popular
+  science, events…), rendered in ``order`` by every declared block's template with its context callable.
 - ``notices``: the kinds of notices the app sends (``NoticeKind``): every ``notify(..., key=...)`` key starts
   with a declared ``key_prefix`` (tests/test_notices.py scans the code); users switch each kind's e-mail on or
   off at /notices/settings/ (``notice_kinds()``, ``notice_kind(key)``).
@@ -41,8 +45,8 @@ from django.utils.module_loading import import_string
 
 from kexie.core.permissions import Action
 
-__all__ = ["Action", "ApiRoute", "DailyJob", "Figure", "ImportKind", "KexieAppConfig", "MenuEntry",
-           "NoticeKind"]
+__all__ = ["Action", "ApiRoute", "DailyJob", "ExportKind", "Figure", "ImportKind", "KexieAppConfig", "MenuEntry",
+           "NoticeKind", "PortalBlock"]
 
 
 def _load(ref: Any) -> Any:
@@ -152,6 +156,43 @@ class ImportKind:
         return import_string(self.apply)
 
 
+@dataclass(frozen=True)
+class ExportKind:
+    """A list that can be exported as a background job (decision 0033): ``code`` is what ``ExportJob.kind``
+    stores (at most 20 characters); ``label`` names the export on the pages and in the notice; ``rows`` the
+    dotted path of ``rows(user, params) -> (headers, total, iterator of rows)``, which starts from
+    ``Model.objects.for_user(user, action)`` with the user's scope at the time it runs and applies the list's
+    filters from ``params`` (the query string as given; it raises ``ValidationError`` for bad filters and
+    ``PermissionDenied`` when the user may no longer export); ``action`` the module action the export needs
+    (``people.export``); ``sheet``: the sheet title (the label when empty)."""
+
+    code: str
+    label: Any
+    rows: str
+    action: str
+    sheet: Any = ""
+
+    def load(self) -> Callable[..., Any]:
+        return import_string(self.rows)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class PortalBlock:
+    """A block of the public portal's home page (门户首页; anonymous visitors): ``title`` (lazy Chinese text),
+    ``template`` (rendered with the block's context under ``block``), ``context`` the dotted path of
+    ``context(request) -> dict`` (what the template shows: public rows only, from ``for_public()``), ``order``
+    sorts the blocks across apps; ``key`` names the block in the page (``id="portal-block-<key>"``)."""
+
+    key: str
+    title: Any
+    template: str
+    context: str
+    order: int
+
+    def load(self) -> Callable[[Any], dict[str, Any]]:
+        return import_string(self.context)  # type: ignore[no-any-return]
+
+
 NOTICE_AUDIENCES = ("staff", "people")
 
 
@@ -197,8 +238,11 @@ class KexieAppConfig(AppConfig):
     api_routes: ClassVar[tuple[ApiRoute, ...]] = ()
     figures: ClassVar[tuple[Figure, ...]] = ()
     import_kinds: ClassVar[tuple[ImportKind, ...]] = ()
+    export_kinds: ClassVar[tuple[ExportKind, ...]] = ()
     # The kinds of notices the app sends (NoticeKind; the e-mail switches of /notices/settings/).
     notices: ClassVar[tuple[NoticeKind, ...]] = ()
+    # The blocks of the public portal's home page (PortalBlock).
+    portal_blocks: ClassVar[tuple[PortalBlock, ...]] = ()
 
 
 def app_configs() -> list[KexieAppConfig]:
@@ -250,6 +294,15 @@ def api_routes() -> list[ApiRoute]:
     return [r for c in app_configs() for r in c.api_routes]
 
 
+def portal_blocks() -> list[PortalBlock]:
+    """Every app's portal blocks in ``order`` (a key declared twice is an error)."""
+    blocks = sorted((b for c in app_configs() for b in c.portal_blocks), key=lambda b: b.order)
+    keys = [b.key for b in blocks]
+    if len(keys) != len(set(keys)):
+        raise ValueError(f"portal block declared twice: {sorted(k for k in keys if keys.count(k) > 1)}")
+    return blocks
+
+
 def import_kinds() -> dict[str, ImportKind]:
     """Every app's import kinds by code, in ``order`` (a code declared twice, or longer than the 12 characters
     ``ImportBatch.kind`` holds, is an error)."""
@@ -260,6 +313,20 @@ def import_kinds() -> dict[str, ImportKind]:
         if not 0 < len(kind.code) <= 12:
             raise ValueError(f"import kind {kind.code!r}: a code has 1 to 12 characters")
         out[kind.code] = kind
+    return out
+
+
+def export_kinds() -> dict[str, ExportKind]:
+    """Every app's export kinds by code, in ``INSTALLED_APPS`` order (a code declared twice, or longer than the
+    20 characters ``ExportJob.kind`` holds, is an error)."""
+    out: dict[str, ExportKind] = {}
+    for config in app_configs():
+        for kind in config.export_kinds:
+            if kind.code in out:
+                raise ValueError(f"export kind {kind.code!r} declared twice")
+            if not 0 < len(kind.code) <= 20:
+                raise ValueError(f"export kind {kind.code!r}: a code has 1 to 20 characters")
+            out[kind.code] = kind
     return out
 
 

@@ -39,6 +39,7 @@ from kexie.core.crypto import (
 # rotation would leave it computed with the old key and exact look-ups would stop finding the record.
 BLIND_INDEXES: dict[str, dict[str, str]] = {
     "people.person": {"id_number": "id_hash", "phone": "phone_hash"},
+    "signup.contact": {"phone": "phone_hash"},
 }
 
 

@@ -52,11 +52,29 @@ def _segment_tokens(value: str) -> tuple[str, ...]:
     return tuple(segment(value)) if value else ()
 
 
-def index_text(*, whole: Iterable[str] = (), segmented: Iterable[str] = ()) -> str:
+# Names longer than this get no partial-name tokens (they are rare and segment well on their own).
+NAME_PARTS_MAX = 8
+
+
+def name_parts(name: str) -> tuple[str, ...]:
+    """Partial-name tokens of a person's name: every leading part (the surname: 张, 欧阳) and every
+    trailing part (the given name: 晟达, 达), so that "张" finds every 张 and "晟达" finds 张晟达 — rjieba
+    keeps most names whole, which found only the 张 whose names happen to segment (decision 0034)."""
+    name = (name or "").strip().replace(" ", "").lower()
+    if not 2 <= len(name) <= NAME_PARTS_MAX:
+        return ()
+    return (*(name[:k] for k in range(1, len(name))), *(name[k:] for k in range(1, len(name))))
+
+
+def index_text(*, whole: Iterable[str] = (), segmented: Iterable[str] = (), names: Iterable[str] = ()) -> str:
     """``whole`` values are indexed as they are (names, keywords) *and* segmented;
-    ``segmented`` values (employer, bio) are segmented only. Segmentation is cached per value: titles,
+    ``segmented`` values (employer, bio) are segmented only; ``names`` also get their leading and trailing
+    parts (``name_parts``). Segmentation is cached per value: titles,
     employers and keywords repeat across people, which matters to imports and bulk loads."""
     tokens: list[str] = []
+    for value in names:
+        tokens += _whole_tokens(value)
+        tokens += name_parts(value)
     for value in whole:
         tokens += _whole_tokens(value)
     for value in segmented:
@@ -73,9 +91,25 @@ def query_tokens(query: str) -> list[str]:
     return list(dict.fromkeys(t.lower() for t in toks if t.strip()))
 
 
+def query_groups(query: str) -> list[tuple[str, ...]]:
+    """The query as groups that must all match; a group matches when its first member (the typed word
+    as a whole: a partial name, a keyword) or all of its other members (the word's segments) are present.
+    "晟达" → ("晟达", "晟", "达"): the given-name token, or both characters."""
+    query = (query or "").strip()[:100]
+    groups: list[tuple[str, ...]] = []
+    for part in query.split():
+        whole = part.lower()
+        cut = [t.lower() for t in rjieba.cut(part) if t.strip() and t not in STOPWORDS]
+        group = (whole,) if not cut or cut == [whole] else (whole, *dict.fromkeys(cut))
+        if group not in groups:
+            groups.append(group)
+    return groups
+
+
 @models.TextField.register_lookup
 class TokenMatch(Lookup[str]):
-    """``search_text__tokens="机器学习 医疗"`` — every query token must be present."""
+    """``search_text__tokens="机器学习 医疗"`` — every word of the query must be present, as a whole
+    token or as all of its segments (``query_groups``)."""
 
     lookup_name = "tokens"
 
@@ -83,19 +117,31 @@ class TokenMatch(Lookup[str]):
         # Inline, so the GIN bitmap scan drives the query. Callers order search results by an
         # expression without an index (see people.filters.PersonFilter.filter_q): with ORDER BY id
         # LIMIT n the planner walks the primary key instead and recomputes to_tsvector() per row.
+        # plainto_tsquery() pieces joined by || and && : no user text reaches the tsquery syntax.
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        tokens = query_tokens(self.rhs)
-        return (
-            f"to_tsvector('simple'::regconfig, {lhs}) @@ plainto_tsquery('simple'::regconfig, %s)",
-            [*lhs_params, " ".join(tokens) or "\u0000"],
-        )
+        pieces: list[str] = []
+        params: list[str | int] = [*lhs_params]
+        for whole, *segments in query_groups(self.rhs) or [("",)]:
+            one = "plainto_tsquery('simple'::regconfig, %s)"
+            pieces.append(f"({one} || {one})" if segments else one)
+            params += [whole, " ".join(segments)] if segments else [whole]
+        return f"to_tsvector('simple'::regconfig, {lhs}) @@ ({' && '.join(pieces)})", params
 
     def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Sql:
         qn = compiler.quote_name_unless_alias
         table = self.lhs.target.model._meta.db_table
         alias = self.lhs.alias
-        tokens = query_tokens(self.rhs)
-        match = " ".join('"' + t.replace('"', '""') + '"' for t in tokens) or '""'
+
+        def quoted(token: str) -> str:
+            return '"' + token.replace('"', '""') + '"'
+
+        parts = []
+        for whole, *segments in query_groups(self.rhs):
+            if segments:
+                parts.append(f"({quoted(whole)} OR ({' AND '.join(map(quoted, segments))}))")
+            else:
+                parts.append(quoted(whole))
+        match = " AND ".join(parts) or '""'
         fts = f"{table}_fts"
         return f"{qn(alias)}.\"id\" IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)", [match]
 

@@ -10,6 +10,13 @@ library drawn from the registry, and applications in various states — determin
   ago, its approved topics established as projects; midterm reports passed, returned, awaiting review or
   overdue, final reports due in four months.
 - 省科协评审专家库: ~50 senior experts from the registry with availability and past load.
+- 优秀科技论文遴选 of this year: open for applications (申报 stage, open to every scientist of the province,
+  which ``demo-scientist`` is checked against), a few applications submitted, some drafts.
+- 科技创新智库课题 of this year: in 通讯评审 (blind), reviewers assigned by the assignment service, part of the
+  reviews submitted; ``demo-expert`` (评审专家) is the library expert with the most open review tasks.
+- 学会研究课题 of last year runs through the services from application to published results: formal check,
+  assignment, every review submitted with scores, the public notice of the best-ranked topics and the final
+  results; then its dates are moved into the past, as the other seeded histories are.
 """
 
 from __future__ import annotations
@@ -20,10 +27,11 @@ from typing import Any
 
 from django.db import transaction
 
+from kexie.accounts.models import User
 from kexie.calls import eligibility
 from kexie.calls.applications import services as app_services
 from kexie.calls.experts import services as expert_services
-from kexie.calls.models import Call
+from kexie.calls.models import Call, ExpertLibrary
 from kexie.calls.setup import services as setup_services
 from kexie.core.services import SYSTEM
 from kexie.members.models import Membership
@@ -78,6 +86,7 @@ RUBRIC_POPSCI = [
 CATEGORIES = ["科普图书", "科普视频", "科普动漫", "科普文章", "科普展品"]
 WORK_TOPICS = ["身边的", "走近", "图说", "漫话", "揭秘", "一本书读懂"]
 RETURN_REASON = "附件不清晰或无效"
+LIBRARY_NAME = "省科协评审专家库"
 
 
 def _stages(today: dt.date, codes: list[str], start: int) -> list[dict[str, str]]:
@@ -105,16 +114,20 @@ def seed_calls(gen: Any, log: Any = print) -> dict[str, int]:
     out: dict[str, int] = {}
     with transaction.atomic():
         out["experts"] = _library(root, rng, today)
+        lib = ExpertLibrary.objects.get(owner=root, name=LIBRARY_NAME)
         out["talent"] = _talent(root, rng, today, year)
         out["popsci"] = _popsci(root, rng, today, year)
-        out["projects"] = _topics(root, rng, today, year - 1)
+        out["projects"] = _topics(root, rng, today, year - 1, lib)
+        out["papers"] = _papers(root, rng, today, year)
+        out["think_tank"] = _think_tank(root, rng, today, year, lib)
     log(f"  申报评审：专家 {out['experts']} 位，托举工程申报 {out['talent']} 份，科普作品申报 {out['popsci']} 份，"
-        f"上年度立项课题 {out['projects']} 项")
+        f"上年度立项课题 {out['projects']} 项，开放申报的论文遴选 {out['papers']} 份，评审中的智库课题 "
+        f"{out['think_tank']} 份")
     return out
 
 
 def _library(root: Organisation, rng: random.Random, today: dt.date) -> int:
-    lib = expert_services.create_library(SYSTEM, owner=root, name="省科协评审专家库",
+    lib = expert_services.create_library(SYSTEM, owner=root, name=LIBRARY_NAME,
                                   description="从全省科技工作者登记信息中遴选的高级职称专家，用于各类申报评审。")
     pool = list(Person.objects.filter(deleted_at__isnull=True, title_level__in=["senior", "vice_senior"])
                 .exclude(expertise=[]).order_by("pk").values_list("pk", flat=True)[:2000])
@@ -252,40 +265,107 @@ RUBRIC_TOPIC = [
 TOPIC_STEMS = ["发展现状与对策研究", "关键技术路线研究", "产业化路径研究", "人才队伍建设研究", "标准体系研究"]
 
 
-def _topics(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
-    """Last year's 学会研究课题, finished: approved topics followed as projects (立项 → 中期检查 → 结题)."""
+def _future_stages(today: dt.date, codes: list[str]) -> list[dict[str, str]]:
+    """Deadlines a few days apart from today on: the stages a seeded call runs through today."""
+    return [{"code": c, "deadline": "" if c == "result" else (today + dt.timedelta(days=5 * (i + 1))).isoformat()}
+            for i, c in enumerate(codes)]
+
+
+def _topic_data(person: Person, codes_of: dict[int, str]) -> dict[str, Any]:
+    word = (person.expertise or ["科技创新"])[0]
+    return {"discipline": codes_of.get(person.pk, "")[:3] or "630", "keywords": "、".join((person.expertise or [word])[:3]),
+            "summary": f"围绕{word}开展调查研究，形成研究报告和政策建议。", "budget": 10}
+
+
+def _apply_and_review(call: Call, people: list[Person], titles: list[str], codes_of: dict[int, str],
+                      rng: random.Random) -> list[Any]:
+    """Applications submitted, formally checked and sent to review; reviewers assigned by the service."""
+    from kexie.calls.review import services as review
+
+    apps = []
+    for person, title in zip(people, titles, strict=True):
+        app = app_services.start_application(SYSTEM, call, person=person, title=title)
+        apps.append(app_services.submit(SYSTEM, app, _topic_data(person, codes_of)))
+    call = setup_services.advance_stage(SYSTEM, Call.objects.get(pk=call.pk))  # → 形式审查
+    for app in apps:
+        app_services.formal_check(SYSTEM, app, "pass")
+    setup_services.advance_stage(SYSTEM, Call.objects.get(pk=call.pk))  # → 通讯评审
+    review.run_assignment(SYSTEM, Call.objects.get(pk=call.pk), seed=rng.randint(1, 10_000))
+    return apps
+
+
+REVIEW_COMMENTS = {
+    "recommend": "选题紧扣学科发展和决策需求，研究方案可行，团队基础扎实，建议资助。",
+    "conditional": "选题有一定价值，但研究内容偏宽，建议聚焦关键问题、细化技术路线后考虑资助。",
+    "reject": "研究目标不够明确，前期基础和可行性论证不足，暂不建议资助。",
+}
+
+
+def _submit_reviews(assignments: list[Any], rubric: list[dict[str, Any]], quality: dict[int, float],
+                    rng: random.Random) -> int:
+    """Each assignment reviewed by its expert (the system records it): the application's quality, the
+    reviewer's severity and some noise, per criterion."""
+    from kexie.calls.review import services as review
+
+    severity: dict[int, float] = {}
+    for a in assignments:
+        bias = severity.setdefault(a.expert_id, rng.uniform(-8, 6))
+        scores = {str(c["key"]): str(max(30, min(98, round(quality[a.application_id] + bias + rng.uniform(-6, 6)))))
+                  for c in rubric}
+        mean = sum(float(v) for v in scores.values()) / len(scores)
+        rec = "recommend" if mean >= 80 else "conditional" if mean >= 68 else "reject"
+        review.save_review(SYSTEM, a, scores=scores, comment=REVIEW_COMMENTS[rec], recommendation=rec, submit=True)
+    return len(assignments)
+
+
+def _topics(root: Organisation, rng: random.Random, today: dt.date, year: int, lib: ExpertLibrary) -> int:
+    """Last year's 学会研究课题, finished: applied, checked, reviewed, publicised and published through the
+    services, its dates then moved into the past; approved topics followed as projects (立项 → 中期检查 → 结题)."""
     from django.utils import timezone
 
-    from kexie.calls.models import Application, ApplicationStatus, ProjectReport
+    from kexie.calls.models import Application, ApplicationEvent, ProjectReport, Review, ReviewAssignment
     from kexie.calls.projects import services as projects
+    from kexie.calls.review import publication
 
     published = today - dt.timedelta(days=245)
-    stages = [{"code": c, "deadline": (published - dt.timedelta(days=20 * (4 - i))).isoformat() if c != "result"
-               else ""} for i, c in enumerate(["apply", "formal", "review_corr", "notice", "result"])]
+    codes = ["apply", "formal", "review_corr", "notice", "result"]
     call = setup_services.create_call(
         SYSTEM, owner=root, code=f"topic-{year}", name=f"{year}年度学会研究课题", year=year, type="topic",
         applicant_kind="person", description="面向省级学会和科技工作者征集研究课题，资助开展学科发展与决策咨询研究。",
-        eligibility=[], form_schema=TOPIC_FORM, stages=stages, rubric=RUBRIC_TOPIC, reviews_per_application=3,
-        funds=True, funding_per_item=10, funding_total=150, places=15, tracks_projects=True, project_months=12,
-        midterm_month=6)
+        eligibility=[], form_schema=TOPIC_FORM, stages=_future_stages(today, codes), rubric=RUBRIC_TOPIC,
+        reviews_per_application=3, funds=True, funding_per_item=10, funding_total=150, places=15,
+        tracks_projects=True, project_months=12, midterm_month=6, expert_library=lib)
     setup_services.open_call(SYSTEM, call)
     pool = list(Person.objects.filter(deleted_at__isnull=True, title_level__in=["senior", "vice_senior"])
-                .exclude(expertise=[]).order_by("-pk").values_list("pk", flat=True)[:3000])
+                .exclude(expertise=[]).exclude(user__isnull=False).order_by("-pk").values_list("pk", flat=True)[:3000])
     chosen = sorted(rng.sample(pool, min(22, len(pool))))
     codes_of = _codes(chosen)
-    for i, person in enumerate(Person.objects.filter(pk__in=chosen).order_by("pk")):
-        word = (person.expertise or ["科技创新"])[0]
-        approved = i < 15
-        Application.objects.create(
-            call=call, applicant_person=person, org_path=person.org_path, title=f"{word}{TOPIC_STEMS[i % 5]}",
-            data={"discipline": codes_of.get(person.pk, "")[:3], "keywords": "、".join((person.expertise or [])[:3]),
-                  "summary": f"围绕{word}开展调查研究，形成研究报告和政策建议。", "budget": 10},
-            keywords=list((person.expertise or [])[:3]), disciplines=[codes_of.get(person.pk, "")[:3]],
-            status=ApplicationStatus.APPROVED if approved else ApplicationStatus.NOT_APPROVED,
-            status_reason="经评审入选。" if approved else "经评审未入选。", revision=1,
-            submitted_at=timezone.now() - dt.timedelta(days=330), funding=10 if approved else None)
-    Call.objects.filter(pk=call.pk).update(current_stage="result", status="closed",
-                                           results_published_at=timezone.now() - dt.timedelta(days=245))
+    people = list(Person.objects.filter(pk__in=chosen).order_by("pk"))
+    titles = [f"{(p.expertise or ['科技创新'])[0]}{TOPIC_STEMS[i % 5]}" for i, p in enumerate(people)]
+    apps = _apply_and_review(call, people, titles, codes_of, rng)
+    quality = {a.pk: rng.uniform(55, 92) for a in apps}
+    assignments = list(ReviewAssignment.objects.filter(call=call).order_by("pk"))
+    _submit_reviews(assignments, RUBRIC_TOPIC, quality, rng)
+    call = setup_services.advance_stage(SYSTEM, Call.objects.get(pk=call.pk))  # → 公示
+    results = publication.compute_results(call)
+    ranked = sorted((r["rank"], a.pk) for a, r in zip(results.applications, results.rows, strict=True)
+                    if r["rank"] is not None)
+    call = publication.publish_notice(SYSTEM, call, [pk for _rank, pk in ranked[:15]])
+    # The notice period has run: the calendar of the whole call moves back to last year from here on.
+    Call.objects.filter(pk=call.pk).update(notice_ends=today - dt.timedelta(days=1))
+    setup_services.advance_stage(SYSTEM, Call.objects.get(pk=call.pk))  # → 结果
+    publication.finalise(SYSTEM, Call.objects.get(pk=call.pk))
+    now = timezone.now()
+    back = dt.timedelta(days=245 + 60)
+    stages = [{"code": c, "deadline": "" if c == "result" else (published - dt.timedelta(days=20 * (4 - i))).isoformat()}
+              for i, c in enumerate(codes)]
+    Call.objects.filter(pk=call.pk).update(
+        stages=stages, status="closed", results_published_at=now - dt.timedelta(days=245),
+        notice_starts=published - dt.timedelta(days=14), notice_ends=published - dt.timedelta(days=8))
+    Application.objects.filter(call=call).update(submitted_at=now - dt.timedelta(days=330))
+    Review.objects.filter(call=call).update(submitted_at=now - back)
+    ReviewAssignment.objects.filter(call=call).update(created_at=now - back - dt.timedelta(days=10))
+    ApplicationEvent.objects.filter(application__call=call).update(at=now - back)
     projects.establish(SYSTEM, Call.objects.get(pk=call.pk), starts=published)
     mids = list(ProjectReport.objects.filter(project__call=call, kind="midterm").select_related("project")
                 .order_by("project__code"))
@@ -302,3 +382,101 @@ def _topics(root: Organisation, rng: random.Random, today: dt.date, year: int) -
         else:
             projects.judge_report(SYSTEM, report, "pass", "进展符合计划。")
     return len(mids)
+
+
+PAPER_FORM = {"sections": [
+    {"key": "paper", "title": "论文信息", "fields": [
+        {"key": "journal", "label": "发表期刊", "type": "text", "required": True},
+        {"key": "published_on", "label": "发表日期", "type": "date", "required": True},
+        {"key": "discipline", "label": "学科代码", "type": "text", "required": True,
+         "help": "GB/T 13745 学科代码，如 520（计算机科学技术）"},
+        {"key": "keywords", "label": "关键词", "type": "text", "required": True, "help": "3-5 个，用顿号分隔"},
+        {"key": "summary", "label": "主要创新点", "type": "text", "required": True, "multiline": True,
+         "max_length": 1500},
+        {"key": "authors", "label": "作者", "type": "table", "max_rows": 10, "required": True, "columns": [
+            {"key": "name", "label": "姓名", "type": "text", "required": True},
+            {"key": "unit", "label": "单位", "type": "text"}]},
+        {"key": "copy", "label": "论文全文", "type": "file", "extensions": ["pdf"], "max_size": 10485760}]},
+], "rules": []}
+RUBRIC_PAPER = [
+    {"key": "novelty", "label": "创新性", "weight": 0.4, "max": 100, "guidance": "学术思想与方法的原创性"},
+    {"key": "rigour", "label": "科学性", "weight": 0.3, "max": 100, "guidance": "论证严谨、数据可靠"},
+    {"key": "impact", "label": "学术影响", "weight": 0.3, "max": 100, "guidance": "引用、转载与应用情况"},
+]
+JOURNALS = ["中国科学", "科学通报", "自然科学进展", "江淮大学学报（自然科学版）", "中华医学杂志", "农业工程学报"]
+
+
+def _papers(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
+    """This year's 优秀科技论文遴选, open for applications from every scientist of the province (demo-scientist
+    included: checked here); a few applications submitted, two drafts."""
+    codes = ["apply", "formal", "review_corr", "notice", "result"]
+    call = setup_services.create_call(
+        SYSTEM, owner=root, code=f"paper-{year}", name=f"{year}年度全省优秀科技论文遴选", year=year, type="award",
+        applicant_kind="person",
+        description="面向全省科技工作者征集近两年公开发表的优秀学术论文，经专家评审遴选 100 篇，颁发证书并择优推荐。",
+        eligibility=[{"rule": "region", "orgs": [root.pk]}], form_schema=PAPER_FORM,
+        stages=_stages(today, codes, 30), rubric=RUBRIC_PAPER, reviews_per_application=3, blind=True,
+        places=100)
+    setup_services.open_call(SYSTEM, call)
+    scientist = Person.objects.filter(user__username="demo-scientist").first()
+    if scientist is not None and not eligibility.evaluate(call, person=scientist).ok:
+        raise RuntimeError("demo-scientist is not eligible for the open demo call")
+    pool = list(Person.objects.filter(deleted_at__isnull=True, user__isnull=True).exclude(expertise=[])
+                .order_by("pk").values_list("pk", flat=True)[:4000])
+    chosen = sorted(rng.sample(pool, min(8, len(pool))))
+    codes_of = _codes(chosen)
+    for i, person in enumerate(Person.objects.filter(pk__in=chosen).order_by("pk")):
+        words = list(person.expertise or ["科学"])[:3]
+        app = app_services.start_application(SYSTEM, call, person=person, title=f"{words[0]}的若干关键问题研究")
+        data = {"journal": rng.choice(JOURNALS),
+                "published_on": (today - dt.timedelta(days=rng.randint(40, 700))).isoformat(),
+                "discipline": codes_of.get(person.pk, "")[:5] or "410", "keywords": "、".join(words),
+                "summary": f"提出了{words[0]}的新方法，并在{words[-1]}中得到验证。",
+                "authors": [{"name": person.name, "unit": person.employer_name}]}
+        if i % 4 == 3:
+            app_services.save_draft(SYSTEM, app, {k: v for k, v in data.items() if k != "authors"})
+            continue
+        app_services.submit(SYSTEM, app, data)
+    return len(chosen)
+
+
+def _think_tank(root: Organisation, rng: random.Random, today: dt.date, year: int, lib: ExpertLibrary) -> int:
+    """This year's 科技创新智库课题 in 通讯评审 (blind): applications checked and assigned by the service, about
+    half of the reviews submitted. ``demo-expert`` is linked to the library expert with the most open review
+    tasks here; theirs stay open."""
+    from kexie.calls.models import ReviewAssignment
+
+    codes = ["apply", "formal", "review_corr", "notice", "result"]
+    call = setup_services.create_call(
+        SYSTEM, owner=root, code=f"think-tank-{year}", name=f"{year}年度科技创新智库课题", year=year, type="topic",
+        applicant_kind="person", description="围绕全省科技创新和产业发展中的重大问题，资助开展对策研究，形成决策咨询报告。",
+        eligibility=[], form_schema=TOPIC_FORM, stages=_future_stages(today, codes), rubric=RUBRIC_TOPIC,
+        reviews_per_application=3, blind=True, funds=True, funding_per_item=8, places=6, expert_library=lib)
+    setup_services.open_call(SYSTEM, call)
+    experts = set(lib.experts.values_list("person_id", flat=True))
+    pool = [pk for pk in Person.objects.filter(deleted_at__isnull=True, user__isnull=True).exclude(expertise=[])
+            .order_by("pk").values_list("pk", flat=True)[:4000] if pk not in experts]
+    chosen = sorted(rng.sample(pool, min(10, len(pool))))
+    codes_of = _codes(chosen)
+    people = list(Person.objects.filter(pk__in=chosen).order_by("pk"))
+    titles = [f"{(p.expertise or ['科技创新'])[0]}与产业发展对策研究" for p in people]
+    apps = _apply_and_review(call, people, titles, codes_of, rng)
+    assignments = list(ReviewAssignment.objects.filter(call=call).select_related("expert").order_by("pk"))
+    load: dict[int, int] = {}
+    for a in assignments:
+        if a.expert.user_id is None:
+            load[a.expert_id] = load.get(a.expert_id, 0) + 1
+    reviewer = max(sorted(load), key=lambda pid: load[pid])
+    user = User.objects.filter(username="demo-expert").first()
+    if user is not None:
+        Person.objects.filter(pk=reviewer).update(user=user)
+    others = [a for a in assignments if a.expert_id != reviewer]
+    quality = {a.pk: rng.uniform(55, 92) for a in apps}
+    _submit_reviews(others[: len(others) // 2], RUBRIC_TOPIC, quality, rng)
+    # 申报 and 形式审查 are over: their deadlines lie in the past; the review runs for two more weeks.
+    stages = [{"code": c, "deadline": "" if c == "result" else (today + dt.timedelta(days=14 * i - 30)).isoformat()}
+              for i, c in enumerate(codes)]
+    stages[2]["deadline"] = (today + dt.timedelta(days=14)).isoformat()
+    stages[3]["deadline"] = (today + dt.timedelta(days=30)).isoformat()
+    setup_services.edit_call(SYSTEM, Call.objects.get(pk=call.pk), stages=stages)
+    return len(apps)

@@ -502,18 +502,33 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
 
     with transaction.atomic():
         create_accounts(gen)
+    from kexie.demo.identity import seed_identity
+
+    counts["dedup_queued"] = seed_identity(gen, log)["queued"]  # before the census: it counts the register
     from kexie.census.services import refresh as refresh_census
 
     census = refresh_census()  # the census summary after the bulk load (decision 0009)
     log(f"  底数汇总 {census.rows} 行，用时 {census.seconds} 秒")
     from kexie.demo.reports import seed_reports
 
-    counts["report_filers"] = sum(seed_reports(gen, log).values())
+    counts["report_filers"] = sum(v for k, v in seed_reports(gen, log).items() if k != "open")
+    from kexie.demo.evaluation import seed_evaluation
+
+    counts["evaluated"] = sum(seed_evaluation(gen, log).values())
     from kexie.demo.calls import seed_calls
 
     counts["call_applications"] = sum(v for k, v in seed_calls(gen, log).items() if k != "experts")
+    from kexie.demo.joining import seed_joining
+
+    counts["join_applications"] = seed_joining(gen, log).get("applications", 0)
+    from kexie.demo.portal import seed_portal
+
+    counts["public_profiles"] = seed_portal(gen, log).get("public_profiles", 0)
     from kexie.demo.innovation import seed_innovation
 
     counts["innovation_needs"] = seed_innovation(gen, log)["needs"]
+    from kexie.innovation.matching.store import build_index
+
+    build_index()  # the expert matcher's index of the seeded people (as ``kexie match build``)
     counts["orgs"] = Organisation.objects.count()
     return counts

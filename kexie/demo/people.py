@@ -125,11 +125,12 @@ class PeopleMaker:
     def _search(self, name: str, title: str, employer: str, keywords: list[str]) -> str:
         """The same tokens as ``people.services.person_search_text`` (repeats are harmless to both
         indexes), with the per-title, per-employer and per-keyword parts cached."""
+        from kexie.core.search import name_parts
         from kexie.demo.generator import _cached_employer, _cached_segments
 
         name_part = self.name_tokens.get(name)
         if name_part is None:
-            name_part = self.name_tokens[name] = " ".join((name, *rjieba.cut_for_search(name)))
+            name_part = self.name_tokens[name] = " ".join((name, *rjieba.cut_for_search(name), *name_parts(name)))
         return " ".join((name_part, _cached_segments(title), _cached_employer(employer),
                          *map(_cached_segments, keywords)))
 

@@ -1,6 +1,7 @@
 """Demo reporting data for ``kexie seed``: the shipped presets (owned by the province association) and
 last year's two annual campaigns — the society annual report to every province-level society and the
-county association annual report to every county-level 科协 — with deterministic, realistic figures.
+county association annual report to every county-level 科协 — with deterministic, realistic figures; and this
+year's society annual report, open, with every submission not yet started.
 
 Societies are strong, average or weak (by their evaluation grade, with some chance), which scales their
 events, journals, services and finances; members come from the registry with a little noise. About 80%
@@ -213,4 +214,13 @@ def seed_reports(gen: Any, log: Any = print) -> dict[str, int]:
             out[campaign.version.form.code] = sum(counts.values())
             log(f"  {campaign.name}：{sum(counts.values())} 个填报单位，其中已通过 "
                 f"{counts.get(SubmissionStatus.ACCEPTED, 0)} 个")
+        # This year's society annual report, open now: every province-level society (demo-society's too) has
+        # a submission not yet started.
+        current = services.create_campaign(
+            SYSTEM, version=society, name=f"{today.year}年度学会年报", year=today.year, root=root,
+            opens_on=today - dt.timedelta(days=3), deadline=max(today + dt.timedelta(days=45),
+                                                                 dt.date(today.year + 1, 1, 31)),
+            kinds=["society"], levels=[Level.PROVINCE], period_label=f"{today.year}年")
+        out["open"] = Submission.objects.filter(campaign=current).count()
+        log(f"  {current.name}：{out['open']} 个填报单位，正在填报（截止 {current.deadline.isoformat()}）")
     return out

@@ -125,7 +125,7 @@ def jsonable(value: Any) -> Any:
 
 def search_text(name: str, expertise: Sequence[str], title: str, employer: str, position: str) -> str:
     """``people.services.person_search_text`` for a row that is not a model instance yet."""
-    return index_text(whole=[name, *expertise, title], segmented=[employer, position])
+    return index_text(names=[name], whole=[*expertise, title], segmented=[employer, position])
 
 
 # -- the importers -------------------------------------------------------------------------------------

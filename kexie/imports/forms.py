@@ -5,14 +5,15 @@ from kexie.imports import kinds
 from kexie.imports.models import Mode
 from kexie.imports.readers import max_file_bytes
 from kexie.orgs.models import Organisation
+from kexie.orgs.widgets import OrgPickerField
 
 ALLOWED_SUFFIXES = (".xlsx", ".xls", ".csv")
 
 
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("导入内容"), choices=kinds.choices)  # the kinds the apps declare
-    organisation = forms.ModelChoiceField(label=_("导入到组织"), queryset=Organisation.objects.none(),
-                                          help_text=_("新记录默认归入该组织；文件中引用的组织须在其下级范围内。"))
+    organisation = OrgPickerField(label=_("导入到组织"), action="imports.change",
+                                  help_text=_("输入名称或编码的几个字，从列表中选择。新记录默认归入该组织；文件中引用的组织须在其下级范围内。"))
     mode = forms.ChoiceField(label=_("已有记录"), choices=Mode.choices, initial=Mode.SKIP,
                              help_text=_("文件中的行与平台中已有记录匹配时如何处理。"))
     dry_run = forms.BooleanField(label=_("试导入（只检查，不写入）"), required=False, initial=True)
@@ -21,8 +22,7 @@ class UploadForm(forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         qs = Organisation.objects.for_user(user, "imports.change").alive().order_by("path")
-        self.fields["organisation"].queryset = qs
-        self.fields["organisation"].label_from_instance = lambda o: "　" * (o.depth - 1) + o.name
+        self.fields["organisation"].set_scope(qs)
         first = qs.first()
         if first is not None:
             self.fields["organisation"].initial = first.pk

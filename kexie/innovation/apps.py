@@ -22,7 +22,13 @@ class InnovationConfig(KexieAppConfig):
         Figure("station_trained", _("工作站培养人才数（上年度）"), _("人"), "kexie.innovation.figures.station_trained"),
         Figure("station_revenue", _("工作站新增产值（上年度）"), _("万元"), "kexie.innovation.figures.station_revenue"),
     )
-    menu = (MenuEntry(pgettext_lazy("navigation", "数字科创"), "innovation:needs", order=90),)
+    # An enterprise's own users land on their home (企业之家); everyone else on the needs list.
+    menu = (
+        MenuEntry(pgettext_lazy("navigation", "数字科创"), "innovation:my-enterprise", order=90,
+                  check="kexie.innovation.home.menu.enterprise_home"),
+        MenuEntry(pgettext_lazy("navigation", "数字科创"), "innovation:needs", order=90,
+                  check="kexie.innovation.home.menu.not_enterprise_home"),
+    )
     daily_jobs = (
         DailyJob("kexie.innovation.tasks.escalate_dispatches_task", order=80,
                  line=_("派单督办：提醒 {reminded} 单，上报督办 {escalated} 单。")),

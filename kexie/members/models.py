@@ -228,3 +228,14 @@ class Post(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.get_position_display()}"
+
+
+# 网上入会 (decision 0030): its models live beside these, in the same app.
+from kexie.members.models_joining import (  # noqa: E402, F401  (after Membership and Category, which they use)
+    ApplicationEvent,
+    DuesPayment,
+    JoinSettings,
+    MembershipApplication,
+    MembershipCertificate,
+    Referee,
+)

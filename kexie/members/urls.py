@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kexie.members import views
+from kexie.members.joining import urls as joining
 
 app_name = "members"
 urlpatterns = [
@@ -10,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/<str:action>/", views.act, name="act"),
     path("groups/", views.group_list, name="groups"),
     path("bodies/<int:pk>/", views.body_detail, name="body"),
+    *joining.urlpatterns,
 ]

@@ -1,7 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kexie.core.registry import Action, ApiRoute, Figure, ImportKind, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, ApiRoute, ExportKind, Figure, ImportKind, KexieAppConfig, MenuEntry
 
 
 class OrgsConfig(KexieAppConfig):
@@ -27,3 +27,4 @@ class OrgsConfig(KexieAppConfig):
     api_routes = (ApiRoute("orgs", "kexie.api.views.OrganisationViewSet", "org"),)
     import_kinds = (ImportKind("orgs", _("组织"), "kexie.imports.kinds.orgs.ORGS", "kexie.imports.kinds.orgs.OrgsImporter",
                                "orgs.change", order=10, census=True),)
+    export_kinds = (ExportKind("orgs", _("组织列表"), "kexie.exports.kinds.orgs.rows", "orgs.export", sheet=_("组织")),)

@@ -128,6 +128,10 @@ class OrganisationManager(MP_NodeManager):  # type: ignore[misc]  # treebeard: n
     def alive(self) -> OrganisationQuerySet:
         return self.get_queryset().alive()
 
+    def for_public(self) -> OrganisationQuerySet:
+        qs: OrganisationQuerySet = self.get_queryset().for_public()
+        return qs
+
 
 class Organisation(MP_Node, SoftDeleteModel):  # type: ignore[misc]  # treebeard: no types
     """组织: a 科协 at some level, a 学会 or its branch, a grassroots association, a platform unit."""
@@ -182,6 +186,14 @@ class Organisation(MP_Node, SoftDeleteModel):  # type: ignore[misc]  # treebeard
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def public_q(cls) -> Q:
+        """What anonymous visitors may pick in public forms (the organisation picker, decision 0034): the 科协 and
+        学会 in operation — public bodies by their nature; grassroots units, platform units and anything
+        dissolved or deleted are not offered."""
+        return Q(deleted_at__isnull=True, status=OrgStatus.ACTIVE,
+                 kind__category__in=[KindCategory.ASSOCIATION, KindCategory.SOCIETY])
 
     def parent_id_from_path(self) -> str:
         parent_path: str = self.path[: -self.steplen]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,18 +20,50 @@ from django.views.decorators.http import require_POST
 from kexie.accounts.models import RoleAssignment
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, join_messages
+from kexie.core.http import bad_request, error_messages, join_messages
 from kexie.core.scope import get_in_scope, prefix_q, scope_paths, user_can
 from kexie.core.tables import Column, Empty, Table
+from kexie.exports import start as export_start
+from kexie.exports.kinds import orgs as orgs_export
 from kexie.members.models import GroupMembership, Membership
 from kexie.orgs import services
 from kexie.orgs.counts import subtree_people
 from kexie.orgs.filters import OrganisationFilter
 from kexie.orgs.forms import MoveForm, OrganisationForm
 from kexie.orgs.models import Organisation
+from kexie.orgs.widgets import SUGGESTIONS, matching, public_choices, shown
 from kexie.people.models import Person
 
 STEP = Organisation.steplen
+_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}")
+
+
+def picker(request):
+    """``orgs:picker``: the suggestions of an organisation picker (kexie.orgs.widgets) — organisations whose
+    name contains, or whose code starts with, the typed text, in the caller's scope for the field's action
+    (``public=1``: the public associations, for anonymous forms), as the ``<datalist>`` the field shows."""
+    field = request.GET.get("field", "")
+    field = field if _NAME.fullmatch(field) else "q"
+    list_id = request.GET.get("list", "")
+    list_id = list_id if _NAME.fullmatch(list_id) else "org-choices"
+    text = " ".join(request.GET.get(field, request.GET.get("q", "")).replace("\x00", "").split())[:60]
+    qs = Organisation.objects.none()
+    if request.GET.get("public") == "1":
+        qs = public_choices()
+    elif request.user.is_authenticated:
+        action = request.GET.get("action", "orgs.view")
+        try:
+            qs = Organisation.objects.for_user(request.user, action).alive()
+        except ValueError:  # an unknown or malformed action code: no suggestions
+            qs = Organisation.objects.none()
+    kinds = [k for k in request.GET.get("kinds", "").split(",") if _NAME.fullmatch(k)]
+    if kinds:
+        qs = qs.filter(kind__category__in=kinds)
+    found = list(matching(qs, text).select_related("kind").order_by("depth", "path")[:SUGGESTIONS]) if text else []
+    response = render(request, "components/org_picker.html#choices",
+                      {"list_id": list_id, "choices": [(shown(o), o) for o in found]})
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def _children_with_counts(user, org: Organisation | None):
@@ -261,12 +295,13 @@ def org_list(request):
 @login_required
 def export(request):
     f = _filtered(request, "orgs.export")
-    headers = [_("组织编码"), _("名称"), _("类型"), _("层级"), _("所在地区"), _("统一社会信用代码"), _("状态"),
-               _("评估等级"), _("成立日期"), _("党组织类型"), _("联系人"), _("联系电话"), _("地址")]
-    rows = (
-        (o.code, o.name, o.kind.label, o.get_level_display(), o.region.name if o.region else "", o.uscc,
-         o.get_status_display(), o.grade, o.founded_on, o.get_party_org_type_display(), o.contact_name,
-         o.contact_phone, o.address)
-        for o in f.qs.iterator(chunk_size=2000)
-    )
+    if not f.is_valid():
+        return bad_request(request, _("筛选条件有误，无法导出。"))
+    # Large lists run as a background job (decision 0033); both paths write kexie.exports.kinds.orgs' rows.
+    if export_start.too_large(f.qs):
+        return export_start.background(request, "orgs")
+    try:
+        headers, _total, rows = orgs_export.rows(request.user, request.GET)
+    except ValidationError:
+        return bad_request(request, _("筛选条件有误，无法导出。"))
     return xlsx_response(_("组织列表"), _("组织"), headers, rows)

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from kexie.core.registry import Action, ApiRoute, ImportKind, KexieAppConfig, MenuEntry
+from kexie.core.registry import Action, ApiRoute, ExportKind, ImportKind, KexieAppConfig, MenuEntry
 
 
 class PeopleConfig(KexieAppConfig):
@@ -18,3 +18,4 @@ class PeopleConfig(KexieAppConfig):
     api_routes = (ApiRoute("people", "kexie.api.views.PersonViewSet", "person"),)
     import_kinds = (ImportKind("people", _("科技工作者"), "kexie.imports.kinds.people.PEOPLE",
                                "kexie.imports.kinds.people.PeopleImporter", "people.change", order=20, census=True),)
+    export_kinds = (ExportKind("people", _("科技工作者"), "kexie.exports.kinds.people.rows", "people.export"),)

@@ -1,10 +1,15 @@
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kexie.core.text import join_list
 from kexie.core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
 from kexie.orgs.models import Organisation
+from kexie.orgs.widgets import OrgPickerField
 from kexie.people.models import Discipline, Person
+from kexie.people.services import check_birth_date
 
 MAX_KEYWORDS = 30
 
@@ -17,6 +22,8 @@ class PersonForm(forms.ModelForm):
     )
     honours_text = forms.CharField(label=_("荣誉"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
                                    help_text=_("每行一项"))
+    org = OrgPickerField(label=_("所属组织"), action="people.change")
+    employer = OrgPickerField(label=_("工作单位（平台内）"), action="people.view", required=False)
     discipline_codes = forms.ModelMultipleChoiceField(
         label=_("学科（第一项为主学科）"), queryset=Discipline.objects.all(), required=False, to_field_name="code",
     )
@@ -29,9 +36,10 @@ class PersonForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = Organisation.objects.for_user(user, "people.change").alive()
-        self.fields["employer"].queryset = Organisation.objects.for_user(user, "people.view").alive()
+        self.fields["org"].set_scope(Organisation.objects.for_user(user, "people.change").alive())
+        self.fields["employer"].set_scope(Organisation.objects.for_user(user, "people.view").alive())
         self.fields["employer"].help_text = _("工作单位已在平台登记时选择；否则填写下方的工作单位名称")
+        self.fields["birth_date"].widget.attrs.update({"min": "1900-01-01", "max": timezone.localdate().isoformat()})
         if self.instance.pk:
             # The full values never reach the page (a way around the reveal log): the fields start empty with
             # the mask as a placeholder; a value typed in replaces the old one, "清除" removes it.
@@ -52,6 +60,12 @@ class PersonForm(forms.ModelForm):
         if any(c in name for c in "<>\"'&;"):
             raise forms.ValidationError(_("姓名中包含不允许的字符。"))
         return name
+
+    def clean_birth_date(self) -> dt.date | None:
+        value: dt.date | None = self.cleaned_data.get("birth_date")
+        if value is not None:
+            check_birth_date(value)
+        return value
 
     def clean_id_number(self) -> str:
         value = normalize_id_number(self.cleaned_data.get("id_number", ""))

@@ -185,6 +185,13 @@ class Person(SoftDeleteModel):
         key = F("id") + 0 if connection.vendor == "sqlite" else F("id")
         return prefix_q("org_path", paths) | Q(In(key, members))
 
+    @classmethod
+    def public_q(cls) -> Q:
+        """The public expert finder (``for_public``): people who consented to a public profile
+        (``public_profile``), not deleted and not merged into another record. Withdrawing consent hides the
+        profile at once (decision 0032)."""
+        return Q(public_profile=True, deleted_at__isnull=True, merged_into__isnull=True)
+
     @property
     def id_number_masked(self) -> str:
         return mask_id_number(self.id_number)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -25,14 +26,27 @@ PII_FIELDS = ("id_number", "phone")
 
 def person_search_text(person: Person) -> str:
     return index_text(
-        whole=[person.name, *person.expertise, person.title],
+        names=[person.name], whole=[*person.expertise, person.title],
         segmented=[person.employer_name, person.position],
     )
+
+
+def check_birth_date(value: dt.date) -> None:
+    """A birth date is a real one: not later than today, not before 1900 (forms, services, imports agree)."""
+    if value > timezone.localdate():
+        raise ValidationError(_("出生日期不能晚于今天。"), code="future")
+    if value.year < 1900:
+        raise ValidationError(_("出生日期不能早于 1900 年。"), code="too_early")
 
 
 def _prepare(person: Person) -> None:
     """Derived columns: hashes of identifiers, the scope path, the search tokens."""
     errors: dict[str, list[str]] = {}
+    if isinstance(person.birth_date, dt.date):
+        try:
+            check_birth_date(person.birth_date)
+        except ValidationError as exc:
+            errors["birth_date"] = exc.messages
     person.id_number = normalize_id_number(person.id_number)
     person.phone = normalize_phone(person.phone)
     if person.id_number:

@@ -11,14 +11,16 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.audit import history_for
 from kexie.core.export import xlsx_response
 from kexie.core.http import bad_request, client_ip, error_messages, join_messages
-from kexie.core.scope import get_in_scope, path_in_scope, scope_paths, user_can
+from kexie.core.scope import get_in_scope, scope_paths, user_can
 from kexie.core.tables import Column, Empty, Table
+from kexie.exports import start as export_start
+from kexie.exports.kinds import people as people_export
 from kexie.people import services
 from kexie.people.filters import PersonFilter
 from kexie.people.forms import PersonForm
@@ -78,29 +80,12 @@ def export(request):
         query = request.GET.copy()
         query["confirmed"] = "1"
         return render(request, "people/export_confirm.html", {"query": query.urlencode()})
-    pii_paths = scope_paths(request.user, "people.pii") if full else []
-    ip = client_ip(request)
-    headers = [_("姓名"), _("性别"), _("出生日期"), _("身份证号"), _("手机号"), _("所属组织"), _("工作单位"), _("职务"),
-               _("职称"), _("职称级别"), _("学历"), _("专业特长"), _("电子邮箱")]
-    sep = pgettext("list separator", "、")
-
-    def rows():
-        shown: list[Person] = []
-        for p in f.qs.iterator(chunk_size=2000):
-            whole = full and path_in_scope(p.org_path, pii_paths)
-            if whole:
-                shown.append(p)
-                if len(shown) >= 2000:
-                    services.log_full_views(request.user, shown, ip=ip)
-                    shown = []
-            yield (p.name, p.get_gender_display(), p.birth_date,
-                   p.id_number if whole else p.id_number_masked, p.phone if whole else p.phone_masked,
-                   p.org.name, p.employer_name, p.position, p.title, p.get_title_level_display(),
-                   p.get_education_display(), sep.join(p.expertise), p.email)
-        if shown:
-            services.log_full_views(request.user, shown, ip=ip)
-
-    return xlsx_response(_("科技工作者"), _("科技工作者"), headers, rows())
+    # Large lists run as a background job with a progress page; smaller ones stream at once. Both write the
+    # rows of kexie.exports.kinds.people (decision 0033).
+    if export_start.too_large(f.qs):
+        return export_start.background(request, "people")
+    headers, _total, rows = people_export.rows(request.user, request.GET, ip=client_ip(request))
+    return xlsx_response(_("科技工作者"), _("科技工作者"), headers, rows)
 
 
 @login_required

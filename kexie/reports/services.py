@@ -435,10 +435,10 @@ def _notify_reviewers(submission: Submission) -> None:
 def _notify_filers(submission: Submission, action: str) -> None:
     users = users_at([submission.organisation_id], "reports.change").get(submission.organisation_id, [])
     if action == EventAction.RETURNED:
-        title = _("《%(c)s》已被退回，请修改后重新提交") % {"c": submission.campaign.name}
+        title = _("填报已退回：%(c)s — %(org)s") % {"c": submission.campaign.name, "org": submission.organisation.name}
         body = _("退回意见：%(m)s") % {"m": submission.comment}
     else:
-        title = _("《%(c)s》已审核通过") % {"c": submission.campaign.name}
+        title = _("填报已通过：%(c)s — %(org)s") % {"c": submission.campaign.name, "org": submission.organisation.name}
         body = submission.comment
     notify(users, title=title, body=body, url=reverse("reports:submission", args=[submission.pk]),
            key=f"reports:review:{action}:{submission.pk}:{submission.revision}")
@@ -464,12 +464,14 @@ def send_reminders(today: dt.date | None = None) -> dict[str, int]:
         pending = list(Submission.objects.filter(campaign=campaign, status__in=EDITABLE)
                        .values_list("pk", "organisation_id", "status"))
         people = users_at([org for _, org, _ in pending], "reports.change")
+        org_names = dict(Organisation.objects.filter(pk__in=[org for _, org, _ in pending]).values_list("pk", "name"))
         for pk, org, status in pending:
             users = people.get(org, [])
             if not users:
                 continue
             sent["filers"] += 1
             body = _("当前状态：%(s)s。") % {"s": SubmissionStatus(status).label}
-            sent["notices"] += notify(users, title=title, body=body, url=reverse("reports:submission", args=[pk]),
+            named = _("%(title)s — %(org)s") % {"title": title, "org": org_names.get(org, "")}
+            sent["notices"] += notify(users, title=named, body=body, url=reverse("reports:submission", args=[pk]),
                                       key=f"reports:remind:{campaign.pk}:{org}:{occasion}")
     return sent

@@ -9,6 +9,7 @@ from kexie.core.registry import (
     KexieAppConfig,
     MenuEntry,
     NoticeKind,
+    PortalBlock,
 )
 
 
@@ -31,3 +32,6 @@ class RegistryAppConfig(KexieAppConfig):
     # Off by default: the settings page offers it to everyone (tests/test_notices.py).
     notices = (NoticeKind("registry-app:", _("试验件清点提醒"), _("清点出差异时提醒。"), email_default=False,
                           audience="people"),)
+    # A block of the portal's home page, after the news block (tests/test_portal.py).
+    portal_blocks = (PortalBlock("registry-things", _("试验件"), "registry_app/portal_block.html",
+                                 "tests.registry_app.portal.block", order=50),)

@@ -357,5 +357,5 @@ def _notify_applicant(app: Application, what: Any) -> None:
     person = app.applicant_person
     if person is None or person.user is None:
         return
-    notify([person.user], title=_("%(c)s：%(w)s") % {"c": app.call.name, "w": what}, body=app.status_reason,
+    notify([person.user], title=_("%(w)s：%(t)s — %(c)s") % {"w": what, "t": app.title or app.call.name, "c": app.call.name}, body=app.status_reason,
            url=reverse("calls:application", args=[app.pk]), key=f"calls-app-{app.pk}-{app.status}-{app.revision}")

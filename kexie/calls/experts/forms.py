@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kexie.calls.formfields import choice_filter, search_filter
-from kexie.orgs.models import Organisation
+from kexie.orgs.widgets import OrgPickerField
 
 
 class AddExpertsForm(forms.Form):
@@ -38,15 +38,15 @@ class LibraryForm(forms.Form):
 
 
 class OwnerForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("管理单位"), queryset=Organisation.objects.none(),
-                                   error_messages={"required": _("请选择管理单位。"),
-                                                   "invalid_choice": _("请选择管理单位。")})
+    owner = OrgPickerField(label=_("管理单位"), action="calls.change",
+                           error_messages={"required": _("请选择管理单位。"),
+                                           "unknown": _("找不到“%(text)s”。请选择管理单位。")})
 
     def __init__(self, *args: Any, owners: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["owner"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = owners
+        assert isinstance(field, OrgPickerField)
+        field.set_scope(owners)
 
 
 class LibraryListFilter(forms.Form):

@@ -276,8 +276,8 @@ def judge_report(actor: Any, report: ProjectReport, verdict: str, comment: str =
                after=snapshot(project, Project.AUDIT_FIELDS), extra={"kind": report.kind, "verdict": verdict})
     person = project.application.applicant_person
     if person is not None and person.user is not None:
-        notify([person.user], title=_("%(k)s报告：%(v)s") % {"k": report.get_kind_display(),
-                                                          "v": report.get_status_display()},
+        notify([person.user], title=_("%(k)s报告%(v)s：%(t)s") % {"k": report.get_kind_display(),
+                                                               "v": report.get_status_display(), "t": project.title},
                body=comment or project.title, url=reverse("calls:project", args=[project.pk]),
                key=f"calls-project-report-{report.pk}-{report.revision}-{report.status}")
     return report

@@ -192,7 +192,7 @@ def finalise(actor: Any, call: Call, approved_ids: Sequence[int] | None = None) 
     for app in apps:
         person = app.applicant_person
         if person is not None and person.user is not None:
-            notify([person.user], title=_("%(c)s：评审结果") % {"c": call.name}, body=app.status_reason,
+            notify([person.user], title=_("评审结果：%(t)s — %(c)s") % {"t": app.title or call.name, "c": call.name}, body=app.status_reason,
                    url=reverse("calls:result", args=[app.pk]), key=f"calls-result-{app.pk}")
     return counts
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kexie.calls.formfields import choice_filter, search_filter
 from kexie.calls.models import ApplicantKind, CallStatus, CallType, ExpertLibrary, Stage
 from kexie.calls.setup.formsets import setup_from_upload
-from kexie.orgs.models import Organisation
+from kexie.orgs.widgets import OrgPickerField
 
 # Left empty, these take the model's defaults.
 INT_DEFAULTS = {"notice_days": 7, "appeal_lodge_days": 15, "appeal_decide_days": 60, "project_months": 12,
@@ -20,9 +20,9 @@ INT_DEFAULTS = {"notice_days": 7, "appeal_lodge_days": 15, "appeal_decide_days":
 
 
 class CallForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("主办单位"), queryset=Organisation.objects.none(),
-                                   error_messages={"required": _("请选择主办单位。"),
-                                                   "invalid_choice": _("请选择主办单位。")})
+    owner = OrgPickerField(label=_("主办单位"), action="calls.change",
+                           error_messages={"required": _("请选择主办单位。"),
+                                           "unknown": _("找不到“%(text)s”。请选择主办单位。")})
     code = forms.SlugField(label=_("批次代码"), max_length=60)
     name = forms.CharField(label=_("名称"), max_length=120)
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
@@ -65,8 +65,8 @@ class CallForm(forms.Form):
             del self.fields["code"]
         else:
             owner = self.fields["owner"]
-            assert isinstance(owner, forms.ModelChoiceField)
-            owner.queryset = owners
+            assert isinstance(owner, OrgPickerField)
+            owner.set_scope(owners)
 
     def clean_setup_file(self) -> dict[str, Any]:
         upload = self.cleaned_data.get("setup_file")

@@ -26,7 +26,7 @@ class RequestForm(ExpertPickForm):
 class IntroActForm(forms.Form):
     note = Text(_("引荐说明"))
     reason = Text(_("理由"))
-    outcome = Text(_("服务成效"), max_length=20000)
+    outcome = Text(_("服务成效"), max_length=4000)
     rating = IdField(_("评分"))
     kind = forms.CharField(label=_("服务类型"), max_length=40, required=False)
 

@@ -20,7 +20,7 @@ class AchievementForm(forms.Form):
     """Plain fields; ``services.clean_achievement`` says what is wrong, in Chinese."""
 
     title = forms.CharField(label=_("成果名称"), max_length=200, required=False)
-    description = forms.CharField(label=_("成果简介"), max_length=6000, required=False,
+    description = forms.CharField(label=_("成果简介"), max_length=4000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 5}))
     holders = forms.CharField(label=_("成果持有人"), max_length=2000, required=False,
                               help_text=_("姓名，用顿号、逗号或换行分隔"))

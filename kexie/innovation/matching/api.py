@@ -17,8 +17,10 @@ from kexie.innovation.matching.store import _region_int, current_weights, get_in
 from kexie.innovation.matching.text import text_tokens
 
 
-def _alive_names(ids: list[int], allowed_paths: list[str] | None, public_only: bool) -> dict[int, str]:
-    """Re-check against the database: alive, in scope (own organisation under an allowed path), public."""
+def _alive_names(ids: list[int], allowed_paths: list[str] | None,
+                 public_only: bool) -> dict[int, tuple[str, list[str]]]:
+    """Re-check against the database: alive, in scope (own organisation under an allowed path), public; the
+    name and the expertise keywords (the expert's side of the "why")."""
     from kexie.core.scope import prefix_q
     from kexie.people.models import Person
 
@@ -27,7 +29,8 @@ def _alive_names(ids: list[int], allowed_paths: list[str] | None, public_only: b
         qs = qs.filter(prefix_q("org_path", allowed_paths))
     if public_only:
         qs = qs.filter(public_profile=True)
-    return dict(qs.values_list("id", "name"))
+    return {pid: (name, [str(k) for k in expertise] if isinstance(expertise, list) else [])
+            for pid, name, expertise in qs.values_list("id", "name", "expertise")}
 
 
 def match_need(text: str, *, top: int = 10, industry: str | None = None, region: str | None = None,
@@ -49,7 +52,8 @@ def match_need(text: str, *, top: int = 10, industry: str | None = None, region:
         if len(kept) >= top or len(ranking.hits) < shortlist or shortlist >= index.size:
             break
         shortlist *= 4  # many stale entries (people deleted since the build): look further down
-    return [result(index, ranking, h, names[int(index.ids[h.pos])], region) for h in kept[:top]]
+    return [result(index, ranking, h, names[int(index.ids[h.pos])][0], region, names[int(index.ids[h.pos])][1])
+            for h in kept[:top]]
 
 
 Candidate = tuple[int, str, Sequence[str], str | None] | tuple[int, str, Sequence[str], str | None, str]

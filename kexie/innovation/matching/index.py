@@ -18,6 +18,10 @@ import scipy.sparse as sp  # type: ignore[import-untyped]  # SciPy ships no stub
 
 K1 = 1.2
 B = 0.75
+# A term in more than this share of the profiles is generic (no credit in the "why", little weight in the score);
+# only measured on indexes of at least GENERIC_MIN_DOCS profiles, where a share means something.
+GENERIC_DF_SHARE = 0.03
+GENERIC_MIN_DOCS = 1000
 # Smoothing of term → discipline statistics towards the overall share of each discipline.
 DISC_SMOOTHING = 5.0
 
@@ -39,6 +43,8 @@ class ExpertIndex:
     disc_list: np.ndarray  # int16[D], the disciplines of term_disc's columns
     term_disc: np.ndarray  # float32[V, D], P(primary discipline | document has term), smoothed
     term_focus: np.ndarray  # float32[V], 1 - normalised entropy of that distribution
+    # str[P], sorted distinct expertise keywords as the experts wrote them ("齿轮传动"): the terms a "why" names
+    phrases: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="U1"))
     built_at: float = 0.0
     _term_pos: dict[str, int] = field(default_factory=dict, repr=False)
     _id_order: np.ndarray | None = field(default=None, repr=False)
@@ -51,6 +57,39 @@ class ExpertIndex:
         if not self._term_pos and self.vocab.shape[0]:
             self._term_pos = {t: i for i, t in enumerate(self.vocab.tolist())}
         return self._term_pos
+
+    @property
+    def generic(self) -> np.ndarray:
+        """bool[V]: generic terms (text.GENERIC_WORDS, or in more than GENERIC_DF_SHARE of the profiles)."""
+        cached = getattr(self, "_generic", None)
+        if cached is None:
+            from kexie.innovation.matching.text import GENERIC_WORDS
+
+            cached = np.isin(self.vocab, np.array(sorted(GENERIC_WORDS), dtype=str)) if len(self.vocab) else (
+                np.zeros(0, dtype=bool))
+            if self.size >= GENERIC_MIN_DOCS:
+                cached |= np.diff(self.term_indptr) > GENERIC_DF_SHARE * self.size
+            self._generic = cached
+        return cached
+
+    @property
+    def term_wmax(self) -> np.ndarray:
+        """float32[V]: the largest BM25 weight of each term (what it can add to any document)."""
+        cached = getattr(self, "_term_wmax", None)
+        if cached is None:
+            cached = np.zeros(len(self.vocab), dtype=np.float32)
+            nonempty = np.flatnonzero(np.diff(self.term_indptr) > 0)
+            if len(nonempty):
+                cached[nonempty] = np.maximum.reduceat(self.term_w, self.term_indptr[nonempty])
+            self._term_wmax = cached
+        return cached
+
+    def phrase_set(self) -> frozenset[str]:
+        cached = getattr(self, "_phrase_set", None)
+        if cached is None:
+            cached = frozenset(self.phrases.tolist())
+            self._phrase_set = cached
+        return cached
 
     @property
     def primary(self) -> np.ndarray:
@@ -106,7 +145,7 @@ class ExpertIndex:
     def from_postings(
         cls, *, rows: np.ndarray, cols: np.ndarray, tf: np.ndarray, vocab: list[str], ids: np.ndarray,
         org_paths: list[str], public: np.ndarray, region: np.ndarray, disc_indptr: np.ndarray,
-        disc_codes: np.ndarray, built_at: float = 0.0,
+        disc_codes: np.ndarray, built_at: float = 0.0, phrases: list[str] | None = None,
     ) -> ExpertIndex:
         """Index from (document row, term column, weighted term frequency) triples; repeated pairs add
         up. Documents must be given in the order of ``org_paths`` (one path per document, sorted)."""
@@ -137,6 +176,7 @@ class ExpertIndex:
             term_indptr=csc.indptr.astype(np.int64), term_docs=docs, term_w=w.astype(np.float32), idf=idf,
             disc_list=np.zeros(0, dtype=np.int16), term_disc=np.zeros((v, 0), dtype=np.float32),
             term_focus=np.zeros(v, dtype=np.float32), built_at=built_at,
+            phrases=np.asarray(sorted(set(phrases or [])), dtype=str) if phrases else np.zeros(0, dtype="U1"),
         )
         index._discipline_statistics(term_of)
         return index
@@ -174,7 +214,8 @@ class ExpertIndex:
         """Write atomically (temporary file, then rename), so readers never see half a file."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")  # concurrent builders never share a file
-        np.savez(tmp, built_at=np.float64(self.built_at), **{k: getattr(self, k) for k in self.ARRAYS})
+        np.savez(tmp, built_at=np.float64(self.built_at), phrases=self.phrases,
+                 **{k: getattr(self, k) for k in self.ARRAYS})
         tmp.replace(path)
 
     @classmethod
@@ -182,4 +223,5 @@ class ExpertIndex:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in cls.ARRAYS}
             built_at = float(data["built_at"])
-        return cls(**arrays, built_at=built_at)
+            phrases = data["phrases"] if "phrases" in data.files else np.zeros(0, dtype="U1")  # older files
+        return cls(**arrays, phrases=phrases, built_at=built_at)

@@ -18,6 +18,7 @@ from kexie.innovation.matching.model import Weights
 from kexie.innovation.matching.text import FIELD_WEIGHTS, text_tokens, tokens
 
 CHUNK = 20_000
+PHRASE_MAX = 12  # longer "keywords" are sentences: they name no term
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, ExpertIndex]] = {}
 
@@ -70,12 +71,14 @@ def build_index(path: Path | None = None) -> ExpertIndex:
     rows, cols, tfs = array("i"), array("i"), array("f")
     ids, paths, public, regions = array("q"), [], array("b"), array("q")
     d_indptr, d_codes = array("q", [0]), array("h")
+    phrases: set[str] = set()
     qs = (Person.objects.filter(deleted_at__isnull=True).order_by("org_path", "id")
           .values_list("id", "org_path", "expertise", "bio", "employer_name", "honours", "public_profile",
                        "org__region__code"))
     for n, (pid, path_, expertise, bio, employer, honours, pub, region) in enumerate(qs.iterator(chunk_size=CHUNK)):
         tf: dict[str, float] = {}
         mine = discs.get(pid, [])
+        phrases.update(p.strip().lower() for p in _strings(expertise) if 1 < len(p.strip()) <= PHRASE_MAX)
         fields: list[tuple[str, tuple[str, ...] | list[str]]] = [
             ("expertise", _strings(expertise)), ("honours", _strings(honours)),
             ("discipline", [names.get(c, "") for c in mine]), ("employer", [employer or ""]),
@@ -102,7 +105,7 @@ def build_index(path: Path | None = None) -> ExpertIndex:
         tf=np.frombuffer(tfs, dtype=np.float32), vocab=list(vocab), ids=np.frombuffer(ids, dtype=np.int64),
         org_paths=paths, public=np.frombuffer(public, dtype=np.int8).astype(bool),
         region=np.frombuffer(regions, dtype=np.int64), disc_indptr=np.frombuffer(d_indptr, dtype=np.int64),
-        disc_codes=np.frombuffer(d_codes, dtype=np.int16), built_at=started,
+        disc_codes=np.frombuffer(d_codes, dtype=np.int16), built_at=started, phrases=sorted(phrases),
     )
     target = path or index_path()
     index.save(target)

@@ -20,6 +20,16 @@ REQUEST_WORDS = frozenset(
 )
 _DROP = STOPWORDS | REQUEST_WORDS
 
+# Generic words: they name a kind of work every discipline does ("design", "analysis", "research", "technology",
+# "application" …), so a match on them says nothing about who can help. They stay in the index (a profile that
+# lists "数据分析" still matches "数据分析") but weigh little in the score and earn no credit in the "why". Beside
+# this list, any term found in more than ``GENERIC_DF_SHARE`` of the profiles is generic too (index.generic_terms).
+GENERIC_WORDS = frozenset(
+    "设计 分析 研究 技术 应用 开发 方法 系统 工程 科学 科技 创新 研发 管理 服务 发展 建设 理论 实践 优化 提升 改进"
+    " 改造 综合 工作 相关 领域 行业 产业 基础 关键 新型 现代 高效 先进 生产 产品 质量 效率 成本 水平 能力 体系 平台"
+    " 标准".split()
+)
+
 # Field weights of a profile: a keyword an expert chose says more than a word of their employer's name.
 FIELD_WEIGHTS: dict[str, float] = {
     "expertise": 3.0,

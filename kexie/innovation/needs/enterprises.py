@@ -117,8 +117,8 @@ def verify_enterprise(actor: Any, ent: Enterprise, verdict: str, reason: str = "
     ent.save()
     log_action(actor, "innovation.enterprise.verified", ent, scope_path=ent.org_path, before=before,
                after=snapshot(ent, Enterprise.AUDIT_FIELDS))
-    notify(list(ent.users.all()), title=_("企业核验结果：%(s)s") % {"s": ent.get_status_display()}, body=reason,
-           url=reverse("innovation:needs"), key=f"innovation-enterprise-verdict-{ent.pk}-{ent.status}")
+    notify(list(ent.users.all()), title=_("企业核验结果：%(s)s — %(n)s") % {"s": ent.get_status_display(), "n": ent.name},
+           body=reason, url=reverse("innovation:needs"), key=f"innovation-enterprise-verdict-{ent.pk}-{ent.status}")
     return ent
 
 

@@ -61,6 +61,15 @@ class DispatchForm(forms.Form):
     note = Text(_("派单说明"))
 
 
+class BackForm(forms.Form):
+    """Where to go after an action posted from another page (the enterprise's home)."""
+
+    back = forms.ChoiceField(choices=[("", ""), ("mine", "mine")], required=False)
+
+    def home(self) -> bool:
+        return self.is_valid() and self.cleaned_data["back"] == "mine"
+
+
 class RateForm(forms.Form):
     dispatch = IdField(_("派单"))
     rating = IdField(_("评分"))
@@ -68,7 +77,7 @@ class RateForm(forms.Form):
 
 
 class OutcomeForm(forms.Form):
-    outcome = Text(_("解决情况"), max_length=20000)
+    outcome = Text(_("解决情况"), max_length=4000)
 
 
 class FeedbackForm(forms.Form):
@@ -84,9 +93,9 @@ class AnswerForm(forms.Form):
     leader = IdField(_("服务团队负责人"), message=_("团队成员有误或不在本学会范围内。"))
     team = IdListField(_("团队成员"), message=_("团队成员有误或不在本学会范围内。"))
     team_ids = IdListField(_("其他成员"), message=_("团队成员有误或不在本学会范围内。"), split=True)
-    plan = Text(_("服务方案"), max_length=20000)
+    plan = Text(_("服务方案"), max_length=4000)
     reason = Text(_("婉拒理由"))
-    outcome = Text(_("服务成效"), max_length=20000)
+    outcome = Text(_("服务成效"), max_length=4000)
 
 
 class NeedFilter(forms.Form):

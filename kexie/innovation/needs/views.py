@@ -25,6 +25,7 @@ from kexie.innovation.formfields import ActionForm, add_errors, cleaned, lenient
 from kexie.innovation.models import Dispatch, Enterprise, MatchFeedback, Need
 from kexie.innovation.needs import dispatches, enterprises, services
 from kexie.innovation.needs.forms import (
+    BackForm,
     DispatchForm,
     FeedbackForm,
     NeedFilter,
@@ -227,6 +228,8 @@ def need_act(request, pk: int):
         messages.success(request, _("已保存。"))
     except (ValidationError, PermissionDenied) as exc:
         _refuse(request, exc)
+    if BackForm(request.POST).home():  # rated from the enterprise's home: back there
+        return redirect("innovation:my-enterprise")
     return redirect("innovation:need", pk=need.pk)
 
 

@@ -1,0 +1,19 @@
+"""Daily jobs of 网上入会 (django-tasks)."""
+
+from django_tasks import task
+
+
+@task()
+def joining_deadlines_task() -> dict[str, int]:
+    """Remind societies of applications near their deadline; tell the organisation above about overdue ones."""
+    from kexie.members.joining.services import remind_and_escalate
+
+    return remind_and_escalate()
+
+
+@task()
+def dues_renewal_task() -> dict[str, int]:
+    """Remind members whose dues run out within 30 days (once per period)."""
+    from kexie.members.joining.services import renewal_reminders
+
+    return renewal_reminders()

@@ -1,0 +1,340 @@
+"""Pages of 网上入会. Phone first for applicants (directory, apply, my applications, e-card, verify), desktop and
+Excel for the society's staff (queue, settings, dues). Thin: input through ``forms``, writes in ``services``."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kexie.core.export import xlsx_response
+from kexie.core.http import error_messages, paginate, to_id
+from kexie.core.ratelimit import hit
+from kexie.core.scope import get_in_scope, user_can
+from kexie.core.tables import Column, Empty, Table
+from kexie.members.joining import forms as f
+from kexie.members.joining import services as svc
+from kexie.members.joining.payments import backend
+from kexie.members.models import Membership
+from kexie.members.models_joining import JoinSettings, MembershipApplication
+from kexie.orgs.models import Organisation, Region
+
+FLOW = MembershipApplication.WORKFLOW
+
+
+def _verify_url() -> str:
+    try:
+        return reverse("signup:verify")
+    except NoReverseMatch:
+        return ""
+
+
+def _regions() -> list[tuple[str, str]]:
+    ids = JoinSettings.objects.for_public().values("society__region_id")
+    regions = Region.objects.filter(Q(pk__in=ids) | Q(children__pk__in=ids) | Q(parent__isnull=True)).distinct()
+    return [(r.code, r.name) for r in regions.order_by("code")[:200]]
+
+
+# ---- the directory (anyone) -------------------------------------------------------------------------------
+def societies(request):
+    form = f.DirectoryForm(request.GET or None, regions=_regions())
+    values = form.values() if request.GET else {"q": "", "discipline": "", "region": "", "employer": ""}
+    page = paginate(request, svc.directory(**values).prefetch_related("disciplines"), per_page=20)
+    person = svc.person_of(request.user)
+    recommended = svc.recommendations(person) if person is not None and not any(values.values()) else []
+    return render(request, "members/joining/societies.html", {
+        "form": form, "page": page, "recommended": recommended, "person": person, "filtered": any(values.values())})
+
+
+def _open_settings(pk: int) -> JoinSettings:
+    s: JoinSettings | None = (JoinSettings.objects.for_public().select_related("society", "society__kind")
+                              .filter(society_id=to_id(pk)).first())
+    if s is None:
+        raise Http404(_("该学会不存在或暂未开放网上入会。"))
+    return s
+
+
+def _refs(formset: Any) -> list[svc.RefereeInput]:
+    return svc.referee_inputs(form.cleaned_data for form in formset.forms if form.is_valid())
+
+
+@login_required
+def apply(request, pk: int):
+    s = _open_settings(pk)
+    society = s.society
+    person = svc.person_of(request.user)
+    context: dict[str, Any] = {"s": s, "society": society, "person": person, "verify_url": _verify_url()}
+    if person is None:
+        return render(request, "members/joining/apply.html", context)
+    member = svc.live_membership(person, society)
+    pending = svc.open_application(person, society)
+    if (member is not None and member.status != "pending") or pending is not None:
+        context.update(member=member, pending=pending)
+        return render(request, "members/joining/apply.html", context)
+    posted = request.method == "POST"
+    form = f.ApplyForm(request.POST if posted else None, settings=s)
+    refs = f.referee_formset(s, request.POST if posted else None)
+    status = 200
+    if posted:
+        if form.is_valid() and refs.is_valid():
+            try:
+                app = svc.apply(request.user, society, category=form.cleaned_data["category"],
+                                statement=form.cleaned_data["statement"], referees=_refs(refs))
+                messages.success(request, _("入会申请已提交，%(s)s将在 %(d)s 天内办理。") % {
+                    "s": society.name, "d": s.decision_days})
+                return redirect("members:application", pk=app.pk)
+            except (ValidationError, PermissionDenied) as exc:
+                context["errors"] = error_messages(exc)
+        status = 400
+    context.update(form=form, refs=refs)
+    return render(request, "members/joining/apply.html", context, status=status)
+
+
+# ---- the applicant ----------------------------------------------------------------------------------------
+@login_required
+def my_applications(request):
+    person = svc.person_of(request.user)
+    if person is None:
+        return render(request, "members/joining/mine.html", {"person": None, "verify_url": _verify_url()})
+    return render(request, "members/joining/mine.html", {
+        "person": person, "memberships": list(svc.my_memberships(person)),
+        "applications": list(svc.my_applications(person)[:50])})
+
+
+def _application(request, pk: int) -> MembershipApplication:
+    person = svc.person_of(request.user)
+    own = Q(person=person) if person is not None else None
+    app: MembershipApplication = get_in_scope(
+        MembershipApplication.objects.select_related("society", "person", "decided_by", "membership"),
+        request.user, pk, "members.view", own=own)
+    return app
+
+
+@login_required
+def application(request, pk: int):
+    app = _application(request, pk)
+    mine = svc.is_applicant(request.user, app)
+    staff = user_can(request.user, "members.change", app.org_path)
+    viewer = user_can(request.user, "members.view", app.org_path)
+    return render(request, "members/joining/application.html", {
+        "app": app, "mine": mine, "staff": staff, "flow": FLOW,
+        "events": app.events.select_related("actor"), "referees": list(app.referees.select_related("person")),
+        "show_person": viewer or mine})
+
+
+@login_required
+def application_edit(request, pk: int):
+    app = _application(request, pk)
+    if not svc.is_applicant(request.user, app):
+        raise PermissionDenied(_("只有申请人本人可以修改入会申请。"))
+    if not FLOW.allows(app, "resubmit"):
+        messages.error(request, _("只有退回修改的申请可以修改后重新提交。"))
+        return redirect("members:application", pk=app.pk)
+    s = JoinSettings.objects.for_public().filter(society_id=app.society_id).first()
+    if s is None:
+        messages.error(request, _("该学会暂未开放网上入会。"))
+        return redirect("members:application", pk=app.pk)
+    posted = request.method == "POST"
+    initial_refs = [{"name": r.name, "employer": r.employer, "phone": ""} for r in app.referees.all()]
+    form = f.ApplyForm(request.POST if posted else None, settings=s,
+                       initial={"category": app.category, "statement": app.statement})
+    refs = f.referee_formset(s, request.POST if posted else None, initial=initial_refs)
+    errors: list[str] = []
+    if posted:
+        if form.is_valid() and refs.is_valid():
+            try:
+                svc.resubmit(request.user, app, category=form.cleaned_data["category"],
+                             statement=form.cleaned_data["statement"], referees=_refs(refs))
+                messages.success(request, _("已重新提交入会申请。"))
+                return redirect("members:application", pk=app.pk)
+            except (ValidationError, PermissionDenied) as exc:
+                errors = error_messages(exc)
+    return render(request, "members/joining/apply.html", {
+        "s": s, "society": app.society, "person": app.person, "form": form, "refs": refs, "errors": errors,
+        "app": app}, status=400 if posted else 200)
+
+
+@login_required
+@require_POST
+def application_act(request, pk: int):
+    app = _application(request, pk)
+    form = f.DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("未知的操作。"))
+        return redirect("members:application", pk=app.pk)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    try:
+        if action == "approve":
+            m = svc.approve(request.user, app)
+            messages.success(request, _("已批准入会，会员号 %(n)s。") % {"n": m.number})
+        elif action == "return":
+            svc.return_(request.user, app, reason)
+            messages.success(request, _("已退回申请人修改。"))
+        elif action == "reject":
+            svc.reject(request.user, app, reason)
+            messages.success(request, _("已不予批准。"))
+        else:
+            svc.withdraw(request.user, app)
+            messages.success(request, _("已撤回入会申请。"))
+    except (ValidationError, PermissionDenied) as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+    return redirect("members:application", pk=app.pk)
+
+
+# ---- the society's staff ----------------------------------------------------------------------------------
+QUEUE_COLUMNS = (
+    Column("person", gettext_lazy("申请人"), ("person__name",)),
+    Column("society", gettext_lazy("学会"), ("society__name",)),
+    Column("category", gettext_lazy("类别"), ("category",), "hide-sm"),
+    Column("submitted", gettext_lazy("提交时间"), ("submitted_at",)),
+    Column("due", gettext_lazy("审批期限"), ("due_at",)),
+    Column("status", gettext_lazy("状态"), ("status",)),
+)
+
+
+def _queue(request) -> tuple[Any, f.QueueFilter]:
+    flt = f.QueueFilter(request.GET)
+    flt.is_valid()
+    data = getattr(flt, "cleaned_data", {})
+    qs = svc.staff_queue(request.user)
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    text = str(data.get("q") or "").strip()
+    if text:
+        qs = qs.filter(Q(person__name__startswith=text) | Q(society__name__contains=text))
+    return qs, flt
+
+
+@login_required
+def queue(request):
+    qs, flt = _queue(request)
+    table = Table(request, qs, QUEUE_COLUMNS, row_template="members/joining/queue.html#row", filterset=flt,
+                  export_url=reverse("members:queue-export"), table_id="join-queue", default=("-submitted_at", "-id"),
+                  empty=Empty(_("暂无入会申请。开放网上入会后，科技工作者的申请会出现在这里。"),
+                              _("网上入会目录"), reverse("members:societies"),
+                              filtered=_("没有符合条件的入会申请。")))
+    own = Organisation.objects.for_user(request.user, "members.change").filter(
+        kind__code__in=("society", "society_branch", "agri_assoc"), deleted_at__isnull=True).order_by("path")[:20]
+    return render(request, "members/joining/queue.html", {"table": table, "filter": flt, "own": list(own)})
+
+
+@login_required
+def queue_export(request):
+    qs, _flt = _queue(request)
+    qs = qs.filter(pk__in=MembershipApplication.objects.for_user(request.user, "members.export").values("pk"))
+    headers = [_("申请人"), _("学会"), _("会员类别"), _("状态"), _("提交时间"), _("审批期限"), _("理由"), _("会员号")]
+    rows = ((a.person.name, a.society.name, a.get_category_display(), a.get_status_display(), a.submitted_at,
+             a.due_at, a.reason, a.membership.number if a.membership else "")
+            for a in qs.select_related("membership").order_by("-submitted_at").iterator(chunk_size=2000))
+    return xlsx_response(_("入会申请"), _("入会申请"), headers, rows)
+
+
+@login_required
+def join_settings(request, pk: int):
+    society: Organisation = get_in_scope(Organisation.objects.select_related("kind"), request.user, pk,
+                                         "members.change")
+    if not svc.joinable(society):
+        raise Http404(_("只有学会、学会分支机构和农技协可以开放网上入会。"))
+    current = JoinSettings.objects.filter(society=society).first()
+    posted = request.method == "POST"
+    form = f.SettingsForm(request.POST if posted else None, initial=f.SettingsForm.initial_from(current))
+    errors: list[str] = []
+    if posted and form.is_valid():
+        try:
+            svc.save_settings(request.user, society, form.service_data())
+            messages.success(request, _("入会设置已保存。"))
+            return redirect("members:join-settings", pk=society.pk)
+        except (ValidationError, PermissionDenied) as exc:
+            errors = error_messages(exc)
+    return render(request, "members/joining/settings.html", {
+        "society": society, "form": form, "errors": errors, "current": current},
+        status=400 if posted else 200)
+
+
+@login_required
+def dues(request, pk: int):
+    m: Membership = get_in_scope(Membership.objects.select_related("person", "society"), request.user, pk,
+                                 "members.change")
+    posted = request.method == "POST"
+    form = f.DuesForm(request.POST if posted else None)
+    errors: list[str] = []
+    if posted and form.is_valid():
+        try:
+            svc.record_payment(request.user, m, **form.cleaned_data)
+            messages.success(request, _("已登记会费。"))
+            return redirect("members:dues", pk=m.pk)
+        except (ValidationError, PermissionDenied) as exc:
+            errors = error_messages(exc)
+    s = JoinSettings.objects.filter(society_id=m.society_id).first()
+    return render(request, "members/joining/dues.html", {
+        "m": m, "form": form, "errors": errors, "payments": m.payments.select_related("recorded_by")[:50],
+        "yearly": s.dues_for(m.category) if s else None}, status=400 if posted else 200)
+
+
+# ---- the member's card and certificate --------------------------------------------------------------------
+def _membership(request, pk: int) -> Membership:
+    person = svc.person_of(request.user)
+    own = Q(person=person) if person is not None else None
+    m: Membership = get_in_scope(Membership.objects.select_related("person", "society"), request.user, pk,
+                                 "members.view", own=own)
+    return m
+
+
+@login_required
+def card(request, pk: int):
+    m = _membership(request, pk)
+    cert = None
+    problem = ""
+    try:
+        cert = svc.certificate_for(request.user, m)
+    except (ValidationError, PermissionDenied) as exc:
+        problem = " ".join(error_messages(exc))
+    verify_path = reverse("members:verify-code", args=[cert.code]) if cert else ""
+    s = JoinSettings.objects.filter(society_id=m.society_id).first()
+    pay = backend().start(m, timezone.localdate().year, Decimal(s.dues_for(m.category))) if s and svc.is_member_self(
+        request.user, m) else None
+    return render(request, "members/joining/card.html", {
+        "m": m, "cert": cert, "problem": problem, "verify_url": request.build_absolute_uri(verify_path)
+        if verify_path else "", "pay": pay, "staff": user_can(request.user, "members.change", m.org_path)})
+
+
+@login_required
+def certificate(request, pk: int):
+    m = _membership(request, pk)
+    try:
+        cert = svc.certificate_for(request.user, m)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(error_messages(exc)))
+        return redirect("members:card", pk=m.pk)
+    from kexie.members.joining.certificates import render_certificate  # WeasyPrint loads only here
+
+    pdf = render_certificate({"m": m, "cert": cert, "verify_url": request.build_absolute_uri(
+        reverse("members:verify-code", args=[cert.code]))})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{m.pk}.pdf"'
+    return response
+
+
+# ---- verification (anyone) --------------------------------------------------------------------------------
+def verify(request, code: str = ""):
+    raw = code or request.GET.get("code", "")
+    form = f.VerifyForm({"code": raw} if raw else None)
+    result = None
+    status = 200
+    if raw:
+        if not hit(request, "members-verify", "60/10m"):
+            return render(request, "members/joining/verify.html", {"form": form, "limited": True}, status=429)
+        result = svc.verify(raw if form.is_valid() else "")
+    return render(request, "members/joining/verify.html", {"form": form, "result": result}, status=status)
