@@ -83,6 +83,7 @@ def demo(argv: list[str]) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--no-serve", action="store_true", help="只准备数据，不启动服务")
+    parser.add_argument("--today", default=None, help="演示数据所依据的日期（YYYY-MM-DD），默认今天")
     args = parser.parse_args(argv)
     os.environ.setdefault("KEXIE_TASK_BACKEND", "immediate")
     _setup()
@@ -95,7 +96,7 @@ def demo(argv: list[str]) -> None:
     from kexie.orgs.models import Organisation
 
     if not Organisation.objects.exists():
-        call_command("seed", scale=args.scale, seed=args.seed)
+        call_command("seed", *(["--today", args.today] if args.today else []), scale=args.scale, seed=args.seed)
     from kexie.demo.accounts import print_accounts
 
     _rotate_demo_values()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 import pytest
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test import Client
 
 SEED = 7
+SEED_TODAY = dt.date.today()  # the seed and the demo-command test use one date: neither straddles midnight
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,7 +34,8 @@ def seed_tiny() -> None:
     from kexie.orgs.models import Organisation
 
     if not Organisation.objects.exists():
-        call_command("seed", scale="tiny", seed=SEED, verbosity=0, stdout=open(os.devnull, "w"))
+        call_command("seed", scale="tiny", seed=SEED, today=SEED_TODAY, verbosity=0,
+                     stdout=open(os.devnull, "w"))
 
 
 @pytest.fixture(scope="session")

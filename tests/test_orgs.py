@@ -68,12 +68,12 @@ def test_demo_command_is_deterministic(tmp_path, province):
     import subprocess
     import sys
 
-    from tests.conftest import SEED
+    from tests.conftest import SEED, SEED_TODAY
 
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["KEXIE_VAR_DIR"] = str(tmp_path)
     out = subprocess.run([sys.executable, "-m", "kexie.cli", "demo", "--scale", "tiny", "--seed", str(SEED),
-                          "--no-serve"], env=env, capture_output=True, text=True, timeout=300, check=True).stdout
+                          "--today", SEED_TODAY.isoformat(), "--no-serve"], env=env, capture_output=True, text=True, timeout=300, check=True).stdout
     assert "demo-city-a" in out and "kexie-demo" in out
     db = sqlite3.connect(tmp_path / "kexie.sqlite3")
     theirs = db.execute("SELECT name, birth_date, employer_name FROM people_person ORDER BY id LIMIT 200").fetchall()

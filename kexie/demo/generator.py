@@ -78,7 +78,7 @@ def uscc_for(rng: random.Random, region_code: str, kind: str) -> str:
 
 
 class ProvinceGenerator:
-    def __init__(self, scale: str, seed: int, people: int | None = None, log=print):
+    def __init__(self, scale: str, seed: int, people: int | None = None, log=print, today: dt.date | None = None):
         self.scale: Scale = SCALES[scale]
         self.scale_name = scale
         self.rng = random.Random(seed)
@@ -92,7 +92,7 @@ class ProvinceGenerator:
         self.societies: list[tuple[Organisation, str]] = []
         self.cities: list[Organisation] = []
         self.code_seq = 0
-        self.today = timezone.localdate()
+        self.today = today or timezone.localdate()  # one date for the whole seed: it never straddles midnight
 
     # ---- organisations -------------------------------------------------------------------
     def _code(self, prefix: str) -> str:
@@ -484,11 +484,12 @@ def _cached_employer(employer: str) -> str:
     return index_text(segmented=[employer])
 
 
-def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=print) -> dict[str, int]:
-    """Generate the province into an empty database. Returns counts."""
+def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=print,
+         today: dt.date | None = None) -> dict[str, int]:
+    """Generate the province into an empty database. Returns counts. ``today`` pins the date the data is relative to."""
     if Organisation.objects.exists():
         raise RuntimeError("数据库中已有组织数据；演示数据只能生成到空数据库。")
-    gen = ProvinceGenerator(scale, seed, people, log)
+    gen = ProvinceGenerator(scale, seed, people, log, today)
     with transaction.atomic():
         gen.build_orgs()
     with transaction.atomic(), sqlite_fts_paused(connection, "people_person"), bulk.indexes_deferred(PEOPLE_TABLES):

@@ -50,7 +50,7 @@ def seed_joining(gen: Any, log: Any = print) -> dict[str, int]:
         m = (Membership.objects.filter(person__user=user, society=society, deleted_at__isnull=True)
              .exclude(status__in=ENDED + ("pending",)).first() if user else None)
         if m is not None:
-            year = timezone.localdate().year
+            year = gen.today.year
             receipt = f"HF{year}{m.pk:06d}"
             if not DuesPayment.objects.filter(society=society, receipt_number=receipt).exists():
                 svc.record_payment(SYSTEM, m, period=year, amount=DUES.get(m.category, 200), receipt_number=receipt)

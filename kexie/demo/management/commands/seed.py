@@ -1,8 +1,10 @@
+import argparse
+import datetime as dt
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kexie.demo.generator import seed
+from kexie.demo.generator import seed as seed_province
 from kexie.demo.scales import SCALES
 
 
@@ -13,12 +15,18 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=sorted(SCALES), default="tiny")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--people", type=int, default=None, help="覆盖该规模的人员数")
+        parser.add_argument("--today", type=_date, default=None, help="数据所依据的日期（YYYY-MM-DD），默认今天")
 
-    def handle(self, scale, seed: int, people, **options):
+    def handle(self, scale, seed: int, people, today=None, **options):
+        if isinstance(today, str):  # given to call_command as a keyword
+            try:
+                today = _date(today)
+            except argparse.ArgumentTypeError as exc:
+                raise CommandError(str(exc)) from exc
         started = time.perf_counter()
         self.stdout.write(f"正在生成演示数据：规模 {scale}，种子 {seed} …")
         try:
-            counts = _run(scale, seed, people, self.stdout.write)
+            counts = seed_province(scale, seed, people, log=self.stdout.write, today=today)
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         took = time.perf_counter() - started
@@ -28,5 +36,8 @@ class Command(BaseCommand):
         ))
 
 
-def _run(scale, seed_value, people, log):
-    return seed(scale, seed_value, people, log=log)
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{value}") from exc
