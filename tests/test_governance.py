@@ -456,3 +456,21 @@ def test_seeded_province_has_failures_of_each_promised_kind_and_mostly_passes(pr
     assert ("association", "congress") in kinds and ("society", "council") in kinds
     for user in ("demo-city-a", "demo-city-b"):
         assert services.overview(province["users"][user], services.Filters()).rows
+
+
+def test_overview_lists_failures_first_then_warnings(client_province, city_bodies, province):
+    """不合规 first, then 提醒, then 合格 — on the page and in the export, whatever the tree order."""
+    user = province["users"]["demo-province"]
+    verdicts = [row.verdict for row in services.overview(user, services.Filters()).rows]
+    order = {Verdict.FAIL: 0, Verdict.WARN: 1, Verdict.PASS: 2, Verdict.NA: 3}
+    assert verdicts == sorted(verdicts, key=order.__getitem__) and Verdict.FAIL in verdicts
+    assert Verdict.PASS in verdicts
+    html = client_province.get("/governance/", {"q": "治理测试学会"}).content.decode()
+    assert html.index("甲市治理测试学会") < html.index("乙市治理测试学会")  # 甲 fails, 乙 passes
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(client_province.get("/governance/export/").streaming_content)))
+    column = [c.value for c in next(book.active.iter_cols(min_col=10, max_col=10))][1:]
+    ranks = [0 if v == "不合规" else 1 if v == "提醒" else 2 for v in column if v]
+    assert ranks == sorted(ranks)
+    # sorting by the verdict column the other way puts the passing bodies first
+    html = client_province.get("/governance/", {"q": "治理测试学会", "sort": "-verdict"}).content.decode()
+    assert html.index("乙市治理测试学会") < html.index("甲市治理测试学会")

@@ -43,6 +43,9 @@ class Filters:
     q: str = ""  # part of the organisation's name
 
 
+SEVERITY = {R.Verdict.FAIL: 0, R.Verdict.WARN: 1, R.Verdict.PASS: 2, R.Verdict.NA: 3}
+
+
 @dataclass
 class BodyRow:
     body_id: int
@@ -59,6 +62,11 @@ class BodyRow:
     @property
     def body_kind_label(self) -> str:
         return str(BodyKind(self.body_kind).label)
+
+    @property
+    def severity(self) -> int:
+        """不合规 first, then 提醒, 合格, 不适用: the order of the overview and its export."""
+        return SEVERITY.get(self.verdict, len(SEVERITY))
 
     @property
     def failures(self) -> list[R.Result]:
@@ -205,6 +213,7 @@ def overview(user: Any, filters: Filters, action: str = "governance.view", on: d
         row.verdict = R.overall(row.results)
         totals[row.verdict] += 1
     totals["all"] = len(rows)
+    rows.sort(key=lambda r: r.severity)  # stable: within a verdict, the tree order stays
     if filters.status:
         rows = [r for r in rows if r.verdict == filters.status]
     return Overview(rules=rules, rows=rows, on=on, totals=totals)

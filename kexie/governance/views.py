@@ -30,7 +30,7 @@ OVERVIEW_COLUMNS = (
     Column("kind", gettext_lazy("组织类型"), ("org_kind",), "hide-sm"),
     Column("body", gettext_lazy("领导机构"), ("body_kind_label",)),
     Column("term", gettext_lazy("本届"), ("facts.ends_on",)),
-    Column("verdict", gettext_lazy("合规情况")),
+    Column("verdict", gettext_lazy("合规情况"), ("severity",)),
     Column("problems", gettext_lazy("不合规及提醒事项")),
 )
 
