@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "kexie.core.uploads.UploadLimitMiddleware",  # before anything reads request.POST: @upload_limit views
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kexie.core.middleware.NoStoreMiddleware",  # no-store for signed-in pages and downloads
@@ -163,7 +164,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "kexie.signup.backends.ContactBackend",  # ModelBackend + sign-in by verified phone or e-mail (decision 0038)
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -188,6 +189,7 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = int(os.environ.get("KEXIE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = ["username"]  # per account, from whatever address; staff unlock at /accounts/locked/
+AXES_USERNAME_CALLABLE = "kexie.signup.backends.lockout_username"  # a phone or e-mail counts for its account
 # axes.W006 asks for the address in the lockout key; counting per account alone is the point here (an attacker
 # rotating addresses or browsers still meets the same count), and a per-address lock would shut out a whole
 # office behind one NAT address.

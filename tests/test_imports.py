@@ -190,9 +190,22 @@ def test_more_rules(tmp_path, user_a, city_a):
 
 
 def test_duplicates_without_id_by_name_and_phone(tmp_path, user_a, city_a):
-    rows = [person_row(1, 身份证号=""), person_row(1, 身份证号="")]
+    rows = [person_row(1, 身份证号=""), person_row(1, 身份证号="", 职称="高级工程师")]
     batch = import_people(tmp_path, user_a, city_a, rows)
     assert (3, "手机号", "与第 2 行的姓名和手机号重复。") in messages(batch)
+
+
+def test_identical_rows_in_one_file_are_flagged_once_and_nothing_is_written(tmp_path, user_a, city_a):
+    """A row pasted twice is named with the row it repeats (spaces aside), whatever its columns say."""
+    n = Person.objects.count()
+    copy = {k: f" {v} " for k, v in person_row(2).items()}
+    rows = [person_row(1), person_row(2), person_row(3), copy, person_row(2)]
+    batch = import_people(tmp_path, user_a, city_a, rows)
+    got = messages(batch)
+    assert (5, "", "与第 3 行完全相同（文件内重复行），请删除其中一行。") in got
+    assert (6, "", "与第 3 行完全相同（文件内重复行），请删除其中一行。") in got
+    assert not [m for m in got if m[0] in (5, 6) and m[1]]  # not also the ID-number duplicate
+    assert batch.status == BatchStatus.FAILED and Person.objects.count() == n
 
 
 def test_organisation_references_by_code_or_name_within_scope(tmp_path, province, user_a, city_a):

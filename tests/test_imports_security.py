@@ -93,6 +93,38 @@ def upload(client, path: Path, target, **extra):
 # -- item 9: zip bombs, oversize files, row counts, the worker --------------------------------------------------
 
 
+def test_an_upload_above_the_size_limit_is_refused_from_its_length_before_it_is_kept(tmp_path, client_a, city_a,
+                                                                                      settings, monkeypatch):
+    """The declared length decides: no chunk of the file reaches a temporary file, the page says the limit in Chinese
+    (413), the CSRF check still holds, and the form on the page carries the limit for the browser's own check."""
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    settings.KEXIE_IMPORT_MAX_BYTES = 1024 * 1024
+    seen: list[int] = []
+    real = TemporaryFileUploadHandler.receive_data_chunk
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk",
+                        lambda self, raw, start: seen.append(len(raw)) or real(self, raw, start))
+    path = tmp_path / "big.csv"
+    path.write_bytes(("姓名,手机号\n" + "张三,13900000000\n" * 120_000).encode())
+    assert path.stat().st_size > 2 * 1024 * 1024
+    resp = upload(client_a, path, city_a)
+    html = resp.content.decode()
+    assert resp.status_code == 413 and "文件大小超过上限 1 MB，请拆分后分批导入。" in html
+    assert seen == [] and not ImportBatch.objects.exists() and not media_files(settings)
+    assert 'data-max-bytes="1048576"' in html and "不超过 1 MB" in html
+    small = tmp_path / "small.csv"
+    small.write_bytes("姓名,手机号\n张三,13900000000\n".encode())
+    assert upload(client_a, small, city_a, dry_run="on").status_code == 302  # under the limit: as before
+    from django.test import Client
+
+    from kexie.accounts.models import User
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(User.objects.get(pk=client_a.session["_auth_user_id"]))
+    with open(path, "rb") as f:
+        assert strict.post("/imports/", {"kind": "people", "file": f}).status_code == 403  # no token: refused
+
+
 def test_zip_bomb_is_refused_at_upload_fast_and_nothing_is_written(tmp_path, client_a, city_a, settings):
     path = bomb(tmp_path / "bomb.xlsx", 220_000)  # 220 MB of sheet XML in about 1.6 MB
     assert path.stat().st_size < 3 * 1024**2

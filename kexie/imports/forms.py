@@ -26,6 +26,12 @@ class UploadForm(forms.Form):
         first = qs.first()
         if first is not None:
             self.fields["organisation"].initial = first.pk
+        limit = max_file_bytes()
+        message = _("文件大小超过上限 %(max)s MB，请拆分后分批导入。") % {"max": limit // 1024**2}
+        field = self.fields["file"]
+        field.widget.attrs.update({"data-max-bytes": str(limit), "data-too-large": str(message),
+                                   "accept": ",".join(ALLOWED_SUFFIXES)})
+        field.help_text = _(".xlsx、.xls 或 .csv（UTF-8 或 GB18030 编码），不超过 %(max)s MB") % {"max": limit // 1024**2}
 
     def clean_file(self):
         f = self.cleaned_data["file"]

@@ -21,9 +21,11 @@ from django.views.decorators.http import require_POST
 from kexie.core.http import client_ip, error_messages, error_page, forbidden, join_messages
 from kexie.core.scope import get_in_scope, user_can
 from kexie.core.tables import Column, Empty, Table
+from kexie.core.uploads import upload_limit
 from kexie.imports import kinds, services
 from kexie.imports.forms import UploadForm
 from kexie.imports.models import BatchStatus, ImportBatch
+from kexie.imports.readers import max_file_bytes
 from kexie.imports.workbooks import write_template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,10 +52,16 @@ BATCH_COLUMNS = (
 )
 
 
+@upload_limit(max_file_bytes)  # refused from the declared length, before the file is kept (core/uploads.py)
 @login_required
 def batch_list(request):
+    too_large = request.method == "POST" and bool(getattr(request, "upload_too_large", False))
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    if too_large:  # nothing of the file was kept: the form is shown again with the limit, the other fields kept
+        form.full_clean()
+        form.errors["file"] = form.error_class(
+            [_("文件大小超过上限 %(max)s MB，请拆分后分批导入。") % {"max": max_file_bytes() // 1024**2}])
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             batch = services.create_batch(request.user, kind=data["kind"], mode=data["mode"],
@@ -69,7 +77,7 @@ def batch_list(request):
     services.recover_interrupted()
     batches = (ImportBatch.objects.for_user(request.user).select_related("organisation", "actor")
                .order_by("-queued_at", "-id"))
-    status = 400 if request.method == "POST" else 200
+    status = 413 if too_large else 400 if request.method == "POST" else 200
     table = Table(request, batches, BATCH_COLUMNS, row_template="imports/list.html#row", per_page=30,
                   table_id="batches", empty=Empty(_("还没有导入批次。先下载模板，按模板填好后在上方上传。"),
                                                   _("下载人员导入模板"), reverse("imports:template", args=["people"])))
