@@ -107,6 +107,8 @@ class FieldView:
     columns: list[Cell] = field(default_factory=list)
     rows: list[list[Cell]] = field(default_factory=list)
     prefill: str = ""
+    previous: str = ""  # last year's figure, shown beside this year's (reports)
+    warnings: list[str] = field(default_factory=list)  # checks for the filer that do not block
 
 
 @dataclass
@@ -131,8 +133,9 @@ def _cells(columns: list[dict[str, Any]], row: Mapping[str, Any]) -> list[Cell]:
 
 
 def views(schema: Mapping[str, Any], data: Mapping[str, Any], errors: Mapping[str, list[str]] | None = None,
-          extra_rows: Mapping[str, int] | None = None) -> list[SectionView]:
-    errors = errors or {}
+          extra_rows: Mapping[str, int] | None = None, *, previous: Mapping[str, str] | None = None,
+          warnings: Mapping[str, list[str]] | None = None) -> list[SectionView]:
+    errors, previous, warnings = errors or {}, previous or {}, warnings or {}
     out: list[SectionView] = []
     for section in S.sections(schema):
         fvs: list[FieldView] = []
@@ -144,7 +147,8 @@ def views(schema: Mapping[str, Any], data: Mapping[str, Any], errors: Mapping[st
                            bool(f.get("required")), str(f.get("unit") or ""), str(f.get("help") or ""),
                            [str(c) for c in f.get("choices") or []], list(errors.get(key, [])), f.get("min"),
                            f.get("max"), "1" if not decimals else "0." + "0" * (decimals - 1) + "1",
-                           bool(f.get("multiline")), prefill=str(f.get("prefill") or ""))
+                           bool(f.get("multiline")), prefill=str(f.get("prefill") or ""),
+                           previous=previous.get(key, ""), warnings=list(warnings.get(key, [])))
             if ftype == "table":
                 columns = [c for c in f.get("columns") or [] if isinstance(c, dict)]
                 fv.columns = _cells(columns, {})

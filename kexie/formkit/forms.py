@@ -19,11 +19,11 @@ UPLOAD_MAX_BYTES = 2 * 1024 * 1024
 TYPE_INPUTS: dict[str, tuple[str, ...]] = {
     "unit": ("number",), "min": ("number",), "max": ("number",), "decimals": ("number",), "prefill": ("number",),
     "max_length": ("text",), "multiline": ("text",), "choices": ("choice",), "extensions": ("file",),
-    "max_size": ("file",), "max_rows": ("table",),
+    "max_size": ("file",), "max_rows": ("table",), "in_year": ("date",),
 }
 # The keys of a field the form manages; any other key of an edited field is kept as it was.
 MANAGED = ("key", "label", "type", "required", "help", "unit", "min", "max", "decimals", "prefill", "max_length",
-           "multiline", "choices", "extensions", "max_size", "columns", "max_rows")
+           "multiline", "choices", "extensions", "max_size", "columns", "max_rows", "in_year")
 
 
 def _lines(text: str | None) -> list[str]:
@@ -55,6 +55,7 @@ class ColumnForm(forms.Form):
     max = forms.FloatField(label=_("最大值"), required=False)
     decimals = forms.IntegerField(label=_("小数位数"), min_value=0, max_value=6, required=False)
     choices = forms.CharField(label=_("选项（每行一个）"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    in_year = forms.BooleanField(label=_("须在统计年度内"), required=False)
 
     def to_column(self) -> dict[str, Any]:
         d = self.cleaned_data
@@ -70,11 +71,14 @@ class ColumnForm(forms.Form):
             out["decimals"] = d.get("decimals") or 0
         if d["type"] == "choice":
             out["choices"] = _lines(d.get("choices"))
+        if d["type"] == "date" and d.get("in_year"):
+            out["in_year"] = True
         return out
 
     @staticmethod
     def initial_for(c: Mapping[str, Any]) -> dict[str, Any]:
-        initial = {k: c.get(k) for k in ("key", "label", "type", "required", "unit", "min", "max", "decimals")}
+        initial = {k: c.get(k) for k in ("key", "label", "type", "required", "unit", "min", "max", "decimals",
+                                         "in_year")}
         initial["choices"] = "\n".join(str(x) for x in c.get("choices") or [])
         return initial
 
@@ -107,6 +111,8 @@ class FieldForm(forms.Form):
                                  help_text=_("用逗号分隔，如 pdf, docx；留空为常用类型"))
     max_size = forms.IntegerField(label=_("文件大小上限（MB）"), min_value=1, max_value=20, required=False)
     max_rows = forms.IntegerField(label=_("表格最多行数"), min_value=1, max_value=5000, required=False)
+    in_year = forms.BooleanField(label=_("须在统计年度内"), required=False,
+                                 help_text=_("填报任务的统计年度之外的日期不能提交"))
 
     def __init__(self, *args: Any, prefill: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -150,6 +156,8 @@ class FieldForm(forms.Form):
                 out["multiline"] = True
         if d["type"] == "choice":
             out["choices"] = _lines(d.get("choices"))
+        if d["type"] == "date" and d.get("in_year"):
+            out["in_year"] = True
         if d["type"] == "file":
             if d.get("extensions"):
                 out["extensions"] = d["extensions"]
@@ -163,7 +171,7 @@ class FieldForm(forms.Form):
     @staticmethod
     def initial_for(section: str, f: Mapping[str, Any]) -> dict[str, Any]:
         initial = {k: f.get(k) for k in ("key", "label", "type", "required", "unit", "decimals", "prefill",
-                                         "max_length", "multiline", "max_rows", "help")}
+                                         "max_length", "multiline", "max_rows", "help", "in_year")}
         if f.get("type") == "number":
             initial.update(min=f.get("min"), max=f.get("max"))
         size = f.get("max_size")

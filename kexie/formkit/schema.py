@@ -212,14 +212,16 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == {}
 
 
-def clean(schema: Mapping[str, Any], raw: Mapping[str, Any], *, submit: bool) -> Result:
-    """Typed data and errors by field key (rule errors under ``__all__``). Unknown keys are dropped."""
+def clean(schema: Mapping[str, Any], raw: Mapping[str, Any], *, submit: bool, year: int | None = None) -> Result:
+    """Typed data and errors by field key (rule errors under ``__all__``). Unknown keys are dropped. Every problem
+    is reported at once: a rule is checked whenever the figures it needs are valid, whatever else failed. ``year``:
+    the report year that dates marked ``in_year`` must fall in (none: not checked)."""
     result = Result({})
     for f in fields(schema):
         key = f["key"]
         value = raw.get(key)
         if f.get("type") == "table":
-            rows = _clean_table(f, value, result, submit)
+            rows = _clean_table(f, value, result, submit, year)
             if rows:
                 result.data[key] = rows
             elif submit and f.get("required"):
@@ -231,9 +233,10 @@ def clean(schema: Mapping[str, Any], raw: Mapping[str, Any], *, submit: bool) ->
             continue
         try:
             result.data[key] = clean_value(f, value)
+            _check_year(f, result.data[key], year)
         except ValueError as exc:
             result.add(key, str(exc))
-    if submit and result.ok:
+    if submit:  # a rule whose figures failed above cannot be judged: it holds None and says nothing
         for rule in rules(schema):
             message = check_rule(rule, result.data, set(figure_keys(schema)))
             if message:
@@ -241,7 +244,14 @@ def clean(schema: Mapping[str, Any], raw: Mapping[str, Any], *, submit: bool) ->
     return result
 
 
-def _clean_table(f: Mapping[str, Any], value: Any, result: Result, submit: bool) -> list[dict[str, Any]]:
+def _check_year(f: Mapping[str, Any], value: Any, year: int | None) -> None:
+    """A date marked ``in_year`` (cleaned: an ISO string) outside the report year."""
+    if year and f.get("in_year") and isinstance(value, str) and not value.startswith(f"{year:04d}-"):
+        raise ValueError(_("“%(f)s”应在统计年度 %(y)s 年内，填的是 %(d)s。") % {"f": label_of(f), "y": year, "d": value})
+
+
+def _clean_table(f: Mapping[str, Any], value: Any, result: Result, submit: bool,
+                 year: int | None = None) -> list[dict[str, Any]]:
     label = label_of(f)
     if is_empty(value):
         return []
@@ -270,6 +280,7 @@ def _clean_table(f: Mapping[str, Any], value: Any, result: Result, submit: bool)
                 continue
             try:
                 out[col["key"]] = clean_value(col, cell)
+                _check_year(col, out[col["key"]], year)
             except ValueError as exc:
                 result.add(f["key"], _("“%(f)s”第 %(r)s 行：%(e)s") % {"f": label, "r": number, "e": exc})
         rows.append(out)

@@ -344,7 +344,7 @@ def import_sheets(actor: Any, campaign: Campaign, sheets: dict[str, list[list[st
             continue
         merged = {**(sub.data or {}), **raw}  # a table without rows in its sheet keeps what was filled online
         raw_by_code[code] = merged
-        checked = S.clean(schema, merged, submit=True)
+        checked = S.clean(schema, merged, submit=True, year=sub.campaign.year)
         for key, messages in checked.errors.items():
             where = (_("第 %(r)s 行 %(col)s 列") % {"r": line_of[code], "col": letters[key]} if key in letters
                      else _("第 %(r)s 行（%(o)s）") % {"r": line_of[code], "o": code})

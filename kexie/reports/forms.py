@@ -66,6 +66,8 @@ class CampaignForm(forms.Form):
     deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
     remind_days = forms.CharField(label=_("提前提醒天数"), initial="7,3,1", max_length=40, required=False,
                                   help_text=_("用逗号分隔，如 7,3,1；逾期后另提醒一次"))
+    jump_share = forms.IntegerField(label=_("同比变化提醒线（%）"), min_value=1, max_value=1000, initial=50,
+                                    help_text=_("数字与上年相比变化超过该比例时，提醒填报单位核实（不阻止提交）"))
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -137,6 +137,9 @@ class Campaign(models.Model):
     opens_on = models.DateField(_("开始日期"))
     deadline = models.DateField(_("截止日期"))
     remind_days = models.JSONField(_("提前提醒天数"), default=list, blank=True)
+    jump_share = models.PositiveSmallIntegerField(
+        _("同比变化提醒线（%）"), default=50,
+        help_text=_("数字与上年相比变化超过该比例时，提醒填报单位核实（不阻止提交）"))
     status = models.CharField(_("状态"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("发起人"))

@@ -42,7 +42,7 @@ from kexie.reports.models import (
 )
 
 FORM_FIELDS = ("code", "name", "description", "period", "owner")
-CAMPAIGN_FIELDS = ("name", "year", "period_label", "opens_on", "deadline", "status")
+CAMPAIGN_FIELDS = ("name", "year", "period_label", "opens_on", "deadline", "jump_share", "status")
 EDITABLE = Submission.WORKFLOW.sources("fill")
 DONE = (SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED)
 LIVE_STATUSES = (OrgStatus.ACTIVE, OrgStatus.PREPARING, OrgStatus.SUSPENDED)
@@ -183,7 +183,7 @@ def selected_orgs(root: Organisation, kinds: Sequence[str] = (), levels: Sequenc
 def create_campaign(actor: Any, *, version: FormVersion, name: str, year: int, root: Organisation,
                     opens_on: dt.date, deadline: dt.date, kinds: Sequence[str] = (), levels: Sequence[str] = (),
                     period_label: str = "", remind_days: Iterable[int] = (7, 3, 1),
-                    include_root: bool = False) -> Campaign:
+                    include_root: bool = False, jump_share: int = 50) -> Campaign:
     """A campaign of ``version`` (published) owned by ``root``, with one submission per matching live
     organisation of its subtree, created in one bulk insert."""
     root = Organisation.objects.select_for_update().get(pk=root.pk)
@@ -201,7 +201,7 @@ def create_campaign(actor: Any, *, version: FormVersion, name: str, year: int, r
     campaign = Campaign.objects.create(
         version=version, name=name, year=year, period_label=period_label, owner=root, org_path=root.path,
         selector={"root": root.pk, "kinds": list(kinds), "levels": list(levels), "include_root": include_root},
-        opens_on=opens_on, deadline=deadline, remind_days=days,
+        opens_on=opens_on, deadline=deadline, remind_days=days, jump_share=jump_share,
         created_by=actor if getattr(actor, "pk", None) else None)
     orgs = selected_orgs(root, kinds, levels, include_root).values_list("pk", "path")
     Submission.objects.bulk_create([Submission(campaign=campaign, organisation_id=pk, org_path=path)
@@ -298,7 +298,8 @@ def save_draft(actor: Any, submission: Submission, raw: Mapping[str, Any]) -> Su
     """Save what the filer has so far: partial is fine, malformed is not (nothing is saved then)."""
     submission = _lock_submission(submission)
     _require_fill(actor, submission)
-    result = S.clean(submission.campaign.version.schema, _merge_files(submission, raw), submit=False)
+    result = S.clean(submission.campaign.version.schema, _merge_files(submission, raw), submit=False,
+                     year=submission.campaign.year)
     if not result.ok:
         raise SubmissionInvalid(result)
     submission.data = result.data
@@ -310,9 +311,57 @@ def save_draft(actor: Any, submission: Submission, raw: Mapping[str, Any]) -> Su
     return submission
 
 
+def previous_year(user: Any, submission: Submission) -> Submission | None:
+    """The same organisation's submitted or accepted report of the same form for the year before, if the user may
+    see it (the one scope helper)."""
+    return (Submission.objects.for_user(user, "reports.view")
+            .filter(organisation_id=submission.organisation_id, campaign__year=submission.campaign.year - 1,
+                    campaign__version__form_id=submission.campaign.version.form_id,
+                    status__in=(SubmissionStatus.SUBMITTED, SubmissionStatus.ACCEPTED))
+            .order_by("-submitted_at", "-id").first())
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).replace(",", "").replace("，", "").strip())
+    except ValueError:
+        return None
+
+
+def year_on_year(schema: Mapping[str, Any], data: Mapping[str, Any], before: Mapping[str, Any] | None,
+                 share: int) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Last year's figure of every number field (shown beside this year's), and a warning where this year's
+    differs from it by more than ``share`` per cent — a check for the filer, never a block."""
+    shown: dict[str, str] = {}
+    warnings: dict[str, list[str]] = {}
+    if not before:
+        return shown, warnings
+    for f in S.fields(schema):
+        if f.get("type") != "number":
+            continue
+        key = f["key"]
+        old, new = _as_number(before.get(key)), _as_number(data.get(key))
+        if old is None:
+            continue
+        shown[key] = f"{old:,.0f}" if old.is_integer() else f"{old:,.2f}"
+        if new is None or old <= 0 or share <= 0:
+            continue
+        change = (new - old) / old * 100
+        if abs(change) > share:
+            warnings[key] = [_("比上年（%(old)s）%(dir)s %(pct)s%%，超过 %(share)s%% 的提醒线，请核实后再提交。")
+                             % {"old": shown[key], "dir": _("增加") if change > 0 else _("减少"),
+                                "pct": f"{abs(change):,.0f}", "share": share}]
+    return shown, warnings
+
+
 def validate(submission: Submission, raw: Mapping[str, Any]) -> S.Result:
     """Full (submit-time) validation without saving."""
-    return S.clean(submission.campaign.version.schema, _merge_files(submission, raw), submit=True)
+    return S.clean(submission.campaign.version.schema, _merge_files(submission, raw), submit=True,
+                   year=submission.campaign.year)
 
 
 def _merge_files(submission: Submission, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -332,7 +381,8 @@ def submit(actor: Any, submission: Submission, raw: Mapping[str, Any] | None = N
     submission = _lock_submission(submission)
     _require_fill(actor, submission, "submit")
     result = S.clean(submission.campaign.version.schema,
-                     _merge_files(submission, raw if raw is not None else submission.data), submit=True)
+                     _merge_files(submission, raw if raw is not None else submission.data), submit=True,
+                     year=submission.campaign.year)
     if not result.ok:
         raise SubmissionInvalid(result)
     now = timezone.now()

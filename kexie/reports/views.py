@@ -143,7 +143,7 @@ def campaign_create(request):
                 request.user, version=d["version"], name=d["name"], year=d["year"], root=d["root"],
                 opens_on=d["opens_on"], deadline=d["deadline"], kinds=[k.code for k in d["kinds"]],
                 levels=d["levels"], period_label=d["period_label"], remind_days=d["remind_days"],
-                include_root=d["include_root"])
+                include_root=d["include_root"], jump_share=d["jump_share"])
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, error_messages(exc))
         else:
@@ -331,6 +331,12 @@ def submission_fill(request, pk: int):
         if not action:
             errors[S.ALL] = [_("请求无效。")]
         data = {**{k: v for k, v in data.items() if S.field_map(schema).get(k, {}).get("type") == "file"}, **raw}
+        if errors and action:  # an attachment was refused: the rest is checked too, so every problem shows at once
+            checked = services.validate(sub, raw) if action in ("submit", "validate") else \
+                S.clean(schema, raw, submit=False, year=sub.campaign.year)
+            for key, found in checked.errors.items():
+                if key not in errors:
+                    errors[key] = found
         if not errors:
             try:
                 if action == "submit":
@@ -354,8 +360,11 @@ def submission_fill(request, pk: int):
     else:
         sub = services.open_for_filling(user, sub)
         data = sub.data or {}
+    before = services.previous_year(user, sub)
+    previous, warnings = services.year_on_year(schema, data, before.data if before else None, sub.campaign.jump_share)
     context = {
-        "sub": sub, "campaign": sub.campaign, "sections": fill.views(schema, data, errors),
+        "sub": sub, "campaign": sub.campaign,
+        "sections": fill.views(schema, data, errors, previous=previous, warnings=warnings), "previous_sub": before,
         "rule_errors": fill.rule_errors(errors), "error_count": sum(len(v) for v in errors.values()),
         "notice": notice, "rules": S.rules(schema), "overdue": timezone.localdate() > sub.campaign.deadline,
         "events": sub.events.select_related("actor").order_by("-at", "-id")[:5],
@@ -420,8 +429,12 @@ def _review_context(request, sub: Submission, form: ReviewForm) -> dict[str, Any
     schema = sub.campaign.version.schema
     events = list(SubmissionEvent.objects.for_user(user).filter(submission=sub).select_related("actor")
                   .order_by("at", "id"))
+    before = services.previous_year(user, sub)
+    previous, warnings = services.year_on_year(schema, sub.data or {}, before.data if before else None,
+                                               sub.campaign.jump_share)
     return {
-        "sub": sub, "campaign": sub.campaign, "sections": fill.views(schema, sub.data or {}, {}, {}),
+        "sub": sub, "campaign": sub.campaign, "sections": fill.views(schema, sub.data or {}, {}, {}, previous=previous,
+                                                                      warnings=warnings),
         "events": events, "form": form,
         # Permissions; which buttons show is the table's answer (``sub|allows:"…"``, ``Submission.WORKFLOW``).
         "is_reviewer": services.can_review(user, sub),
