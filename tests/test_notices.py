@@ -41,6 +41,7 @@ def test_notify_once_per_key_with_mail_after_commit(province, django_capture_on_
 
 def test_inbox_is_personal_and_badge_counts_unread(province, client_a, client_b):
     a, b = province["users"]["demo-city-a"], province["users"]["demo-city-b"]
+    Notification.objects.filter(user__in=[a, b]).delete()  # the demo seeds work (and notices) for every account
     services.notify([a], title="A 的通知", url="/census/", email=False)
     theirs = Notification.objects.create(user=b, title="B 的通知")
     page = client_a.get("/notices/").content.decode()

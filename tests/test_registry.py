@@ -107,7 +107,7 @@ def test_scientist_menu_holds_no_staff_page(province):
 @pytest.mark.django_db
 def test_city_administrator_menu_holds_the_staff_pages(client_a, province):
     hrefs = _menu_hrefs(client_a.get(reverse("notices:inbox")).content.decode())
-    assert hrefs == [reverse(n) for n in ["orgs:tree", "people:list", "profile-changes", "signup:claims", "members:list", "members:queue", "imports:list", "census:page",
+    assert hrefs == [reverse(n) for n in ["orgs:tree", "orgs:founding-queue", "people:list", "profile-changes", "signup:claims", "members:list", "members:queue", "imports:list", "census:page",
                                           "identity:queue", "reports:list", "calls:list", "innovation:needs",
                                           "exports:list", "portal:articles", "evaluation:list", "governance:overview", "notices:inbox", "me"]]
     for href in hrefs[:-1]:  # every registered link opens (我的资料 is for people with a profile)
@@ -353,7 +353,7 @@ def test_throwaway_app_declares_an_import_kind(registry_things, client_a, provin
     assert "试验件" in client_a.get(reverse("imports:list")).content.decode()
 
     # The same file again: matched by code, nothing new; a duplicate row is refused with the kind's message.
-    again = _things_file(tmp_path / "again.xlsx", [["T-001", "试验件甲"], ["T-003", "丙"], ["T-003", "丙"]])
+    again = _things_file(tmp_path / "again.xlsx", [["T-001", "试验件甲"], ["T-003", "丙"], ["T-003", "丙二"]])
     with open(again, "rb") as f:
         dup = services.create_batch(province["users"]["demo-city-a"], kind="things", mode="skip", target=city_a,
                                     file=f, file_name="again.xlsx", dry_run=False)

@@ -101,3 +101,30 @@ def test_campaign_form_takes_the_share(province, version):  # noqa: F811
     client = login("demo-city-a")
     page = client.get("/reports/campaigns/new/").content.decode()
     assert "同比变化提醒线（%）" in page
+
+
+def test_a_campaign_that_opens_tells_its_filers_once(province, version, county_user):  # noqa: F811
+    """Notices when work opens (issue 15 item 2): the filer's staff learn of a campaign open now at once, of one
+    opening later on its day (the daily job), never twice, and never of one already past its deadline."""
+    from kexie.notices.models import Notification
+    from kexie.reports.services import announce_opening, send_reminders
+
+    today = timezone.localdate()
+    city_user = _users(province)["demo-city-a"]
+
+    def run(name: str, opens: dt.date, deadline: dt.date):
+        return services.create_campaign(city_user, version=version, name=name, year=2025, root=province["city_a"],
+                                        kinds=["kx"], levels=["county"], opens_on=opens, deadline=deadline)
+
+    now = run("即开任务", today, today + dt.timedelta(days=20))
+    mine = Notification.objects.filter(user=county_user, key__startswith=f"reports:opened:{now.pk}:")
+    assert mine.count() == 1
+    note = mine.get()
+    assert note.title == f"新的填报任务：《即开任务》— {_county(province).name}" and note.url.startswith("/reports/")
+    assert announce_opening(now) == 0  # once
+    later = run("下周任务", today + dt.timedelta(days=7), today + dt.timedelta(days=30))
+    assert not Notification.objects.filter(key__startswith=f"reports:opened:{later.pk}:").exists()
+    send_reminders(today + dt.timedelta(days=7))
+    assert Notification.objects.filter(user=county_user, key__startswith=f"reports:opened:{later.pk}:").count() == 1
+    past = run("旧任务", today - dt.timedelta(days=60), today - dt.timedelta(days=30))
+    assert not Notification.objects.filter(key__startswith=f"reports:opened:{past.pk}:").exists()

@@ -18,6 +18,7 @@ class ReportsConfig(KexieAppConfig):
     daily_jobs = (DailyJob("kexie.reports.tasks.send_report_reminders", order=50,
                            report="kexie.reports.apps.reminders_line"),)
     notices = (
+        NoticeKind("reports:opened:", _("新的填报任务"), _("填报任务开始时通知本单位的填报人员。")),
         NoticeKind("reports:submitted:", _("填报待审核"), _("下级单位提交填报后，提醒负责审核的工作人员。")),
         NoticeKind("reports:review:", _("填报审核结果"), _("本单位提交的填报被退回或审核通过时通知。")),
         NoticeKind("reports:remind:", _("填报催报"), _("填报截止前和逾期未提交时提醒填报单位。")),

@@ -211,7 +211,30 @@ def create_campaign(actor: Any, *, version: FormVersion, name: str, year: int, r
         raise ValidationError(_("填报范围内没有符合条件的组织。"))
     log_action(actor, "reports.campaign.created", campaign, scope_path=campaign.org_path,
                after=snapshot(campaign, CAMPAIGN_FIELDS), extra={"filers": n, "selector": campaign.selector})
+    announce_opening(campaign)
     return campaign
+
+
+def announce_opening(campaign: Campaign, today: dt.date | None = None) -> int:
+    """The filers' users learn of a campaign when it opens: at once for one open today or earlier, on its
+    opening day (the daily job) for one that opens later; never for one already past its deadline. One notice per
+    user, filer and campaign (the key), so a second call sends nothing."""
+    today = today or timezone.localdate()
+    if campaign.status != CampaignStatus.OPEN or campaign.opens_on > today or campaign.deadline < today:
+        return 0
+    pending = list(Submission.objects.filter(campaign=campaign, status__in=EDITABLE)
+                   .values_list("pk", "organisation_id"))
+    people = users_at([org for _, org in pending], "reports.change")
+    names = dict(Organisation.objects.filter(pk__in=list(people)).values_list("pk", "name"))
+    sent = 0
+    for pk, org in pending:
+        users = people.get(org, [])
+        if users:
+            sent += notify(users, title=_("新的填报任务：《%(c)s》— %(org)s") % {"c": campaign.name,
+                                                                               "org": names.get(org, "")},
+                           body=_("请于 %(d)s 前填报并提交。") % {"d": campaign.deadline.isoformat()},
+                           url=reverse("reports:submission", args=[pk]), key=f"reports:opened:{campaign.pk}:{org}")
+    return sent
 
 
 @transaction.atomic
@@ -501,6 +524,8 @@ def send_reminders(today: dt.date | None = None) -> dict[str, int]:
     today = today or timezone.localdate()
     sent = {"campaigns": 0, "filers": 0, "notices": 0}
     for campaign in Campaign.objects.filter(status=CampaignStatus.OPEN, opens_on__lte=today):
+        if campaign.opens_on == today:  # created earlier to open today: announced now
+            sent["notices"] += announce_opening(campaign, today)
         left = (campaign.deadline - today).days
         if left < 0:
             occasion, title = "overdue", _("《%(c)s》已超过截止日期（%(d)s），请尽快填报") % {
