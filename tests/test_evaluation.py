@@ -346,8 +346,10 @@ def test_expert_scores_count_and_are_audited(province, societies):
         services.enter_expert_score(province["users"]["demo-society"], expert, YEAR, province["society"], 90)
     services.enter_expert_score(province["users"]["demo-province"], expert, YEAR, target, "75.5", "规范")
     services.enter_expert_score(province["users"]["demo-province"], expert, YEAR, target, 80)
-    assert ExpertScore.objects.get(indicator=expert, organisation=target).value == Decimal("80.00")
-    entries = AuditEntry.objects.filter(action__startswith="evaluation.expertscore").order_by("id")
+    assert ExpertScore.objects.get(indicator=expert, organisation=target, year=YEAR).value == Decimal("80.00")
+    entries = AuditEntry.objects.filter(action__startswith="evaluation.expertscore",
+                                        object_id=ExpertScore.objects.get(indicator=expert, organisation=target,
+                                                                          year=YEAR).pk).order_by("id")
     assert [e.action for e in entries] == ["evaluation.expertscore.created", "evaluation.expertscore.changed"]
     run = services.run_evaluation(SYSTEM, system, YEAR)
     leaf = LeafScore.objects.get(score__run=run, score__organisation=target, indicator=expert)
@@ -577,7 +579,7 @@ def test_expert_score_page(province, client_province, societies):
     assert ExpertScore.objects.get(organisation=societies[0], year=YEAR).value == Decimal("88.50")
     resp = client_province.post(url, {"year": YEAR, f"v-{societies[1].pk}-{expert.pk}": "150"})
     assert resp.status_code == 400 and "专家评分须在 0 到 100 之间" in resp.content.decode()
-    assert not ExpertScore.objects.filter(organisation=societies[1]).exists()
+    assert not ExpertScore.objects.filter(organisation=societies[1], year=YEAR).exists()
     from tests.conftest import login
     assert login("demo-city-a").get(url).status_code == 404  # the society system is not in city A's scope
 
@@ -614,3 +616,33 @@ def test_category_by_city(province):
     assert all(s.category_size == mine.count() for s in mine)
     with pytest.raises(PermissionDenied):
         services.create_system(province["users"]["demo-city-a"], {**data, "code": "x"}, owner=province["city_b"])
+
+
+def test_staff_start_a_run_from_the_list_page_and_read_labels_not_keys(province):
+    """Issue 15 item 5: 开始评价 on /evaluation/ (a system the user may run, a year); the pages name the person who
+    ran it, the demo entered expert scores (no organisation lacks them all), sources read as labels, and the
+    ranking's filters offer 全部, not 未知."""
+    from kexie.evaluation.models import EvaluationRun, IndicatorSystem
+    from tests.conftest import login
+
+    client = login("demo-province")
+    page = client.get("/evaluation/").content.decode()
+    assert 'id="start-run"' in page and "开始评价" in page
+    system = IndicatorSystem.objects.get(preset="society_annual")
+    seeded = EvaluationRun.objects.filter(system=system).latest("run_at")
+    assert seeded.run_by.username == "demo-province"
+    assert seeded.scores.filter(missing_count=0).exists()  # expert scores were entered for most
+    year = seeded.year
+    resp = client.post("/evaluation/run/", {"system": system.pk, "year": year})
+    run = EvaluationRun.objects.filter(system=system, year=year).latest("run_at")
+    assert resp.status_code == 302 and resp["Location"] == f"/evaluation/runs/{run.pk}/" and run.pk != seeded.pk
+    assert run.run_by.username == "demo-province"
+    assert client.post("/evaluation/run/", {"system": 999999, "year": year}).status_code == 302  # refused, said why
+    assert EvaluationRun.objects.filter(system=system, year=year).count() == 2
+    assert login("demo-city-a").post("/evaluation/run/", {"system": system.pk, "year": year}).status_code in (302, 403)
+    assert EvaluationRun.objects.filter(system=system, year=year).count() == 2
+    detail = client.get(f"/evaluation/systems/{system.pk}/").content.decode()
+    assert "个人会员数" in detail and "学术活动（条数）" in detail
+    assert ">individual_members<" not in detail and ">academic_events.rows<" not in detail
+    ranking = client.get(f"/evaluation/runs/{run.pk}/").content.decode()
+    assert "未知" not in ranking and "全部" in ranking

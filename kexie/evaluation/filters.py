@@ -9,12 +9,20 @@ from django.utils.translation import gettext_lazy as _
 from kexie.evaluation.models import Grade, Score
 
 
+class AllYesNo(filters.widgets.BooleanWidget):
+    """A yes/no filter whose empty choice reads 全部 (Django's reads 未知)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = (("", _("全部")), ("true", _("是")), ("false", _("否")))
+
+
 class ScoreFilter(filters.FilterSet):
     q = filters.CharFilter(label=_("组织名称或编码"), method="filter_q")
-    category = filters.ChoiceFilter(label=_("类别"), choices=[])
-    grade = filters.ChoiceFilter(label=_("等次"), choices=Grade.choices)
+    category = filters.ChoiceFilter(label=_("类别"), choices=[], empty_label=_("全部"))
+    grade = filters.ChoiceFilter(label=_("等次"), choices=Grade.choices, empty_label=_("全部"))
     missing = filters.BooleanFilter(label=_("只看有缺失数据的"), method="filter_missing",
-                                    widget=filters.widgets.BooleanWidget())
+                                    widget=AllYesNo())
 
     class Meta:
         model = Score

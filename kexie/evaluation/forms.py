@@ -15,6 +15,18 @@ class RunForm(forms.Form):
                                               "required": _("请填写评价年度。")})
 
 
+class StartRunForm(RunForm):
+    """The list page's 开始评价: a system the user may run and a year."""
+
+    system = forms.TypedChoiceField(label=_("指标体系"), coerce=int, error_messages={
+        "invalid_choice": _("请选择可以由您组织评价的指标体系。"), "required": _("请选择指标体系。")})
+    field_order = ["system", "year"]
+
+    def __init__(self, *args, systems=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["system"].choices = [(s.pk, s.name) for s in systems]
+
+
 class FollowUpForm(forms.Form):
     stage = forms.ChoiceField(label=_("处理环节"))
     run = forms.TypedChoiceField(label=_("依据的评价"), coerce=int)

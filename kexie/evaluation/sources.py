@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from kexie.core.text import join_clauses
 from kexie.evaluation.models import Method, SourceType
+from kexie.formkit import schema as S
 from kexie.reports import registry
 
 if TYPE_CHECKING:
@@ -132,6 +133,53 @@ def number(value: float | None) -> str:
 
 def percent(fraction: float) -> str:
     return f"{fraction * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def report_schema(report_form: str) -> Mapping[str, Any]:
+    """The newest published version's schema of the report form a system reads (empty when none)."""
+    from kexie.reports.models import FormVersion, VersionStatus
+
+    version = (FormVersion.objects.filter(form__code=report_form, status=VersionStatus.PUBLISHED)
+               .order_by("-number").only("schema").first()) if report_form else None
+    return version.schema if version is not None else {}
+
+
+def source_text(indicator: Indicator, schema: Mapping[str, Any]) -> str:
+    """A leaf's source in words — the report's field labels and the registry's figure names, not their keys:
+    "学术活动（条数）", "个人会员数 ÷ 登记会员数"."""
+    if indicator.source_type == SourceType.EXPERT:
+        return _("专家评分")
+    try:
+        expr = parse(indicator.source, indicator.source_type)
+    except ValidationError:
+        return indicator.source
+    fields = {f["key"]: f for f in S.fields(schema)} if schema else {}
+
+    def label(term: Term) -> str:
+        if term.kind == "const":
+            return number(term.value)
+        if term.kind == SourceType.REGISTRY:
+            return str(registry.METRICS[term.key].label) if term.key in registry.METRICS else term.key
+        table, _dot, column = term.key.partition(".")
+        field = fields.get(table)
+        if field is None:
+            return term.key
+        if not column:
+            return S.label_of(field)
+        if column == "rows":
+            return _("%(t)s（条数）") % {"t": S.label_of(field)}
+        col = next((c for c in field.get("columns") or [] if isinstance(c, dict) and c.get("key") == column), None)
+        return _("%(t)s中“%(c)s”合计") % {"t": S.label_of(field), "c": S.label_of(col) if col else column}
+
+    def side(terms: tuple[Term, ...]) -> str:
+        out = ""
+        for i, t in enumerate(terms):
+            sign = "" if i == 0 and t.sign > 0 else (" − " if t.sign < 0 else " + ")
+            out += (sign.strip() if i == 0 else sign) + label(t)
+        return out
+
+    top = side(expr.numerator)
+    return f"{top} ÷ {side(expr.denominator)}" if expr.denominator else top
 
 
 def method_text(indicator: Indicator) -> str:

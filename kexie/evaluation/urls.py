@@ -5,6 +5,7 @@ from kexie.evaluation import views
 app_name = "evaluation"
 urlpatterns = [
     path("", views.system_list, name="list"),
+    path("run/", views.run_start, name="run-start"),
     path("systems/<int:pk>/", views.system_detail, name="system"),
     path("systems/<int:pk>/run/", views.run_create, name="run-create"),
     path("systems/<int:pk>/expert/", views.expert_scores, name="expert"),

@@ -24,7 +24,7 @@ from kexie.core.scope import get_in_scope, path_in_scope, scope_paths, user_can
 from kexie.core.tables import Column, Empty, Table
 from kexie.evaluation import services, sources
 from kexie.evaluation.filters import ScoreFilter
-from kexie.evaluation.forms import ExpertScoresForm, FollowUpForm, RunForm, YearForm
+from kexie.evaluation.forms import ExpertScoresForm, FollowUpForm, RunForm, StartRunForm, YearForm
 from kexie.evaluation.models import (
     EvaluationRun,
     ExpertScore,
@@ -73,17 +73,37 @@ def system_list(request):
     systems = list(IndicatorSystem.objects.for_user(request.user).select_related("owner").order_by("code"))
     runs = (EvaluationRun.objects.for_user(request.user).filter(system__in=systems)
             .select_related("run_by", "system").order_by("-year", "-run_at", "-id"))
-    first = next((s for s in systems if user_can(request.user, "evaluation.change", s.org_path)), None)
+    runnable = [s for s in systems if user_can(request.user, "evaluation.change", s.org_path)]
+    first = runnable[0] if runnable else None
     table = Table(request, runs, RUN_COLUMNS, row_template="evaluation/list.html#run", table_id="runs", empty=Empty(
-        _("尚未进行评价。打开指标体系，选择年度后开始评价。"), _("打开指标体系") if first else "",
+        _("尚未进行评价。选择指标体系和年度后开始评价。"), _("打开指标体系") if first else "",
         reverse("evaluation:system", args=[first.pk]) if first else ""))
-    return render(request, "evaluation/list.html", {"systems": systems, "table": table})
+    start = StartRunForm(systems=runnable, initial={"year": _default_year()}) if runnable else None
+    return render(request, "evaluation/list.html", {"systems": systems, "table": table, "start": start})
+
+
+@login_required
+@require_POST
+def run_start(request):
+    """开始评价 from the list page: the chosen system (one the user may run) and year."""
+    runnable = [s for s in IndicatorSystem.objects.for_user(request.user).order_by("code")
+                if user_can(request.user, "evaluation.change", s.org_path)]
+    if not runnable:
+        raise PermissionDenied(_("只有组织评价单位可以进行评价。"))
+    form = StartRunForm(request.POST, systems=runnable)
+    if not form.is_valid():
+        messages.error(request, join_messages([str(e) for errs in form.errors.values() for e in errs]))
+        return redirect("evaluation:list")
+    system = next(s for s in runnable if s.pk == form.cleaned_data["system"])
+    return _run(request, system, form.cleaned_data["year"], back="evaluation:list")
 
 
 def _tree(system: IndicatorSystem) -> list[dict]:
     indicators = list(system.indicators.order_by("order", "id"))
     groups = [i for i in indicators if i.parent_id is None]
-    return [{"group": g, "leaves": [{"leaf": i, "rule": sources.method_text(i)} for i in indicators
+    schema = sources.report_schema(system.report_form)
+    return [{"group": g, "leaves": [{"leaf": i, "rule": sources.method_text(i),
+                                     "source": sources.source_text(i, schema)} for i in indicators
                                     if i.parent_id == g.pk]} for g in groups]
 
 
@@ -109,11 +129,15 @@ def run_create(request, pk: int):
     if not form.is_valid():
         messages.error(request, join_messages([str(e) for errs in form.errors.values() for e in errs]))
         return redirect("evaluation:system", pk=system.pk)
+    return _run(request, system, form.cleaned_data["year"])
+
+
+def _run(request, system: IndicatorSystem, year: int, back: str = ""):
     try:
-        run = services.run_evaluation(request.user, system, form.cleaned_data["year"])
+        run = services.run_evaluation(request.user, system, year)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, join_messages(error_messages(exc)))
-        return redirect("evaluation:system", pk=system.pk)
+        return redirect(back) if back else redirect("evaluation:system", pk=system.pk)
     messages.success(request, _("已完成 %(year)s 年度评价：%(n)s 个组织，用时 %(seconds)s 秒。")
                      % {"year": run.year, "n": run.organisations, "seconds": run.seconds})
     return redirect("evaluation:run", pk=run.pk)
@@ -187,7 +211,9 @@ def score_detail(request, pk: int):
     leaves = list(LeafScore.objects.filter(score=score).select_related("indicator__parent")
                   .order_by("indicator__order", "indicator_id"))
     groups: list[dict] = []
+    schema = sources.report_schema(score.run.system.report_form)
     for leaf in leaves:
+        leaf.source_text = sources.source_text(leaf.indicator, schema)  # type: ignore[attr-defined]
         parent = leaf.indicator.parent
         if not groups or groups[-1]["group"] != parent:
             groups.append({"group": parent, "leaves": [], "points": Decimal(0)})

@@ -9,6 +9,7 @@ TABLE = {
     "evaluation:list": ("list", None),
     "evaluation:system": ("detail", "eval_system"),
     "evaluation:run-create": ("change", "eval_system"),
+    "evaluation:run-start": ("list", None),  # POST only; the systems offered are those the caller may run
     "evaluation:expert": ("change", "eval_system"),
     "evaluation:run": ("detail", "eval_run"),
     "evaluation:run-export": ("detail", "eval_run"),
