@@ -15,11 +15,14 @@ that many. Then, as ``demo-province`` (the whole province, masked values):
    in-request export use), openpyxl write-only (the baseline), and ``rustpy_xlsxwriter`` when it is importable
    (not a dependency: measured only);
 3. *job*: ``services.run_job`` end to end for the whole province (format chosen by row count: CSV above
-   ``KEXIE_EXPORT_XLSX_ROWS``), progress writes included, file moved into MEDIA_ROOT.
+   ``KEXIE_EXPORT_XLSX_ROWS``), progress writes included, file moved into MEDIA_ROOT: ``--repeat`` times with
+   one process (``KEXIE_EXPORT_WORKERS=1``) and as many times with ``--workers`` processes writing slices
+   (kexie.exports.parallel), alternating; the median of each is printed, and the two files are compared.
 
-Each phase prints wall seconds, CPU seconds of this process, rows/s and the 1-minute load average at its end;
-the ratio column compares rows/s with openpyxl write-only on the same rows. Progress to stderr, the table to
-stdout."""
+Each phase prints wall seconds, CPU seconds of this process and its finished worker processes, rows/s and the
+1-minute load average at its end; the ratio column compares rows/s with openpyxl write-only on the same rows
+(for a job: against the same query plus openpyxl write-only at its measured pace). Progress to stderr, the
+table to stdout."""
 
 from __future__ import annotations
 
@@ -44,12 +47,17 @@ class Phase:
         self.name = name
 
     def __enter__(self) -> Phase:
-        self.t0, self.c0 = time.perf_counter(), time.process_time()
+        self.t0, self.c0 = time.perf_counter(), self._cpu()
         return self
+
+    @staticmethod
+    def _cpu() -> float:  # this process and the worker processes it has waited for
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
 
     def __exit__(self, *exc: object) -> None:
         self.wall = time.perf_counter() - self.t0
-        self.cpu = time.process_time() - self.c0
+        self.cpu = self._cpu() - self.c0
         self.load = os.getloadavg()[0]
 
 
@@ -94,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="rows each writer writes (the first rows of the export, held in memory)")
     parser.add_argument("--reuse", action="store_true", help="keep a database already seeded with --people")
     parser.add_argument("--user", default="demo-province")
+    parser.add_argument("--repeat", type=int, default=3, help="job runs per variant (the median is printed)")
+    parser.add_argument("--workers", type=int, default=2, help="processes of the parallel job")
     args = parser.parse_args(argv)
 
     var_dir = Path(tempfile.mkdtemp(prefix="kexie-exportbench-"))
@@ -176,27 +186,60 @@ def main(argv: list[str] | None = None) -> int:
         results.append([f"writer: {name}", len(kept), round(p.wall, 1), round(p.cpu, 1), round(rates[name]),
                         round(len(kept) / max(p.cpu, 1e-9)), round(p.load, 1), f"×{ratio(rates[name], base):.1f}"])
 
-    log("job end to end …")
-    with Phase("job") as j:  # the immediate backend runs the job as start_job's transaction commits
-        job = services.start_job(user, "people", {})
-        services.run_job(job.pk)  # (a no-op then: the job is no longer queued)
-    job.refresh_from_db()
-    if job.status != "done":
-        raise SystemExit(f"the export job failed: {job.error}")
-    job_rate = job.rows_done / j.wall
-    # the baseline end to end: the same query, then openpyxl write-only at its measured pace
-    plain_seconds = q.wall + job.rows_done / base
-    results.insert(0, ["query only (values_list, masks)", total, round(q.wall, 1), round(q.cpu, 1), round(query_rate),
-                       round(total / max(q.cpu, 1e-9)), round(q.load, 1), ""])
-    results.append([f"job end to end ({job.fmt}, {job.file_size / 1e6:.0f} MB)", job.rows_done, round(j.wall, 1),
-                    round(j.cpu, 1), round(job_rate), round(job.rows_done / max(j.cpu, 1e-9)), round(j.load, 1),
-                    f"×{ratio(job_rate, job.rows_done / plain_seconds):.1f}"])
-    print(table(["phase", "rows", "wall s", "CPU s", "rows/s", "rows/CPU-s", "load 1m", "vs openpyxl wo"], results))
-    print(f"openpyxl write-only end to end (same query + writer pace): {plain_seconds:.0f} s for "
-          f"{job.rows_done:,} rows; kexie job: {j.wall:.1f} s.")
+    import hashlib
+    import statistics
+
     from django.core.files.storage import default_storage
 
-    default_storage.delete(job.file.name)
+    def job_run(workers: int) -> tuple[Phase, Any, str]:
+        settings.KEXIE_EXPORT_WORKERS = workers
+        with Phase("job") as j:  # the immediate backend runs the job as start_job's transaction commits
+            job = services.start_job(user, "people", {})
+            services.run_job(job.pk)  # (a no-op then: the job is no longer queued)
+        job.refresh_from_db()
+        if job.status != "done":
+            raise SystemExit(f"the export job failed: {job.error}")
+        digest = hashlib.sha256()
+        with default_storage.open(job.file.name, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        default_storage.delete(job.file.name)
+        return j, job, digest.hexdigest()
+
+    runs: dict[int, list[Phase]] = {1: [], args.workers: []}
+    digests: dict[int, set[str]] = {1: set(), args.workers: set()}
+    last: dict[int, Any] = {}
+    for k in range(args.repeat):
+        for workers in (1, args.workers):
+            log(f"job end to end, {workers} process(es), run {k + 1}/{args.repeat} …")
+            j, job, digest = job_run(workers)
+            runs[workers].append(j)
+            digests[workers].add(digest)
+            last[workers] = job
+            log(f"  {job.rows_done:,} rows in {j.wall:.1f} s wall, {j.cpu:.1f} CPU-s, load {j.load:.1f}")
+    same = digests[1] == digests[args.workers] and len(digests[1]) == 1
+    results.insert(0, ["query only (values_list, masks)", total, round(q.wall, 1), round(q.cpu, 1), round(query_rate),
+                       round(total / max(q.cpu, 1e-9)), round(q.load, 1), ""])
+    plain_seconds = 0.0
+    for workers, phases_ in runs.items():
+        job = last[workers]
+        wall = statistics.median(p.wall for p in phases_)
+        cpu = statistics.median(p.cpu for p in phases_)
+        load = statistics.median(p.load for p in phases_)
+        # the baseline end to end: the same query, then openpyxl write-only at its measured pace
+        plain_seconds = q.wall + job.rows_done / base
+        job_rate = job.rows_done / wall
+        walls = ", ".join(f"{p.wall:.1f}" for p in phases_)
+        results.append([f"job end to end ({job.fmt}, {job.file_size / 1e6:.0f} MB), {workers} process(es), median of "
+                        f"{len(phases_)} [{walls}]", job.rows_done, round(wall, 1), round(cpu, 1), round(job_rate),
+                        round(job.rows_done / max(cpu, 1e-9)), round(load, 1),
+                        f"×{ratio(job_rate, job.rows_done / plain_seconds):.1f}"])
+    print(table(["phase", "rows", "wall s", "CPU s", "rows/s", "rows/CPU-s", "load 1m", "vs openpyxl wo"], results))
+    print(f"openpyxl write-only end to end (same query + writer pace measured on {len(kept):,} rows): "
+          f"{plain_seconds:.0f} s for {last[1].rows_done:,} rows; kexie job median: "
+          f"{statistics.median(p.wall for p in runs[1]):.1f} s (1 process), "
+          f"{statistics.median(p.wall for p in runs[args.workers]):.1f} s ({args.workers} processes).")
+    print(f"files of the serial and the parallel job identical (SHA-256): {'yes' if same else 'NO'}")
     return 0
 
 

@@ -100,14 +100,30 @@ class Bm25sPeer:
         q = [self.vocab[t] for t in tokens if t in self.vocab]
         if not q:
             return []
-        scores = self.model.get_scores(q)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [int(i) for i in top if scores[i] > 0]
+        return top_k(self.model.get_scores(q), k)
 
     def close(self) -> None:
         self.model = None
+
+
+def top_k(scores: np.ndarray, k: int) -> list[int]:
+    """Rows of the ``k`` best positive scores of a dense score array, best first (equal scores by row). Exact and
+    at its fastest for bm25s's 1,000,000 mostly-zero scores: one pass keeps the rows at or above half the best score
+    (lowered while fewer than ``k`` remain), and only those are ordered. A plain ``np.argpartition`` over the whole
+    array, as first written here, cost far more than bm25s's scoring itself (p50 46.9 against 2.2 ms at 1,000,000,
+    measured together on a loaded machine), so the comparison timed mostly this selection."""
+    best = float(scores.max()) if len(scores) else 0.0
+    if best <= 0:
+        return []
+    for cut in (best / 2, best / 16, 0.0):
+        rows = np.flatnonzero(scores >= cut) if cut > 0 else np.flatnonzero(scores > 0)
+        if len(rows) >= k:
+            break
+    if len(rows) > k:
+        vals = scores[rows]
+        kth = np.partition(vals, len(rows) - k)[len(rows) - k]
+        rows = np.concatenate([rows[vals > kth], rows[vals == kth][: k - int((vals > kth).sum())]])
+    return [int(i) for i in rows[np.lexsort((rows, -scores[rows]))]]
 
 
 def make(name: str, pg_url: str | None = None):

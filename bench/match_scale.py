@@ -6,7 +6,7 @@ Ratios are peer / kexie. Results go to var/bench/match_scale-<date>.json.
 
 Run: .venv/bin/python bench/match_scale.py [--sizes 1000000,7000000] [--peers sqlite,pg,bm25s] [--queries 177]
      [--paired bm25s]  (also kexie and bm25s in one process with alternating queries: the fair p95 comparison on a
-     machine whose load changes between the separate workers)
+     machine whose load changes between the separate workers; wall and CPU time of each query)
 Wall clock on the 2-core reference machine: 1,000,000 with every peer about 12 minutes (kexie ~1 min, bm25s
 ~2 min, SQLite ~3 min, PostgreSQL ~6 min); kexie alone at 7,000,000 about 4 minutes; the peers at 7,000,000
 take 7-10x their 1,000,000 time. PostgreSQL: KEXIE_BENCH_PG_URL (default
@@ -138,17 +138,20 @@ def paired(n: int, queries: int, peer_name: str) -> list[dict]:
         eng.rank(index, text, top=10, industry=x["industry"])
         peer.query(q, 10)
     times: dict[str, list[float]] = {"kexie": [], peer_name: []}
+    # CPU time of the query's thread too: on a loaded machine wall time mostly measures waiting for a core
+    cpu_times: dict[str, list[float]] = {"kexie": [], peer_name: []}
     ranked: dict[str, list[list[int]]] = {"kexie": [], peer_name: []}
     cpu0 = time.process_time()
     for i, (text, q, x) in enumerate(zip(texts, qs, needs, strict=True)):
         order = ["kexie", peer_name] if i % 2 == 0 else [peer_name, "kexie"]
         for name in order:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             if name == "kexie":
                 rows = [h.pos for h in eng.rank(index, text, top=10, industry=x["industry"]).hits]
             else:
                 rows = peer.query(q, 10)
             times[name].append(time.perf_counter() - t)
+            cpu_times[name].append(time.thread_time() - c)
             ranked[name].append([int(primary[r]) for r in rows])
     cpu = time.process_time() - cpu0
     out = []
@@ -161,6 +164,7 @@ def paired(n: int, queries: int, peer_name: str) -> list[dict]:
                     "build_s": round(builds[name], 2),
                     "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
                     "p50_ms": round(pct(times[name], 50), 2), "p95_ms": round(pct(times[name], 95), 2),
+                    "cpu_p50_ms": round(pct(cpu_times[name], 50), 2), "cpu_p95_ms": round(pct(cpu_times[name], 95), 2),
                     "precision_at_10": round(sum(prec) / len(prec), 3), "mrr": round(sum(rr) / len(rr), 3),
                     "cpu_s_queries_both": round(cpu, 2), "load_avg": [round(v, 2) for v in os.getloadavg()],
                     "queries": len(times[name]), "per_query_precision": prec})
@@ -225,6 +229,9 @@ def main() -> None:
         print()
     if args.paired:
         print("* paired: kexie and the peer in one process, queries alternating (same load at the same moments)")
+        for r in results:
+            if r.get("paired"):
+                print(f"  {r['engine']}: CPU per query p50 {r['cpu_p50_ms']:.2f} ms, p95 {r['cpu_p95_ms']:.2f} ms")
     out = ROOT / "var" / "bench" / f"match_scale-{time.strftime('%Y%m%d-%H%M')}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"started": started, "command": " ".join(sys.argv), "results": results}, indent=1))

@@ -56,7 +56,7 @@ def urls(terms: dict[str, str]) -> dict[str, str]:
     }
 
 
-def measure_pages(terms: dict[str, str], runs: int) -> dict:
+def measure_pages(terms: dict[str, str], runs: int, keys: tuple[str, ...] = ()) -> dict:
     from kexie.accounts.models import User
 
     out: dict[str, dict] = {}
@@ -64,6 +64,8 @@ def measure_pages(terms: dict[str, str], runs: int) -> dict:
         client = Client()
         client.force_login(User.objects.get(username=username))
         for key, url in urls(terms).items():
+            if keys and key not in keys:
+                continue
 
             def get(url=url, client=client):
                 resp = client.get(url)
@@ -129,9 +131,91 @@ def search_vs_naive(terms: dict[str, str], runs: int) -> dict:
                                      "plan": explain(q["sql"])} for q in ctx.captured_queries]
         row["naive_over_indexed_p50"] = ratio(row["naive"]["p50_ms"], row["indexed"]["p50_ms"])
         row["naive_over_indexed_p95"] = ratio(row["naive"]["p95_ms"], row["indexed"]["p95_ms"])
+        if connection.vendor == "postgresql":
+            row.update(plans(term, min(runs, PLAN_RUNS)))
         out[label] = row
         log(f"  search {label:<6} {term!r}: indexed p95 {row['indexed']['p95_ms']:.1f} ms "
             f"({row['indexed_count']:,} hits), naive LIKE p95 {row['naive']['p95_ms']:.1f} ms "
-            f"({row['naive_count']:,} hits), naive/indexed ×{row['naive_over_indexed_p95']}")
+            f"({row['naive_count']:,} hits), naive/indexed ×{row['naive_over_indexed_p95']}"
+            + (f"; plan {row['plan']}, walk p50 {row['walk']['p50_ms']:.1f} ms, sort p50 {row['sort']['p50_ms']:.1f} ms"
+               if "plan" in row else ""))
     return out
 
+
+PLAN_RUNS = 10
+
+
+def plans(term: str, runs: int) -> dict:
+    """PostgreSQL: the plan ``Person.objects.search()`` chose for ``term`` from the column statistics, and
+    both plans forced side by side (count + first page): walking the primary key (``ORDER BY id DESC``)
+    against sorting the GIN matches (``ORDER BY id + 0 DESC``), with the rows checked equal."""
+    from django.db.models import F, OrderBy
+
+    from kexie.people.models import Person, search_plan
+
+    base = Person.objects.alive().filter(search_text__tokens=term)
+    forced = {"walk": base.order_by("-id"), "sort": base.order_by(OrderBy(F("id") + 0, descending=True))}
+    out: dict = {"plan": search_plan(term)}
+    seen = {}
+    for name, qs in forced.items():
+
+        def run(qs=qs):
+            return qs.count(), list(qs.values_list("id", flat=True)[:PAGE])
+
+        t0 = time.perf_counter()
+        seen[name] = run()
+        n = runs if time.perf_counter() - t0 <= SLOW_S else MIN_RUNS
+        out[name] = summarize(repeat(run, n, warmups=0))
+    assert seen["walk"] == seen["sort"], term
+    return out
+
+
+
+SEARCH_PAGES = ("q_common", "q_rare", "q_filtered", "q_surname", "q_given")
+
+
+def shipped_vs_built(runs: int) -> dict:
+    """PostgreSQL, on a seeded database: the search pages as built (stored ``search_vector``, plan by term
+    frequency) and as shipped before it (GIN on the ``to_tsvector(search_text)`` expression, every search
+    ordered by ``id + 0``), one after the other on the same data. The shipped form is restored for the run:
+    the expression index is built, the lookup told the model has no stored vector and ``search_plan`` held
+    at "sort"; the index is dropped again at the end."""
+    from unittest import mock
+
+    from kexie.people import models as people_models
+    from kexie.people.models import Person
+
+    terms = pick_terms()
+    out: dict = {"terms": terms}
+    log(f"  as built; terms {terms}")
+    out["built"] = measure_pages(terms, runs, SEARCH_PAGES)
+    with connection.cursor() as cur:
+        t0 = time.perf_counter()
+        cur.execute("CREATE INDEX IF NOT EXISTS people_person_search_text_gin ON people_person "
+                    "USING gin (to_tsvector('simple'::regconfig, search_text))")
+        cur.execute("ANALYZE people_person")
+        out["expression_index_s"] = round(time.perf_counter() - t0, 1)
+    try:
+        with mock.patch.object(Person, "search_vector_column", None), \
+                mock.patch.object(people_models, "search_plan", lambda query: "sort"):
+            log("  as shipped (expression GIN, ORDER BY id + 0)")
+            out["shipped"] = measure_pages(terms, runs, SEARCH_PAGES)
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("DROP INDEX IF EXISTS people_person_search_text_gin")
+    return out
+
+
+if __name__ == "__main__":
+    # DATABASE_URL=postgres://…/kexie_bench… KEXIE_VAR_DIR=… .venv/bin/python -m bench.people_pages OUT.json [RUNS]
+    import json
+    import os
+    import sys
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kexie.settings")
+    import django
+
+    django.setup()
+    result = shipped_vs_built(int(sys.argv[2]) if len(sys.argv) > 2 else 30)
+    with open(sys.argv[1], "w", encoding="utf-8") as fh:
+        json.dump(result, fh, ensure_ascii=False, indent=1, default=str)

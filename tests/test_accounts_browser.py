@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.test_browser import PASSWORD, log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import log_in, page, seed, switch_to  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -80,8 +80,7 @@ def test_administrator_unlocks_a_locked_clerk(page):  # noqa: F811
     log_in(page, "county-clerk", START)
     assert page.get_by_text("暂时锁定").first.is_visible()
 
-    page.context.clear_cookies()
-    log_in(page, "demo-city-a", PASSWORD)
+    switch_to(page, "demo-city-a")
     page.locator("#account-menu summary").click()
     with page.expect_navigation():
         page.locator("#locked-accounts-link").click()
@@ -93,6 +92,5 @@ def test_administrator_unlocks_a_locked_clerk(page):  # noqa: F811
         page.locator("#confirm-unlock").click()
     assert page.get_by_text("账号 county-clerk 已解锁。").is_visible()
 
-    page.context.clear_cookies()
-    log_in(page, "county-clerk", START)
+    switch_to(page, "county-clerk", START)
     assert not page.url.endswith("/accounts/login/")

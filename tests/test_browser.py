@@ -9,78 +9,22 @@ the tiny province again when the flush emptied it.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import openpyxl
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the test makes itself
-# (seeding, expected results) would otherwise be refused as "async unsafe".
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# The shared pieces live in tests/browser.py; modules that still import them from here keep working.
+from tests.browser import PASSWORD, assert_assets_served, log_in, page, seed  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PASSWORD = "kexie-demo"
 PAGE_SIZE = 50  # kexie.people.views.PAGE_SIZE: the searched person must be on the first page
-TIMEOUT_MS = 15_000
 SEARCHED = re.compile(r"/people/\?(.*&)?q=")
 
 
-@pytest.fixture
-def page(live_server) -> Iterator:
-    """A fresh page in its own browser context (no cookies), aimed at the live server."""
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} 不存在：浏览器测试需要 Debian 的 chromium 软件包（apt-get install chromium）"
-        if os.environ.get("KEXIE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{message}；KEXIE_REQUIRE_BROWSER=1 要求运行浏览器测试。", pytrace=False)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        try:
-            context = browser.new_context(base_url=live_server.url, accept_downloads=True, locale="zh-CN")
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context.new_page()
-            context.close()
-        finally:
-            browser.close()
-
-
-def seed():
-    """The tiny province (again, after the previous test's flush) and the two city users."""
-    from kexie.accounts.models import User
-    from tests.conftest import seed_tiny
-
-    seed_tiny()
-    return User.objects.get(username="demo-city-a"), User.objects.get(username="demo-city-b")
-
-
-def log_in(page, username: str, password: str = PASSWORD) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-
-
-def assert_assets_served(page) -> None:
-    """The page's scripts and style sheets load; without htmx the tree cannot be expanded."""
-    urls = page.locator("script[src], link[rel=stylesheet]").evaluate_all("els => els.map(e => e.src || e.href)")
-    assert urls
-    failed = {u: s for u in urls if (s := page.request.get(u).status) != 200}
-    assert not failed, f"静态文件无法获取（状态码）：{failed}"
-    assert page.evaluate("typeof window.htmx") == "object", "htmx 未加载"
-
-
-def person_links(page) -> set[str]:
+def person_links(page) -> set[str]:  # noqa: F811 - the fixture
     """``/people/<pk>/`` of every person linked from the results table."""
     hrefs = page.locator("#results a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     return {h for h in hrefs if h and re.fullmatch(r"/people/\d+/", h)}
@@ -115,7 +59,7 @@ def pick_search(user_a, user_b):
     return fallback
 
 
-def search(page, keyword: str, person_pk: int):
+def search(page, keyword: str, person_pk: int):  # noqa: F811 - the fixture
     """Type the keyword into the filter form, submit, wait for the person's row; return their link."""
     page.goto("/people/")
     form = page.locator("#people-filter")
@@ -127,7 +71,7 @@ def search(page, keyword: str, person_pk: int):
     return link
 
 
-def test_city_admin_journey(page, live_server, tmp_path):
+def test_city_admin_journey(page, live_server, tmp_path):  # noqa: F811 - the fixture
     from kexie.orgs.models import Level, Organisation
     from kexie.people.models import Person
 
@@ -214,7 +158,7 @@ def test_city_admin_journey(page, live_server, tmp_path):
         assert not r[id_col] or "*" in str(r[id_col]), f"导出的身份证号未脱敏：{r}"
 
 
-def test_export_link_follows_the_search(page, live_server):
+def test_export_link_follows_the_search(page, live_server):  # noqa: F811 - the fixture
     """The link says 导出 Excel（按当前筛选）: right after a search it must carry the search, or the
     export holds everyone in scope instead of the list on the screen."""
     user_a, user_b = seed()
@@ -225,7 +169,7 @@ def test_export_link_follows_the_search(page, live_server):
     assert parse_qs(urlsplit(href).query).get("q") == [keyword], f"查询后导出链接未带上查询条件：{href}"
 
 
-def test_wrong_password_shows_error(page, live_server):
+def test_wrong_password_shows_error(page, live_server):  # noqa: F811 - the fixture
     seed()
     log_in(page, "demo-city-a", "not-the-password")
     assert urlsplit(page.url).path == "/accounts/login/"

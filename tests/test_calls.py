@@ -63,10 +63,12 @@ _seq = iter(range(1, 10**6))
 
 def make_call(province, *, nominate=True, rules=None, code=None, owner=None, kind="person") -> Call:
     actor = province["users"]["demo-province"]
+    # Its review stage draws on an expert library: a call opens only with one (decision 0039).
+    lib = expert_services.create_library(actor, owner=owner or province["root"], name="评审专家库")
     call = setup_services.create_call(
         actor, owner=owner or province["root"], code=code or f"call-{next(_seq)}", name="2026年度青年人才托举工程",
         year=2026, type="talent", applicant_kind=kind, eligibility=rules or [], form_schema=FORM,
-        stages=stages(timezone.localdate(), nominate), rubric=RUBRIC, reviews_per_application=3)
+        stages=stages(timezone.localdate(), nominate), rubric=RUBRIC, reviews_per_application=3, expert_library=lib)
     return setup_services.open_call(actor, call)
 
 
@@ -562,6 +564,8 @@ def test_pages_from_call_to_formal_check(province, staff, tmp_path, settings):
     bad = admin.post("/calls/new/", setup_post(owner=province["root"].pk, code="page-call-2", name="x",
                                                stages=[{"code": "apply"}]))
     assert bad.status_code == 400 and "阶段必须从“申报”开始，以“结果”结束。" in bad.content.decode()
+    lib = expert_services.create_library(province["users"]["demo-province"], owner=province["root"], name="专家库")
+    setup_services.edit_call(province["users"]["demo-province"], call, expert_library=lib)
     assert admin.post(f"/calls/{call.pk}/open/").status_code == 302
     assert admin.post(f"/calls/{call.pk}/quotas/", {f"q-{a.pk}": "1"}).status_code == 302
 

@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from tests.test_browser import PASSWORD, log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import PASSWORD, PHONE, click_and_wait, log_in, page, seed, switch_to  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -21,17 +21,6 @@ FORM = {"sections": [{"key": "basic", "title": "基本信息", "fields": [
 RUBRIC = [{"key": "innovation", "label": "创新性", "weight": 0.6, "max": 100, "guidance": "原创程度"},
           {"key": "impact", "label": "影响力", "weight": 0.4, "max": 100, "guidance": ""}]
 TITLE = "新型储能材料的界面调控研究"
-PHONE = {"width": 390, "height": 844}
-
-
-def switch_to(page, username: str) -> None:  # noqa: F811
-    page.context.clear_cookies()
-    log_in(page, username)
-
-
-def click_and_wait(page, locator) -> None:  # noqa: F811
-    with page.expect_navigation():
-        locator.click()
 
 
 def set_up():
@@ -54,9 +43,10 @@ def set_up():
     call = setup_services.create_call(staff, owner=root, code="browser-journey-call", name="2026年度青年科技奖（浏览器）",
                                 year=2026, type="talent", applicant_kind="person", eligibility=[], form_schema=FORM,
                                 stages=stages, rubric=RUBRIC, reviews_per_application=2, notice_days=5)
+    library = expert_services.create_library(staff, owner=root, name="浏览器评审专家库")
+    call = setup_services.edit_call(staff, call, expert_library=library)
     call = setup_services.open_call(staff, call)
     setup_services.set_quotas(staff, call, {society: 2})
-    library = expert_services.create_library(staff, owner=root, name="浏览器评审专家库")
     reviewers = []
     for i, name in enumerate(("评审甲", "评审乙")):
         user = User(username=f"journey-reviewer-{i}", display_name=name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import assert_assets_served, log_in, page, seed  # noqa: F401 - fixtures and helpers
+from tests.browser import assert_assets_served, log_in, page, seed  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -248,3 +249,163 @@ def test_bad_filters_fail_the_job_in_chinese(jobs, province):
     services.run_job(job.pk)
     job.refresh_from_db()
     assert job.status == Status.FAILED and job.error == "筛选条件有误，无法导出。"
+
+
+def _csv_rows(job) -> list[list[str]]:
+    with default_storage.open(job.file.name, "rb") as f:
+        raw = f.read()
+    assert raw.startswith("\ufeff".encode()) and raw.count("\ufeff".encode()) == 1
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def _job_csv(user, params=None):
+    job = services.start_job(user, "people", params or {}, fmt="csv")
+    services.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.DONE, job.error
+    return job, _csv_rows(job)
+
+
+def test_parallel_job_writes_the_same_rows_in_the_same_order(jobs, province, monkeypatch):
+    """Cut into three slices by primary key (here in one process: the test runs in a transaction that another
+    process could not see), the file is the serial file row for row, and every slice moves the progress."""
+    from kexie.exports import parallel
+
+    user = province["users"]["demo-province"]
+    jobs.KEXIE_EXPORT_WORKERS = 1
+    serial_job, serial = _job_csv(user)
+    assert serial_job.rows_done == len(serial) - 1 > 30
+
+    jobs.KEXIE_EXPORT_WORKERS, jobs.KEXIE_EXPORT_PARALLEL_ROWS, jobs.KEXIE_EXPORT_PROGRESS_ROWS = 3, 10, 7
+    slices: list[tuple[int | None, int | None]] = []
+    original_write_part = parallel.write_part
+
+    def spy(spec, out, headers):
+        slices.append(tuple(spec["part"]))
+        return original_write_part(spec, out, headers)
+
+    monkeypatch.setattr(parallel, "write_part", spy)
+    beats: list[int] = []
+    original_update = type(ExportJob.objects.all()).update
+
+    def update(self, **kwargs):
+        if "rows_done" in kwargs and "status" not in kwargs:
+            beats.append(1)
+        return original_update(self, **kwargs)
+
+    monkeypatch.setattr(type(ExportJob.objects.all()), "update", update)
+    job, rows = _job_csv(user)
+    assert rows == serial
+    assert job.rows_done == job.rows_total == len(serial) - 1
+    assert len(slices) == 3 and slices[0][1] is None and slices[-1][0] is None
+    assert slices[0][0] == slices[1][1] and slices[1][0] == slices[2][1]  # adjacent, no gap, no overlap
+    assert len(beats) >= (len(serial) - 1) // 7 - 3  # each slice adds its rows to the progress as it goes
+    assert not list(Path(jobs.MEDIA_ROOT, "exports", "tmp").glob("*"))  # no part left behind
+
+
+def test_parallel_job_with_filters_and_a_short_list(jobs, province):
+    """Filters apply to every slice; a list shorter than the slices asked for still writes every row once."""
+    user = province["users"]["demo-city-a"]
+    jobs.KEXIE_EXPORT_WORKERS = 1
+    _job, serial = _job_csv(user, {"gender": ["F"]})
+    jobs.KEXIE_EXPORT_WORKERS, jobs.KEXIE_EXPORT_PARALLEL_ROWS = 2, 2
+    _job, rows = _job_csv(user, {"gender": ["F"]})
+    assert rows == serial
+    from kexie.exports.kinds import descending_parts
+
+    assert descending_parts(Person.objects.filter(pk__in=[]), 0, 4) == [(None, None)]
+    three = list(Person.objects.order_by("-pk").values_list("pk", flat=True)[:3])
+    assert descending_parts(Person.objects.filter(pk__in=three), 3, 8) == [(three[1], None), (three[2], three[1]),
+                                                                          (None, three[2])]
+
+
+def test_parallel_worker_slices_match_the_kind_rows(province):
+    """Slices by split() cover the export exactly, newest first, without a shared row."""
+    from kexie.exports.kinds import people
+
+    user = province["users"]["demo-province"]
+    _headers, total, rows = people.rows(user, {})
+    everything = list(rows)
+    parts = people.split(user, {}, total, 4)
+    assert len(parts) == 4
+    joined = [row for part in parts for row in people.rows(user, {}, part=part)[2]]
+    assert joined == everything and total == len(everything)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_job_in_worker_processes(jobs, django_db_blocker):
+    """Outside a transaction (as in the task worker, or after the request's commit with the immediate backend)
+    the other slices are written by separate worker processes: same file as the serial run, every row
+    counted in the progress by the process that wrote it."""
+    from kexie.accounts.models import User
+    from kexie.exports import parallel
+
+    if not parallel.processes_possible():
+        pytest.skip("an in-memory SQLite test database is not visible to another process")
+    user = User.objects.get(username="demo-province")
+    jobs.KEXIE_EXPORT_WORKERS = 1
+    _job, serial = _job_csv(user)
+    jobs.KEXIE_EXPORT_WORKERS, jobs.KEXIE_EXPORT_PARALLEL_ROWS, jobs.KEXIE_EXPORT_PROGRESS_ROWS = 2, 10, 1
+    counted: list[int] = []
+    original_write = parallel.write
+
+    def write(job, *args, **kwargs):
+        written = original_write(job, *args, **kwargs)
+        counted.append(ExportJob.objects.get(pk=job.pk).rows_done)  # before the final count is written
+        return written
+
+    started: list[int] = []
+    original_start = parallel._start_worker
+
+    def start(stderr):
+        child = original_start(stderr)
+        started.append(child.pid)
+        return child
+
+    parallel.write, parallel._start_worker = write, start
+    try:
+        login_client = login("demo-province")
+        resp = login_client.get("/people/export/", {"fmt": "csv"})
+    finally:
+        parallel.write, parallel._start_worker = original_write, original_start
+    job = ExportJob.objects.exclude(pk=_job.pk).get()
+    assert resp.status_code == 302 and resp["Location"] == f"/exports/{job.pk}/"
+    assert job.status == Status.DONE, job.error
+    assert len(started) == 1
+    assert _csv_rows(job) == serial
+    assert counted == [len(serial) - 1]
+
+
+def test_format_chooser_exports_again_in_the_format_chosen(jobs, province, django_capture_on_commit_callbacks):
+    """A finished job's page offers the same export again as CSV (always) or Excel (only up to the xlsx
+    limit); the new job has the same filters and the chosen format."""
+    client = login("demo-city-a")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get("/people/export/", {"gender": "F"})
+    job = ExportJob.objects.get()
+    assert job.fmt == "xlsx" and job.status == Status.DONE
+    page = client.get(f"/exports/{job.pk}/").content.decode()
+    assert 'id="export-again"' in page and 'value="csv"' in page and "Excel 文件限" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post(f"/exports/{job.pk}/again/", {"fmt": "csv"})
+    new = ExportJob.objects.exclude(pk=job.pk).get()
+    assert resp["Location"] == f"/exports/{new.pk}/"
+    assert new.fmt == "csv" and new.status == Status.DONE and new.parameters["gender"] == ["F"]
+    assert new.rows_done == job.rows_done
+
+    jobs.KEXIE_EXPORT_XLSX_ROWS = 5  # the list is now above the xlsx limit: Excel is offered disabled, refused
+    page = client.get(f"/exports/{new.pk}/").content.decode()
+    assert 'value="xlsx" disabled' in page
+    resp = client.post(f"/exports/{new.pk}/again/", {"fmt": "xlsx"}, follow=True)
+    assert "只能生成 CSV 文件" in resp.content.decode() and ExportJob.objects.count() == 2
+    resp = client.post(f"/exports/{new.pk}/again/", {"fmt": "pdf"}, follow=True)
+    assert "请选择文件格式" in resp.content.decode() and ExportJob.objects.count() == 2
+    assert login("demo-city-b").post(f"/exports/{new.pk}/again/", {"fmt": "csv"}).status_code == 404
+
+
+def test_xlsx_asked_for_above_the_limit_is_written_as_csv(jobs, province):
+    jobs.KEXIE_EXPORT_XLSX_ROWS = 5
+    job = services.start_job(province["users"]["demo-city-a"], "people", {}, fmt="xlsx")
+    services.run_job(job.pk)
+    job.refresh_from_db()
+    assert job.status == Status.DONE and job.fmt == "csv" and job.file.name.endswith(".csv")

@@ -9,10 +9,9 @@ import datetime as dt
 
 import pytest
 
-from tests.test_browser import log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import DESK, PHONE, fits, log_in, page, seed  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-PHONE = {"width": 390, "height": 844}
 
 
 def make_call():
@@ -30,14 +29,10 @@ def make_call():
         rubric=[{"key": "a", "label": "创新性", "weight": 1, "max": 100, "guidance": ""}])
 
 
-def fits(page) -> bool:  # noqa: F811
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_staff_design_a_form_in_the_builder_and_it_fits_a_phone(page):  # noqa: F811
     call = make_call()
     log_in(page, "demo-province")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size(DESK)
     page.goto(f"/calls/{call.pk}/form/")
     builder = page.locator("#builder")
     preview = page.locator(".fk-preview")

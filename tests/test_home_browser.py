@@ -6,23 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import DESK, PHONE, click_and_wait, log_in, page, seed, switch_to  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PHONE = {"width": 390, "height": 844}
 NEW_NAME = "浏览器改名测试"
 BIO = "从事齿轮传动与精密制造研究二十年。"
-
-
-def switch_to(page, username: str) -> None:  # noqa: F811
-    page.context.clear_cookies()
-    log_in(page, username)
-
-
-def click_and_wait(page, locator) -> None:  # noqa: F811
-    with page.expect_navigation():
-        locator.click()
 
 
 def no_sideways_scroll(page) -> None:  # noqa: F811
@@ -65,7 +54,7 @@ def test_scientist_edits_bio_asks_for_a_new_name_and_city_a_approves(page):  # n
     assert NEW_NAME not in page.locator("#person-name").inner_text()
 
     switch_to(page, "demo-city-a")
-    page.set_viewport_size({"width": 1280, "height": 900})
+    page.set_viewport_size(DESK)
     page.goto("/profile-changes/")
     click_and_wait(page, page.locator("#changes tbody a").first)
     assert NEW_NAME in page.locator("#change-rows").inner_text()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from tests.test_browser import log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import log_in, page, seed  # noqa: F401 - the page fixture
 from tests.test_imports import PEOPLE_HEADER, person_row, write_xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

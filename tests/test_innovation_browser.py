@@ -13,23 +13,12 @@ import datetime as dt
 
 import pytest
 
-from tests.test_browser import PASSWORD, log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import PASSWORD, PHONE, click_and_wait, log_in, page, seed, switch_to  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PHONE = {"width": 390, "height": 844}
 TITLE = "数控滚齿机主轴热变形补偿"
 COMPANY = "浏览器测试传动科技有限公司"
-
-
-def switch_to(page, username: str) -> None:  # noqa: F811
-    page.context.clear_cookies()
-    log_in(page, username)
-
-
-def click_and_wait(page, locator) -> None:  # noqa: F811
-    with page.expect_navigation():
-        locator.click()
 
 
 def status(page) -> str:  # noqa: F811

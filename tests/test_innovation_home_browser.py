@@ -9,11 +9,10 @@ import re
 import pytest
 from django.test import override_settings
 
-from tests.test_browser import log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import PHONE, log_in, page, seed  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PHONE = {"width": 390, "height": 844}
 
 
 def test_company_sees_matched_experts_on_its_need_and_requests_an_introduction(page, live_server, tmp_path):  # noqa: F811

@@ -332,6 +332,7 @@ def test_demo_seeds_settings_a_pending_application_a_payment_and_a_certificate(p
 
     class Gen:
         societies = [(society, "150")]
+        today = timezone.localdate()
 
     lines: list[str] = []
     seed_joining(Gen(), log=lines.append)

@@ -9,15 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import PASSWORD, log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import PASSWORD, PHONE, click_and_wait, fits, log_in, page, seed, switch_to  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PHONE = {"width": 390, "height": 844}
-
-
-def fits(page) -> bool:  # noqa: F811
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def set_up():
@@ -48,16 +43,6 @@ def set_up():
     Person.objects.filter(pk=person.pk).update(user=user)
     PersonDiscipline.objects.get_or_create(person=person, discipline=discipline)
     return society, person, discipline
-
-
-def switch_to(page, username: str) -> None:  # noqa: F811
-    page.context.clear_cookies()
-    log_in(page, username)
-
-
-def click_and_wait(page, locator) -> None:  # noqa: F811
-    with page.expect_navigation():
-        locator.click()
 
 
 def test_find_apply_approve_card_certificate_verify(page, live_server):  # noqa: F811

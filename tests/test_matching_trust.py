@@ -119,3 +119,21 @@ def test_early_cut_off_ranks_exactly_like_scoring_every_document(query):
     full = eng.rank(index, query, top=10, shortlist=40, allowed_paths=["0001"])
     assert [h.pos for h in fast.hits] == [h.pos for h in full.hits]
     assert np.allclose([h.score for h in fast.hits], [h.score for h in full.hits], atol=1e-5)
+
+
+def test_documents_tied_at_the_last_place_are_taken_by_id_whichever_path_scores_them():
+    # 30 identical profiles: every score ties, so the shortlist is the 10 smallest ids on the cut-off path and on
+    # the path that scores every document (a plain argpartition would take any 10 of the 30)
+    n = 30
+    vocab = ["齿轮", "热处理"]
+    rows = np.repeat(np.arange(n), 2)
+    cols = np.tile(np.arange(2), n)
+    ids = np.arange(1, n + 1)[::-1].copy()  # positions and ids in opposite orders
+    index = ExpertIndex.from_postings(
+        rows=rows, cols=cols, tf=np.ones(2 * n, dtype=np.float32), vocab=vocab, ids=ids,
+        org_paths=[f"0001{d:04d}" for d in range(n)], public=np.ones(n, dtype=bool), region=np.zeros(n, dtype=np.int64),
+        disc_indptr=np.arange(n + 1), disc_codes=np.full(n, 460))
+    fast = eng.rank(index, "齿轮 热处理", top=10)
+    full = eng.rank(index, "齿轮 热处理", top=10, allowed_paths=["0001"])
+    assert [int(index.ids[h.pos]) for h in fast.hits] == list(range(1, 11))
+    assert [int(index.ids[h.pos]) for h in full.hits] == list(range(1, 11))

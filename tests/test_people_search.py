@@ -77,3 +77,82 @@ def test_a_new_person_is_found_by_given_name(province):
                                     {"name": "祁晟达", "org": city_a, "gender": "M"}, [])
     assert list(Person.objects.alive().search("晟达")) == [person]
     assert person in Person.objects.alive().search("祁")
+
+
+def _rows(qs) -> tuple[int, list[int]]:
+    """What the people page shows of a search: the capped count and the first page, newest first."""
+    return qs.count(), list(qs.values_list("id", flat=True)[:50])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("plan", ["walk", "sort"])
+def test_both_plans_return_the_same_rows(province, monkeypatch, plan):
+    """PostgreSQL walks the primary key for a dense term and sorts the GIN matches for a rare one; whichever
+    it picks, a search shows the same people in the same order (on SQLite the plan is never consulted)."""
+    from kexie.people import models as people_models
+
+    surname, _count = _commonest_surname()
+    person = Person.objects.alive().exclude(expertise=[]).filter(name__regex=r"^.{3}$").order_by("id")[5]
+    queries = [surname, person.name[1:], person.name, person.expertise[0], f"{surname} {person.expertise[0]}",
+               "晟达", "没有这个词"]
+    expected = {}
+    for q in queries:
+        monkeypatch.setattr(people_models, "search_plan", lambda query: "sort")
+        expected[q] = _rows(Person.objects.alive().search(q))
+    monkeypatch.setattr(people_models, "search_plan", lambda query: plan)
+    for q in queries:
+        got = _rows(Person.objects.alive().search(q))
+        assert got == expected[q], q
+        assert got[1] == sorted(got[1], reverse=True)
+    surname_ids = _rows(Person.objects.alive().search(surname))[1]
+    assert surname_ids and all(n.startswith(surname)
+                               for n in Person.objects.filter(id__in=surname_ids).values_list("name", flat=True))
+    assert Person.objects.alive().search(person.name[1:]).filter(id=person.id).exists()
+
+
+@pytest.mark.django_db
+def test_plan_follows_the_term_frequency(province):
+    """A surname borne by several per cent of the people is dense, a given name is rare, and so is a word the
+    statistics have never seen — read from the column's planner statistics (PostgreSQL only)."""
+    from django.db import connection
+
+    from kexie.people.models import DENSE_SHARE, lexeme_frequencies, search_plan
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is chosen on PostgreSQL only")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE people_person")
+    freqs = lexeme_frequencies(refresh=True)
+    surname, count = _commonest_surname()
+    assert count / Person.objects.count() >= DENSE_SHARE
+    assert freqs.get(surname, 0) >= DENSE_SHARE
+    assert search_plan(surname) == "walk"
+    person = Person.objects.alive().filter(name__regex=r"^.{3}$").order_by("id")[3]
+    assert search_plan(person.name) == "sort"
+    assert search_plan("没有这个词") == "sort"
+    # a rare word beside a dense one narrows the search: the sorted plan
+    assert search_plan(f"{surname} 没有这个词") == "sort"
+
+
+@pytest.mark.django_db
+def test_postgresql_searches_the_stored_vector(province):
+    """The GIN index sits on the stored generated column (no expression index left), a renamed person is found
+    by the new name at once, and bulk loads (the seed's COPY) filled the column for everyone."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL column")
+    with connection.cursor() as cur:
+        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'people_person' "
+                    "AND indexdef ILIKE '%%gin%%'")
+        gin = dict(cur.fetchall())
+        cur.execute("SELECT count(*) FROM people_person WHERE search_vector IS NULL OR search_vector = ''::tsvector")
+        empty = cur.fetchone()[0]
+    assert list(gin) == ["people_person_search_vector_gin"], gin
+    assert "(search_vector)" in gin["people_person_search_vector_gin"]
+    assert empty == 0
+    assert "search_vector" in str(Person.objects.search("张").query)
+    person = Person.objects.alive().filter(org=province["city_a"]).order_by("id").first()
+    assert not Person.objects.alive().search("鹬翀").exists()
+    services.update_person(province["users"]["demo-city-a"], person, {"name": "闵鹬翀"})
+    assert list(Person.objects.alive().search("鹬翀")) == [person]

@@ -8,13 +8,12 @@ import os
 
 import pytest
 
-from tests.test_browser import assert_assets_served, page, seed  # noqa: F401  (the page fixture)
+from tests.browser import PHONE, assert_assets_served, page, seed  # noqa: F401 - the page fixture
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PHONE = {"width": 390, "height": 844}
 TERM = "钙钛矿光伏"
 
 

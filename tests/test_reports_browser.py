@@ -9,14 +9,9 @@ from decimal import Decimal
 import pytest
 
 from kexie.core.services import SYSTEM
-from tests.test_browser import log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import log_in, page, seed, switch_to  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def switch_to(page, username: str) -> None:  # noqa: F811
-    page.context.clear_cookies()
-    log_in(page, username)
 
 
 def submit_form(page, button: str) -> None:  # noqa: F811

@@ -9,13 +9,12 @@ import re
 
 import pytest
 
-from tests.test_browser import page, seed  # noqa: F401  (the page fixture)
+from tests.browser import PHONE, page, seed  # noqa: F401 - the page fixture
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-PHONE = {"width": 390, "height": 844}
 PASSWORD = "Kexie-Signup-2026!"
 CODE = re.compile(r"验证码是 (\d{6})")
 

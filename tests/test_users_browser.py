@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import PASSWORD, log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import PASSWORD, log_in, page, seed, switch_to  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -61,8 +61,7 @@ def test_province_admin_creates_a_county_account_that_sees_only_its_county(page)
     assert grants.get_by_text(township.name, exact=True).is_visible()
     assert page.locator("#initial-password").count() == 0 and initial not in page.content()
 
-    page.context.clear_cookies()
-    log_in(page, "county-staff", initial)
+    switch_to(page, "county-staff", initial)
     assert page.url.endswith("/accounts/password/")
     page.fill("input[name=old_password]", initial)
     page.fill("input[name=new_password1]", NEW)

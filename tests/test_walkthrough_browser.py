@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_browser import log_in, page, seed  # noqa: F401 - the page fixture
+from tests.browser import PHONE, log_in, page, seed  # noqa: F401 - the page fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_people_list_reflows_to_cards_on_a_phone(page):  # noqa: F811
     seed()
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     log_in(page, "demo-city-a")
     page.goto("/people/")
     page.wait_for_selector("table.cards-sm tbody tr")

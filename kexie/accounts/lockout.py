@@ -2,7 +2,9 @@
 
 django-axes counts failures per username (``AXES_LOCKOUT_PARAMETERS``) in ``AccessAttempt`` rows, one per
 username, address and browser; an account is locked while the failures within the cool-off period reach
-``AXES_FAILURE_LIMIT``."""
+``AXES_FAILURE_LIMIT``. The username counted is the account's whatever was typed: ``AXES_USERNAME_CALLABLE``
+(``kexie.signup.backends.lockout_username``) resolves a phone number or e-mail address to the account it signs in,
+so the failures by phone and by user name of one account add up to one lock (decision 0038)."""
 
 from __future__ import annotations
 

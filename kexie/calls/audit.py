@@ -22,6 +22,7 @@ AUDIT_CODES = {
     "calls.application.formal_passed": _("形式审查通过"),
     "calls.application.formal_failed": _("形式审查不通过"),
     "calls.application.returned": _("形式审查退回修改"),
+    "calls.application.closed": _("关闭逾期未提交的申报"),
     "calls.library.created": _("创建评审专家库"),
     "calls.library.experts_added": _("专家入库"),
     "calls.expert.availability": _("变更专家可评审状态"),

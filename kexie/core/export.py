@@ -56,12 +56,16 @@ def _csv_cells(rows: Iterable[Sequence[Any]], yes: str, no: str) -> Iterator[lis
         yield out
 
 
-def write_csv(fileobj: IO[bytes], headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """One CSV file, UTF-8 with a byte order mark; returns the number of data rows written. No row limit."""
-    text = io.TextIOWrapper(fileobj, encoding="utf-8-sig", newline="", write_through=False)
+def write_csv(fileobj: IO[bytes], headers: Sequence[str] | None, rows: Iterable[Sequence[Any]]) -> int:
+    """One CSV file, UTF-8 with a byte order mark; returns the number of data rows written. No row limit.
+    ``headers=None`` writes the rows alone, without the byte order mark: a part that is appended to a file
+    begun with its headers (a parallel export, decision 0033)."""
+    text = io.TextIOWrapper(fileobj, encoding="utf-8" if headers is None else "utf-8-sig", newline="",
+                            write_through=False)
     try:
         writer = csv.writer(text)
-        writer.writerow([str(neutralise(str(h))) for h in headers])
+        if headers is not None:
+            writer.writerow([str(neutralise(str(h))) for h in headers])
         n = 0
         cells = _csv_cells(rows, _("是"), _("否"))
         while True:  # in blocks: writerows runs in C, the count stays exact

@@ -114,18 +114,25 @@ class TokenMatch(Lookup[str]):
     lookup_name = "tokens"
 
     def as_postgresql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Sql:
-        # Inline, so the GIN bitmap scan drives the query. Callers order search results by an
-        # expression without an index (see people.filters.PersonFilter.filter_q): with ORDER BY id
-        # LIMIT n the planner walks the primary key instead and recomputes to_tsvector() per row.
-        # plainto_tsquery() pieces joined by || and && : no user text reaches the tsquery syntax.
+        # Inline, so the GIN bitmap scan can drive the query. Which order a caller asks for decides the
+        # plan (Person.objects.search(): the key walk for dense terms, the matches sorted for rare ones);
+        # a model with a stored vector (``search_vector_column``) is checked per row without recomputing
+        # to_tsvector(). plainto_tsquery() pieces joined by || and && : no user text reaches the tsquery syntax.
         lhs, lhs_params = self.process_lhs(compiler, connection)
+        vector = getattr(self.lhs.target.model, "search_vector_column", None)
+        if vector and self.lhs.target.column == "search_text":
+            # the model's stored generated tsvector (install_search_vector), under the GIN index
+            lhs = f"{compiler.quote_name_unless_alias(self.lhs.alias)}.{connection.ops.quote_name(vector)}"
+            lhs_params = []
+        else:
+            lhs = f"to_tsvector('simple'::regconfig, {lhs})"
         pieces: list[str] = []
         params: list[str | int] = [*lhs_params]
         for whole, *segments in query_groups(self.rhs) or [("",)]:
             one = "plainto_tsquery('simple'::regconfig, %s)"
             pieces.append(f"({one} || {one})" if segments else one)
             params += [whole, " ".join(segments)] if segments else [whole]
-        return f"to_tsvector('simple'::regconfig, {lhs}) @@ ({' && '.join(pieces)})", params
+        return f"{lhs} @@ ({' && '.join(pieces)})", params
 
     def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Sql:
         qn = compiler.quote_name_unless_alias
@@ -178,6 +185,67 @@ def install_search_index(schema_editor: BaseDatabaseSchemaEditor, table: str, co
             f"CREATE INDEX IF NOT EXISTS {table}_{column}_gin ON {table} "
             f"USING gin (to_tsvector('simple'::regconfig, {column}))"
         )
+
+
+def install_search_vector(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str = "search_text",
+                          vector: str = "search_vector") -> None:
+    """Migration helper, PostgreSQL: a stored generated ``tsvector`` column beside ``column`` with the GIN index
+    on it, in place of ``install_search_index``'s expression index. A query then checks a row by reading the
+    stored vector instead of recomputing ``to_tsvector()``, which makes walking the primary key cheap for dense
+    terms (decision 0034). The model names the column in ``search_vector_column`` so the ``__tokens`` lookup uses it.
+    Bulk loads list their columns, so ``COPY`` never names the generated one. A no-op elsewhere (SQLite keeps
+    its FTS5 table)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(f"DROP INDEX IF EXISTS {table}_{column}_gin")
+    schema_editor.execute(
+        f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {vector} tsvector "
+        f"GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {column})) STORED"
+    )
+    schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {table}_{vector}_gin ON {table} USING gin ({vector})")
+    schema_editor.execute(f"ANALYZE {table} ({vector})")
+
+
+def remove_search_vector(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str = "search_text",
+                         vector: str = "search_vector") -> None:
+    """The reverse of ``install_search_vector``: the column (and its index) go, the expression index returns."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS {vector}")
+    install_search_index(schema_editor, table, column)
+
+
+def lexeme_frequencies(connection: BaseDatabaseWrapper, table: str, vector: str = "search_vector") -> dict[str, float]:
+    """PostgreSQL: the share of rows holding each of the column's commonest lexemes, from the planner's
+    statistics (``pg_stats.most_common_elems``, refreshed by ANALYZE: about the 1,000 commonest at the default
+    statistics target). A lexeme not listed is rarer than every listed one. Empty before the first ANALYZE and
+    on other databases."""
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
+            [table, vector],
+        )
+        row = cur.fetchone()
+    if not row or not row[0] or not row[1]:
+        return {}
+    # the frequencies list ends with the minimum, the maximum and the null frequency (pg_stats documentation)
+    return {lexeme: float(freq) for lexeme, freq in zip(row[0], row[1], strict=False)}
+
+
+def query_frequency(query: str, frequencies: dict[str, float]) -> float:
+    """Estimated share of rows matching ``query`` as the ``__tokens`` lookup reads it (``query_groups``): a group
+    matches its whole word or all its segments (frequencies added, segments multiplied, as independent), groups
+    multiply. Unlisted tokens count as 0: a term missing from the statistics is a rare one."""
+    share = 1.0
+    for whole, *segments in query_groups(query) or [("",)]:
+        seg = 1.0
+        for token in segments:
+            seg *= frequencies.get(token, 0.0)
+        share *= min(1.0, frequencies.get(whole, 0.0) + (seg if segments else 0.0))
+    return share
 
 
 @contextmanager

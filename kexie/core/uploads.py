@@ -33,7 +33,7 @@ class SizeLimitUploadHandler(FileUploadHandler):
                          encoding: str | None = None) -> None:
         self.too_large = content_length > self.limit + FORM_ROOM
         if self.too_large and self.request is not None:
-            self.request.upload_too_large = self.limit
+            setattr(self.request, "upload_too_large", self.limit)  # noqa: B010 - read by the view
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
         return None if self.too_large else raw_data

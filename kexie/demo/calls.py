@@ -115,10 +115,10 @@ def seed_calls(gen: Any, log: Any = print) -> dict[str, int]:
     with transaction.atomic():
         out["experts"] = _library(root, rng, today)
         lib = ExpertLibrary.objects.get(owner=root, name=LIBRARY_NAME)
-        out["talent"] = _talent(root, rng, today, year)
-        out["popsci"] = _popsci(root, rng, today, year)
+        out["talent"] = _talent(root, rng, today, year, lib)
+        out["popsci"] = _popsci(root, rng, today, year, lib)
         out["projects"] = _topics(root, rng, today, year - 1, lib)
-        out["papers"] = _papers(root, rng, today, year)
+        out["papers"] = _papers(root, rng, today, year, lib)
         out["think_tank"] = _think_tank(root, rng, today, year, lib)
     log(f"  申报评审：专家 {out['experts']} 位，托举工程申报 {out['talent']} 份，科普作品申报 {out['popsci']} 份，"
         f"上年度立项课题 {out['projects']} 项，开放申报的论文遴选 {out['papers']} 份，评审中的智库课题 "
@@ -143,7 +143,7 @@ def _library(root: Organisation, rng: random.Random, today: dt.date) -> int:
     return len(chosen)
 
 
-def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
+def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int, lib: ExpertLibrary) -> int:
     codes = ["apply", "nominate", "formal", "review_corr", "review_meeting", "notice", "result"]
     call = setup_services.create_call(
         SYSTEM, owner=root, code=f"talent-{year}", name=f"{year}年度青年人才托举工程", year=year, type="talent",
@@ -152,7 +152,7 @@ def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int) -
         eligibility=[{"rule": "age", "on": f"{year}-12-31", "max": 35}, {"rule": "membership", "society": None},
                      {"rule": "previous", "years": 3, "types": ["talent"], "statuses": ["approved"]}],
         form_schema=TALENT_FORM, stages=_stages(today, codes, 10), rubric=RUBRIC_TALENT, reviews_per_application=5,
-        blind=True, funds=True, funding_per_item=15, funding_total=1500, places=100)
+        blind=True, funds=True, funding_per_item=15, funding_total=1500, places=100, expert_library=lib)
     setup_services.open_call(SYSTEM, call)
     young = dt.date(year - 35, 1, 1)
     members = list(Membership.objects.filter(deleted_at__isnull=True, status__in=eligibility.GOOD_STANDING,
@@ -208,20 +208,21 @@ def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int) -
     return len(people)
 
 
-def _popsci(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
+def _popsci(root: Organisation, rng: random.Random, today: dt.date, year: int, lib: ExpertLibrary) -> int:
     codes = ["apply", "formal", "review_corr", "review_meeting", "notice", "result"]
     call = setup_services.create_call(
         SYSTEM, owner=root, code=f"popsci-{year}", name=f"{year}年度优秀科普作品评选", year=year, type="popsci",
         applicant_kind="person",
         description="每年评选 100 部优秀科普作品，涵盖图书、视频、动漫、文章和展品，面向公众征集。",
         eligibility=[], form_schema=POPSCI_FORM, stages=_stages(today, codes, 10), rubric=RUBRIC_POPSCI,
-        reviews_per_application=3, funds=True, funding_per_item=2, places=100)
+        reviews_per_application=3, funds=True, funding_per_item=2, places=100, expert_library=lib)
     setup_services.open_call(SYSTEM, call)
     pool = list(Person.objects.filter(deleted_at__isnull=True).exclude(expertise=[]).order_by("pk")
                 .values_list("pk", flat=True)[:5000])
     chosen = sorted(rng.sample(pool, min(24, len(pool))))
     codes_of = _codes(chosen)
     apps = []
+    drafts = []
     for i, person in enumerate(Person.objects.filter(pk__in=chosen).order_by("pk")):
         word = (person.expertise or ["科学"])[0]
         category = CATEGORIES[i % len(CATEGORIES)]
@@ -232,7 +233,7 @@ def _popsci(root: Organisation, rng: random.Random, today: dt.date, year: int) -
                 "summary": f"以通俗易懂的{category[2:]}形式介绍{word}的基本原理与生活应用。",
                 "reach": rng.randint(2000, 900000), "authors": [{"name": person.name, "role": "主创"}]}
         if i % 8 == 7:
-            app_services.save_draft(SYSTEM, app, data)
+            drafts.append(app_services.save_draft(SYSTEM, app, data))
             continue
         apps.append(app_services.submit(SYSTEM, app, data))
     call = setup_services.advance_stage(SYSTEM, Call.objects.get(pk=call.pk))
@@ -245,6 +246,10 @@ def _popsci(root: Organisation, rng: random.Random, today: dt.date, year: int) -
             app_services.formal_check(SYSTEM, app, "fail", ["不符合申报条件"], "作品首次发表时间超出征集范围。")
         else:
             app_services.formal_check(SYSTEM, app, "pass")
+    # A draft never submitted by the 申报 deadline, closed by the call's staff with the reason (decision 0039);
+    # the other drafts and the returned work wait on the 形式审查 page and the application list's batch check.
+    if drafts:
+        app_services.close_application(SYSTEM, drafts[0], "申报截止后仍未提交，按征集通知予以关闭。")
     stages = _stages(today, codes, -15)
     setup_services.edit_call(SYSTEM, call, stages=stages)
     return len(chosen)
@@ -406,7 +411,7 @@ RUBRIC_PAPER = [
 JOURNALS = ["中国科学", "科学通报", "自然科学进展", "江淮大学学报（自然科学版）", "中华医学杂志", "农业工程学报"]
 
 
-def _papers(root: Organisation, rng: random.Random, today: dt.date, year: int) -> int:
+def _papers(root: Organisation, rng: random.Random, today: dt.date, year: int, lib: ExpertLibrary) -> int:
     """This year's 优秀科技论文遴选, open for applications from every scientist of the province (demo-scientist
     included: checked here); a few applications submitted, two drafts."""
     codes = ["apply", "formal", "review_corr", "notice", "result"]
@@ -416,7 +421,7 @@ def _papers(root: Organisation, rng: random.Random, today: dt.date, year: int) -
         description="面向全省科技工作者征集近两年公开发表的优秀学术论文，经专家评审遴选 100 篇，颁发证书并择优推荐。",
         eligibility=[{"rule": "region", "orgs": [root.pk]}], form_schema=PAPER_FORM,
         stages=_stages(today, codes, 30), rubric=RUBRIC_PAPER, reviews_per_application=3, blind=True,
-        places=100)
+        places=100, expert_library=lib)
     setup_services.open_call(SYSTEM, call)
     scientist = Person.objects.filter(user__username="demo-scientist").first()
     if scientist is not None and not eligibility.evaluate(call, person=scientist).ok:

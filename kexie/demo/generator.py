@@ -54,7 +54,7 @@ class Holder:
 
     org: Organisation
     sector: str  # key of EDU_BY_SECTOR / TITLES
-    employers: list[tuple[str, str]]  # (employer name, discipline code)
+    employers: list[tuple[str, ...]]  # (employer name, discipline code[, sector when not the holder's])
     weight: int
     people: list[int] = field(default_factory=list)
 
@@ -188,7 +188,7 @@ class ProvinceGenerator:
         cshort = coname[:-1] if len(coname) > 2 else coname
         self.holders.append(Holder(county, "中小学", [(f"{coname}第一中学", rng.choice(SCHOOL)),
                                                       (f"{coname}实验小学", rng.choice(SCHOOL))], 3))
-        self.holders.append(Holder(county, "其他", [(f"{coname}农业农村局", "210"), (f"{coname}卫生健康委员会", "330"),
+        self.holders.append(Holder(county, "其他", [(f"{coname}农业农村局", "210"), (f"{coname}疾病预防控制中心", "330", "医院"),
                                                     (f"{coname}工业和信息化局", "630")], 2))
         ename, disc = rng.choice(OD.ENTERPRISES)
         ename = self._fill(ename, city=cshort)
@@ -204,7 +204,7 @@ class ProvinceGenerator:
             treg = self._region(f"{code}{k:03d}", tname, Level.TOWNSHIP, region)
             town = self._org(county, f"{coname}{tname}科学技术协会", "kx", Level.TOWNSHIP, treg)
             self.holders.append(Holder(town, "农技", [(f"{tname}农业技术推广站", rng.choice(AGRI)),
-                                                      (f"{tname}卫生院", "320")], 1))
+                                                      (f"{tname}卫生院", "320", "医院")], 1))
 
     # ---- people --------------------------------------------------------------------------
     def _person_name(self) -> tuple[str, str]:
@@ -528,6 +528,12 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
     from kexie.demo.innovation import seed_innovation
 
     counts["innovation_needs"] = seed_innovation(gen, log)["needs"]
+    from kexie.demo.founding import seed_founding
+
+    counts["formation_requests"] = seed_founding(gen, log)["requests"]
+    from kexie.demo.signin import seed_signin
+
+    counts["profile_changes"] = seed_signin(gen, log)["profile_changes"]
     from kexie.innovation.matching.store import build_index
 
     build_index()  # the expert matcher's index of the seeded people (as ``kexie match build``)

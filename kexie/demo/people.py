@@ -23,6 +23,7 @@ from kexie.core.crypto import blind_index_many, encrypt_many
 from kexie.core.validators import _ID_CHECK, _ID_WEIGHTS
 from kexie.demo.data import expertise as EX
 from kexie.demo.data import names as NM
+from kexie.demo.data import profiles as PR
 from kexie.demo.data import province as PV
 
 LEVELS = ("初级", "中级", "副高级", "正高级")
@@ -93,17 +94,28 @@ class PeopleMaker:
         self.name_tokens: dict[str, str] = {}
         self.today = gen.today
         self.today_ord = self.today.toordinal()
-        # Per holder: employers (name, first-level index or -1), title names per level, education cum.
+        # Per holder: employers (name, first-level index or -1, title names per level, the first-level indexes a
+        # person there may hold: one discipline profile, kexie/demo/data/profiles.py), education cum.
         from kexie.demo.generator import EDU_BY_SECTOR
 
-        self.h_emp = []
-        self.h_titles = []
+        self.h_emp: list[list[tuple[str, int, list[str], list[int]]]] = []
         self.h_edu: list[tuple] = []
         edu_cums = []
+        series_cache: dict[str, tuple[list[str], list[int]]] = {}
         for h in self.holders:
-            self.h_emp.append([(name, self.fl_index.get(disc, -1)) for name, disc in h.employers])
-            titles = dict((lvl, name) for name, lvl in EX.TITLES.get(h.sector, EX.TITLES["其他"]))
-            self.h_titles.append([titles.get(lvl, "") for lvl in LEVELS])
+            emps = []
+            for employer in h.employers:
+                name, disc = employer[0], employer[1]
+                sector = employer[2] if len(employer) > 2 else h.sector
+                series = PR.series_for(sector, disc)
+                if series not in series_cache:
+                    titles = dict((lvl, t) for t, lvl in EX.TITLES[series])
+                    series_cache[series] = ([titles.get(lvl, "") for lvl in LEVELS],
+                                            PR.allowed(series, self.first_level))
+                titles_by_level, fits = series_cache[series]
+                own = self.fl_index.get(disc, -1)
+                emps.append((name, own if own in fits else -1, titles_by_level, fits))
+            self.h_emp.append(emps)
             values, weights = zip(*EDU_BY_SECTOR[h.sector], strict=True)
             self.h_edu.append(values)
             edu_cums.append(_cum(weights))
@@ -215,9 +227,9 @@ class PeopleMaker:
         for i in range(n):
             h = h_idx[i]
             emps = self.h_emp[h]
-            employer, d = emps[int(emp_u[i] * len(emps))]
-            if d < 0 or override[i]:
-                d = int(disc_u[i] * len(self.first_level))
+            employer, d, titles, fits = emps[int(emp_u[i] * len(emps))]
+            if d < 0 or override[i]:  # another discipline of the same profile
+                d = fits[int(disc_u[i] * len(fits))]
             pool = t.male if male[i] else t.female
             chars = []
             for j in range(2 if two[i] else 1):
@@ -227,7 +239,6 @@ class PeopleMaker:
             a = age[i]
             birth_ord = self.today_ord - a * 365 - a // 4 - day_off[i]
             birth = dt.date.fromordinal(birth_ord)
-            titles = self.h_titles[h]
             lvl = levels[i]
             while not titles[lvl] and lvl > 0:
                 lvl -= 1
@@ -259,8 +270,9 @@ class PeopleMaker:
             ])
             main = self.gen.disciplines[self.first_level[d]]
             pds.append((person_id, main, True))
-            if second[i] and second_d[i] != d:
-                pds.append((person_id, self.gen.disciplines[self.first_level[second_d[i]]], False))
+            other = fits[second_d[i] % len(fits)]
+            if second[i] and other != d:
+                pds.append((person_id, self.gen.disciplines[self.first_level[other]], False))
             if member[i]:
                 socs = self.soc_by_disc.get(d) or self.all_societies
                 soc = socs[int(soc_u[i] * len(socs))]

@@ -28,6 +28,7 @@ from kexie.core.audit import log_action
 from kexie.core.export import MAX_EXPORT_ROWS, write_rows
 from kexie.core.registry import ExportKind, export_kinds
 from kexie.core.scope import scope_paths
+from kexie.exports import parallel
 from kexie.exports.models import ExportJob, Format, Status
 from kexie.notices.services import notify
 
@@ -137,6 +138,25 @@ def retry_job(user: Any, job: ExportJob) -> ExportJob:
     return new
 
 
+def formats_for(rows: int) -> list[tuple[str, str, bool]]:
+    """The formats an export of ``rows`` rows may be written in: ``(value, label, allowed)``. CSV always; xlsx
+    up to ``xlsx_rows()`` (beyond that no xlsx writer meets the time an export may take; decision 0033)."""
+    return [(Format.XLSX, str(Format.XLSX.label), rows <= xlsx_rows()), (Format.CSV, str(Format.CSV.label), True)]
+
+
+def export_again(user: Any, job: ExportJob, fmt: str) -> ExportJob:
+    """A new job of the same user with the same kind and filters as ``job``, in the format chosen."""
+    if job.user_id != getattr(user, "pk", None):
+        raise PermissionDenied(_("只能重新导出自己的导出。"))
+    allowed = {value for value, _label, ok in formats_for(job.rows_total) if ok}
+    if fmt not in Format.values:
+        raise ValidationError(_("请选择文件格式。"))
+    if fmt not in allowed:
+        raise ValidationError(_("超过 %(rows)s 行的导出只能生成 CSV 文件。") % {"rows": f"{xlsx_rows():,}"})
+    query = {k: v for k, v in job.parameters.items() if not k.startswith("_")}
+    return start_job(user, job.kind, query, ip=job.ip, fmt=fmt)
+
+
 class _Progress:
     """Counts the rows the writer takes and writes the count on the job row every ``every`` rows (in
     autocommit: other connections see it while the job runs)."""
@@ -184,16 +204,21 @@ def run_job(job_id: int) -> ExportJob:
         params = {k: v for k, v in job.parameters.items() if not k.startswith("_")}
         headers, total, rows = kind.load()(user, params, ip=job.ip)
         fmt = default_format(total) if job.parameters.get("_auto_format") else job.fmt
-        if fmt == Format.XLSX and total > MAX_EXPORT_ROWS:
-            fmt = Format.CSV  # an xlsx sheet holds 1,048,576 rows
+        if fmt == Format.XLSX and total > min(xlsx_rows(), MAX_EXPORT_ROWS):
+            fmt = Format.CSV  # xlsx only up to xlsx_rows() (and a sheet holds 1,048,576 rows): CSV beyond
         ExportJob.objects.filter(pk=job.pk).update(rows_total=total, fmt=fmt)
         job.rows_total, job.fmt = total, fmt
         directory = os.path.join(settings.MEDIA_ROOT, "exports", "tmp")
         os.makedirs(directory, exist_ok=True)
         fd, tmp_path = tempfile.mkstemp(prefix=f"{job.pk}-", suffix=f".{fmt}", dir=directory)
-        progress = _Progress(job, progress_rows())
-        with os.fdopen(fd, "wb") as out:
-            written = write_rows(fmt, out, str(kind.sheet or kind.label), headers, progress.wrap(rows))
+        loader = kind.load()
+        if parallel.applies(loader, fmt, total):  # CSV slices by several processes, joined in order
+            os.close(fd)
+            written = parallel.write(job, user, kind, params, headers, total, tmp_path)
+        else:
+            progress = _Progress(job, progress_rows())
+            with os.fdopen(fd, "wb") as out:
+                written = write_rows(fmt, out, str(kind.sheet or kind.label), headers, progress.wrap(rows))
         stamp = timezone.localtime().strftime("%Y/%m")
         name = f"exports/{stamp}/{job.pk}-{secrets.token_hex(8)}.{fmt}"
         with open(tmp_path, "rb") as handle:

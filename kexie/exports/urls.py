@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/download/", views.download, name="download"),
     path("<int:pk>/retry/", views.retry, name="retry"),
+    path("<int:pk>/again/", views.again, name="again"),
 ]

@@ -53,7 +53,8 @@ def job_list(request):
 @login_required
 def detail(request, pk: int):
     job = _job(request, pk)
-    context = {"job": job, "seconds_left": services.seconds_left(job), "file_days": services.file_days()}
+    context = {"job": job, "seconds_left": services.seconds_left(job), "file_days": services.file_days(),
+               "formats": services.formats_for(job.rows_total), "xlsx_rows": f"{services.xlsx_rows():,}"}
     if request.htmx and request.GET.get("poll"):
         return render(request, "exports/detail.html#status", context)
     return render(request, "exports/detail.html", context)
@@ -86,5 +87,18 @@ def retry(request, pk: int):
         new = services.retry_job(request.user, job)
     except (PermissionDenied, ValidationError) as exc:
         messages.error(request, join_messages(error_messages(exc)) if isinstance(exc, ValidationError) else str(exc))
+        return redirect("exports:detail", pk=job.pk)
+    return redirect("exports:detail", pk=new.pk)
+
+
+@login_required
+@require_POST
+def again(request, pk: int):
+    """The same export (kind and filters) once more, in the format chosen on the job's page."""
+    job = _job(request, pk)
+    try:
+        new = services.export_again(request.user, job, request.POST.get("fmt", ""))
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, join_messages(error_messages(exc)))
         return redirect("exports:detail", pk=job.pk)
     return redirect("exports:detail", pk=new.pk)

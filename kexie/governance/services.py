@@ -43,7 +43,7 @@ class Filters:
     q: str = ""  # part of the organisation's name
 
 
-SEVERITY = {R.Verdict.FAIL: 0, R.Verdict.WARN: 1, R.Verdict.PASS: 2, R.Verdict.NA: 3}
+SEVERITY: dict[str, int] = {R.Verdict.FAIL: 0, R.Verdict.WARN: 1, R.Verdict.PASS: 2, R.Verdict.NA: 3}
 
 
 @dataclass

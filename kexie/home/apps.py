@@ -20,4 +20,6 @@ class HomeConfig(KexieAppConfig):
     notices = (
         NoticeKind("home.", _("资料变更审核结果"), _("您申请修改的姓名、单位、手机号等资料通过或被驳回时通知。"),
                    audience="people"),
+        NoticeKind("home.change-arrived.", _("新的资料变更申请"),
+                   _("本组织的科技工作者申请修改姓名、单位、手机号等核验资料、等待审核时通知。"), audience="staff"),
     )

@@ -11,9 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from kexie.core.text import join_list
 from kexie.core.validators import normalize_phone, validate_phone
 from kexie.orgs.models import Organisation
+from kexie.people.fields import (
+    MAX_HONOUR_LENGTH,
+    MAX_KEYWORD_LENGTH,
+    MAX_KEYWORDS,
+    KeywordListField,
+    LinesField,
+)
 from kexie.people.models import Discipline, Education, Gender, Person, TitleLevel
 
-MAX_KEYWORDS = 30
 DISCIPLINE_SLOTS = 3
 UNSAFE = "<>\"'&;"
 
@@ -53,12 +59,12 @@ class OwnProfileForm(forms.Form):
                                    widget=forms.TextInput(attrs=_datalist("disciplines")))
     discipline_3 = DisciplineField(label=_("其他学科"), required=False, max_length=80,
                                    widget=forms.TextInput(attrs=_datalist("disciplines")))
-    expertise = forms.CharField(label=_("专业特长"), required=False, max_length=600,
-                                help_text=_("多个关键词用逗号或顿号分隔"))
+    expertise = KeywordListField(label=_("专业特长"), max_length=600, max_count=MAX_KEYWORDS,
+                                 max_item_length=MAX_KEYWORD_LENGTH, help_text=_("多个关键词用逗号或顿号分隔"))
     bio = forms.CharField(label=_("个人简介"), required=False, max_length=5000,
                           widget=forms.Textarea(attrs={"rows": 5}))
-    honours = forms.CharField(label=_("荣誉"), required=False, max_length=2000,
-                              widget=forms.Textarea(attrs={"rows": 3}), help_text=_("每行一项"))
+    honours = LinesField(label=_("荣誉"), max_length=2000, max_item_length=MAX_HONOUR_LENGTH,
+                         widget=forms.Textarea(attrs={"rows": 3}), help_text=_("每行一项"))
 
     @classmethod
     def for_person(cls, person: Person, data: Any = None) -> OwnProfileForm:
@@ -71,23 +77,6 @@ class OwnProfileForm(forms.Form):
             **{f"discipline_{i + 1}": code for i, code in enumerate(codes[:DISCIPLINE_SLOTS])},
         }
         return cls(data, initial=initial)
-
-    def clean_expertise(self) -> list[str]:
-        raw = self.cleaned_data.get("expertise", "")
-        for sep in "，,；;、\n":
-            raw = raw.replace(sep, "|")
-        words = list(dict.fromkeys(w.strip() for w in raw.split("|") if w.strip()))
-        if len(words) > MAX_KEYWORDS:
-            raise forms.ValidationError(_("专业特长最多填写%(n)s个关键词。") % {"n": MAX_KEYWORDS})
-        if any(len(w) > 30 for w in words):
-            raise forms.ValidationError(_("每个专业特长关键词不超过30个字。"))
-        return words
-
-    def clean_honours(self) -> list[str]:
-        lines = [line.strip() for line in self.cleaned_data.get("honours", "").splitlines() if line.strip()]
-        if any(len(line) > 100 for line in lines):
-            raise forms.ValidationError(_("每项荣誉不超过100个字。"))
-        return lines
 
     def service_data(self) -> dict[str, Any]:
         keys = ("email", "position", "title", "title_level", "education", "expertise", "bio", "honours")

@@ -28,6 +28,7 @@ from kexie.notices.services import notify
 from kexie.orgs.models import Organisation
 from kexie.people.models import Discipline, Person, PersonDiscipline
 from kexie.people.services import person_search_text, update_person
+from kexie.signup.recipients import deciders
 
 # What a person changes without anyone's approval.
 OWN_FIELDS = ("email", "position", "title", "title_level", "education", "expertise", "bio", "honours")
@@ -116,7 +117,19 @@ def request_change(actor: Any, person: Person, data: dict[str, Any], note: str =
     change.save()
     log_action(actor, "home.change.requested", change, scope_path=current.org_path,
                after={"fields": change.field_labels()})
+    _tell_deciders(change, current)
     return change
+
+
+def _tell_deciders(change: ProfileChange, person: Person) -> int:
+    """The staff who decide (``people.change`` over the person's organisation, nearest level) hear of it at once;
+    the notice names the fields, never their new values."""
+    fields = join_list(change.field_labels())
+    return notify(deciders(person.org_path, ("people.change",)),
+                  title=_("新的资料变更申请：%(name)s（%(fields)s）") % {"name": person.name, "fields": fields},
+                  body=_("%(org)s的%(name)s申请修改%(fields)s，请核对后通过或驳回。") % {
+                      "org": person.org.name, "name": person.name, "fields": fields},
+                  url=reverse("profile-change", args=[change.pk]), key=f"home.change-arrived.{change.pk}")
 
 
 def _lock_change(change: ProfileChange) -> ProfileChange:

@@ -20,6 +20,7 @@ from kexie.home import desk, services
 from kexie.home.forms import ChangeRequestForm, OwnProfileForm, RejectForm
 from kexie.home.models import ChangeStatus, ProfileChange
 from kexie.innovation import recommend
+from kexie.members.joining.group_services import my_group_applications
 from kexie.orgs.models import Organisation
 from kexie.people.models import Discipline, Person
 from kexie.people.services import log_full_views
@@ -64,13 +65,15 @@ def me(request):
     if person is None:
         grants = request.user.assignments.select_related("organisation", "role").order_by("organisation__path")
         return render(request, "home/account.html", {"grants": grants, "verify_url": desk.link("signup:verify"),
-                                                     "individual": desk.is_individual(request.user)})
+                                                     "individual": desk.is_individual(request.user),
+                                                     "group_applications": my_group_applications(request.user)[:20]})
     recommended = recommend.needs_for_person(person) if person.expertise or person.bio else []
     return render(request, "home/me.html", {
         "person": person,
         "disciplines": person.disciplines.order_by("-persondiscipline__is_primary", "code"),
         "memberships": desk.memberships(person),
         "applications": desk.applications(person),
+        "group_applications": my_group_applications(request.user)[:20],
         "reviews": desk.review_tasks(person),
         "projects": desk.projects(person),
         "recommended": recommended,
@@ -81,6 +84,9 @@ def me(request):
                   "delete": desk.link("signup:delete"), "societies": desk.link("members:societies"),
                   "my_applications": desk.link("members:my-applications")},
     })
+
+
+HISTORY_ROWS = 30  # the person's past change requests shown under 修改资料
 
 
 @login_required
@@ -107,8 +113,10 @@ def me_edit(request):
                 form.add_error(None, join_clauses(error_messages(exc)))
             except PermissionDenied as exc:
                 return forbidden(exc, request)
+    history = ProfileChange.objects.filter(person=person).exclude(status=ChangeStatus.PENDING).order_by(
+        "-created_at", "-id")[:HISTORY_ROWS]
     return render(request, "home/edit.html", {
-        "person": person, "own": own, "ask": ask, "pending": pending,
+        "person": person, "own": own, "ask": ask, "pending": pending, "history": history,
         "disciplines": Discipline.objects.order_by("code").only("code", "name"),
     })
 
@@ -135,7 +143,9 @@ CHANGE_COLUMNS = (
     Column("fields", gettext_lazy("申请修改")),
     Column("status", gettext_lazy("状态"), ("status",)),
     Column("created", gettext_lazy("申请时间"), ("created_at",)),
+    Column("decided", gettext_lazy("处理时间"), ("decided_at",)),
 )
+ALL_STATUSES = "all"
 
 
 @login_required
@@ -144,14 +154,20 @@ def changes(request):
     if scope_paths(request.user, "people.change") == []:
         return forbidden(PermissionDenied(_("您的角色不能审核科技工作者的资料变更。")), request)
     status = request.GET.get("status", ChangeStatus.PENDING)
-    qs = ProfileChange.objects.for_user(request.user, "people.change").select_related("person", "person__org")
-    if status in ChangeStatus.values:
+    if status not in ChangeStatus.values and status != ALL_STATUSES:
+        status = ChangeStatus.PENDING
+    qs = ProfileChange.objects.for_user(request.user, "people.change").select_related(
+        "person", "person__org", "decided_by")
+    if status != ALL_STATUSES:
         qs = qs.filter(status=status)
+    if status == ChangeStatus.PENDING:
+        empty = Empty(_("没有待审核的资料变更申请。科技工作者在“我的”中申请修改姓名、单位、手机号等核验资料后会列在这里。"))
+    else:
+        empty = Empty(_("没有该状态的资料变更申请。"))
     table = Table(request, qs, CHANGE_COLUMNS, row_template="home/changes.html#row", table_id="changes",
-                  default=("-created_at",), empty=Empty(_("没有待审核的资料变更申请。科技工作者在“我的”中申请修改姓名、"
-                                                          "单位、手机号等核验资料后会列在这里。")))
+                  default=("-created_at",), empty=empty)
     return render(request, "home/changes.html", {"table": table, "status": status,
-                                                 "statuses": ChangeStatus.choices})
+                                                 "statuses": [*ChangeStatus.choices, (ALL_STATUSES, _("全部"))]})
 
 
 def _change(request, pk) -> ProfileChange:

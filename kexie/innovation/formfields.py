@@ -3,8 +3,10 @@ pieces the sub-packages share: the button pressed (``action``), a text field tha
 the service, id fields that never raise on malformed input, and ``cleaned()`` which turns an invalid form into the
 ``ValidationError`` every view already shows (``lenient()`` where a malformed choice just means none).
 
-The forms convert (ids, dates, whole numbers) and bound the size of what they accept; the services keep the
-business rules and their exact Chinese messages (they are also called by the seed, tasks and tests)."""
+The forms convert (ids, dates, whole numbers) and bound the size of what they accept (the limits of
+``kexie.innovation.limits``, so an over-long text is refused on the page first); the services keep the business
+rules and their exact Chinese messages (they are also called by the seed, tasks and tests) and refuse over-long
+text too, never storing part of it."""
 
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from kexie.core.http import to_id
 
 class Text(forms.CharField):
     """Free text for a service to judge: optional here, trimmed, bounded. ``max_length`` is the most the page
-    accepts (ten thousand characters unless given); a service refuses its shorter limit with its own message."""
+    accepts: the field's limit in ``kexie.innovation.limits`` (which the service checks again, refusing and never
+    cutting), ten thousand characters where no limit is set."""
 
     def __init__(self, label: Any = "", *, max_length: int = 10000, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)

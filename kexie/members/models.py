@@ -112,10 +112,13 @@ class MembershipEvent(models.Model):
 
 
 class GroupMembership(SoftDeleteModel):
-    """单位会员: an organisation (enterprise, university, institute) as member of a society."""
+    """单位会员: an organisation (enterprise, university, institute) as member of a society — an organisation of the
+    tree (``member``), or a unit outside it known by its name and credit code (approved online; decision 0036)."""
 
-    member = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="group_memberships",
-                               verbose_name=_("会员单位"))
+    member = models.ForeignKey("orgs.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="group_memberships", verbose_name=_("会员单位"))
+    unit_name = models.CharField(_("单位名称"), max_length=120, blank=True)
+    unit_uscc = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     society = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="group_members",
                                 verbose_name=_("学会"))
     org_path = PathField(max_length=255, editable=False, db_index=True)
@@ -137,10 +140,22 @@ class GroupMembership(SoftDeleteModel):
                 condition=Q(deleted_at__isnull=True) & ~Q(status__in=["withdrawn", "expelled", "rejected"]),
                 name="group_membership_one_live",
             ),
+            models.UniqueConstraint(
+                fields=["unit_uscc", "society"],
+                condition=Q(deleted_at__isnull=True) & ~Q(unit_uscc="")
+                & ~Q(status__in=["withdrawn", "expelled", "rejected"]),
+                name="group_membership_one_live_uscc",
+            ),
+            models.CheckConstraint(condition=Q(member__isnull=False) | ~Q(unit_name=""),
+                                   name="group_membership_names_unit"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} · {self.society}"
+        return f"{self.display_name} · {self.society}"
+
+    @property
+    def display_name(self) -> str:
+        return self.member.name if self.member_id and self.member else self.unit_name
 
 
 class BodyKind(models.TextChoices):
@@ -234,6 +249,8 @@ class Post(models.Model):
 from kexie.members.models_joining import (  # noqa: E402, F401  (after Membership and Category, which they use)
     ApplicationEvent,
     DuesPayment,
+    GroupApplication,
+    GroupApplicationEvent,
     JoinSettings,
     MembershipApplication,
     MembershipCertificate,

@@ -42,13 +42,15 @@ class JoinSettings(models.Model):
     disciplines = models.ManyToManyField("people.Discipline", blank=True, related_name="+",
                                          verbose_name=_("学科领域"))
     number_prefix = models.CharField(_("会员号前缀"), max_length=20, blank=True)
+    accepts_groups = models.BooleanField(_("接受单位会员网上入会"), default=False)
     number_year = models.PositiveSmallIntegerField(default=0, editable=False)
     number_seq = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
-    AUDIT_FIELDS = ("is_open", "categories", "referees_required", "decision_days", "dues", "intro", "number_prefix")
+    AUDIT_FIELDS = ("is_open", "categories", "referees_required", "decision_days", "dues", "intro", "number_prefix",
+                    "accepts_groups")
 
     class Meta:
         verbose_name = verbose_name_plural = _("入会设置")
@@ -74,6 +76,11 @@ class JoinSettings(models.Model):
 
     def dues_lines(self) -> list[tuple[str, int]]:
         return [(label, self.dues_for(c)) for c, label in self.offered()]
+
+    @property
+    def takes_groups(self) -> bool:
+        """单位入会 is offered: the society is open for joining and accepts group members."""
+        return self.is_open and self.accepts_groups
 
 
 class ApplicationStatus(models.TextChoices):
@@ -267,3 +274,110 @@ class MembershipCertificate(models.Model):
     @property
     def display_code(self) -> str:
         return "-".join(self.code[i:i + 4] for i in range(0, len(self.code), 4))
+
+
+# ---- 单位入会 (decision 0036) ---------------------------------------------------------------------------------
+class UnitKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业")
+    UNIVERSITY = "university", _("高等院校")
+    INSTITUTE = "institute", _("科研院所")
+    HOSPITAL = "hospital", _("医疗卫生机构")
+    OTHER = "other", _("其他单位")
+
+
+LETTER_MAX_BYTES = 5 * 1024 * 1024
+# A letter of the unit (入会公函): the extension and the file's first bytes must agree.
+LETTER_SIGNATURES = {"pdf": (b"%PDF-",), "png": (b"\x89PNG\r\n\x1a\n",), "jpg": (b"\xff\xd8\xff",),
+                     "jpeg": (b"\xff\xd8\xff",)}
+
+
+class GroupApplication(models.Model):
+    """单位入会申请: a signed-in person, acting for their unit (enterprise, university, institute, hospital …), applies
+    for the unit to become a group member (单位会员) of a society. Linked to the unit's organisation in the tree or
+    its innovation enterprise when the credit code matches; approval creates the ``GroupMembership``."""
+
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="group_join_applications", verbose_name=_("经办人账号"))
+    society = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="group_join_applications",
+                                verbose_name=_("学会"))
+    org_path = PathField(max_length=255, editable=False)
+    unit_name = models.CharField(_("单位名称"), max_length=120)
+    unit_uscc = models.CharField(_("统一社会信用代码"), max_length=18)
+    unit_kind = models.CharField(_("单位类型"), max_length=12, choices=UnitKind.choices)
+    region = models.ForeignKey("orgs.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("所在地区"))
+    organisation = models.ForeignKey("orgs.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("平台内组织"))
+    enterprise = models.ForeignKey("innovation.Enterprise", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("平台内企业"))
+    contact_name = models.CharField(_("联系人"), max_length=40)
+    contact_phone = EncryptedTextField(_("联系电话"))
+    statement = models.TextField(_("入会申请陈述"), max_length=2000)
+    letter = models.FileField(_("单位公函"), upload_to="members/group-letters/%Y/%m/", max_length=255, blank=True)
+    letter_name = models.CharField(_("公函文件名"), max_length=200, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=ApplicationStatus.choices,
+                              default=ApplicationStatus.SUBMITTED)
+    submitted_at = models.DateTimeField(_("提交时间"))
+    due_at = models.DateTimeField(_("审批期限"))
+    reason = models.CharField(_("理由"), max_length=500, blank=True)
+    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("办理人"))
+    group_membership = models.ForeignKey("members.GroupMembership", null=True, blank=True, on_delete=models.SET_NULL,
+                                         related_name="applications", verbose_name=_("单位会籍"))
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path_field = "org_path"
+    AUDIT_FIELDS = ("unit_name", "unit_uscc", "unit_kind", "region", "organisation", "enterprise", "contact_name",
+                    "statement", "letter_name", "status", "reason", "due_at")
+
+    # The same steps as a personal application (resubmit, approve, return, reject, withdraw).
+    WORKFLOW = Workflow("status", ApplicationStatus, [
+        Transition("resubmit", {S.RETURNED}, S.SUBMITTED, _("重新提交")),
+        Transition("approve", {S.SUBMITTED}, S.APPROVED, _("批准入会"),
+                   refusal=_("只有待审批的单位入会申请可以批准。")),
+        Transition("return", {S.SUBMITTED}, S.RETURNED, _("退回修改"), style="secondary",
+                   refusal=_("只有待审批的单位入会申请可以退回。")),
+        Transition("reject", {S.SUBMITTED}, S.REJECTED, _("不予批准"), style="danger",
+                   confirm=_("不予批准后申请即办结，确定吗？"), refusal=_("只有待审批的单位入会申请可以不予批准。")),
+        Transition("withdraw", {S.SUBMITTED, S.RETURNED}, S.WITHDRAWN, _("撤回申请"), style="secondary",
+                   confirm=_("撤回后本申请办结，可以重新申请。确定撤回吗？"),
+                   refusal=_("申请已办结，不能撤回。")),
+    ])
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("单位入会申请")
+        constraints = [
+            models.UniqueConstraint(fields=["unit_uscc", "society"],
+                                    condition=Q(status__in=["submitted", "returned"]),
+                                    name="group_application_one_open"),
+        ]
+        indexes = [
+            models.Index(fields=["org_path", "status"], name="group_app_path_status"),
+            models.Index(fields=["status", "due_at"], name="group_app_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_name} → {self.society}"
+
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(self.contact_phone) if self.contact_phone else ""
+
+
+class GroupApplicationEvent(WorkflowEvent):
+    """单位入会申请记录."""
+
+    application = models.ForeignKey(GroupApplication, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("事项"), max_length=12, choices=ApplicationAction.choices)
+    comment = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("单位入会申请记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.get_action_display()}"

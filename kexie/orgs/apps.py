@@ -1,7 +1,16 @@
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kexie.core.registry import Action, ApiRoute, ExportKind, Figure, ImportKind, KexieAppConfig, MenuEntry
+from kexie.core.registry import (
+    Action,
+    ApiRoute,
+    ExportKind,
+    Figure,
+    ImportKind,
+    KexieAppConfig,
+    MenuEntry,
+    NoticeKind,
+)
 
 
 class OrgsConfig(KexieAppConfig):
@@ -23,7 +32,13 @@ class OrgsConfig(KexieAppConfig):
         Figure("university_associations", _("高校科协数（登记）"), _("个"), "kexie.orgs.figures.university_associations"),
         Figure("people_registered", _("登记科技工作者数（含下级）"), _("人"), "kexie.orgs.figures.people_registered"),
     )
-    menu = (MenuEntry(pgettext_lazy("navigation", "组织"), "orgs:tree", order=10, action="orgs.view"),)
+    menu = (MenuEntry(pgettext_lazy("navigation", "组织"), "orgs:tree", order=10, action="orgs.view"),
+            MenuEntry(_("科协组建"), "orgs:founding-queue", order=11, action="orgs.change"))
+    notices = (
+        NoticeKind("orgs-founding-new-", _("科协组建申请待审批"), _("有企业或园区申请在本组织下组建科协时通知。")),
+        NoticeKind("orgs-founding-result-", _("科协组建申请结果"), _("您的科协组建申请被批准、退回修改或不予批准时通知。"),
+                   audience="people"),
+    )
     api_routes = (ApiRoute("orgs", "kexie.api.views.OrganisationViewSet", "org"),)
     import_kinds = (ImportKind("orgs", _("组织"), "kexie.imports.kinds.orgs.ORGS", "kexie.imports.kinds.orgs.OrgsImporter",
                                "orgs.change", order=10, census=True),)

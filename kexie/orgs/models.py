@@ -198,3 +198,9 @@ class Organisation(MP_Node, SoftDeleteModel):  # type: ignore[misc]  # treebeard
     def parent_id_from_path(self) -> str:
         parent_path: str = self.path[: -self.steplen]
         return parent_path
+
+
+from kexie.orgs.models_founding import (  # noqa: E402, F401  (after Organisation; 网上组建, decision 0037)
+    FormationEvent,
+    FormationRequest,
+)

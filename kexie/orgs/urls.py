@@ -1,6 +1,7 @@
 from django.urls import path
 
 from kexie.orgs import views
+from kexie.orgs.founding.urls import urlpatterns as founding_urls
 
 app_name = "orgs"
 urlpatterns = [
@@ -16,3 +17,4 @@ urlpatterns = [
     path("<int:pk>/restore/", views.restore, name="restore"),
     path("<int:pk>/move/", views.move, name="move"),
 ]
+urlpatterns += founding_urls  # 网上组建企业（园区）科协 (decision 0037)

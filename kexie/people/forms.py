@@ -8,20 +8,26 @@ from kexie.core.text import join_list
 from kexie.core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
 from kexie.orgs.models import Organisation
 from kexie.orgs.widgets import OrgPickerField
+from kexie.people.fields import (
+    MAX_HONOUR_LENGTH,
+    MAX_KEYWORD_LENGTH,
+    MAX_KEYWORDS,
+    KeywordListField,
+    LinesField,
+)
 from kexie.people.models import Discipline, Person
 from kexie.people.services import check_birth_date
-
-MAX_KEYWORDS = 30
 
 
 class PersonForm(forms.ModelForm):
     id_number = forms.CharField(label=_("身份证号"), max_length=18, required=False)
     phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
-    expertise_text = forms.CharField(
-        label=_("专业特长"), required=False, max_length=600, help_text=_("多个关键词用逗号或顿号分隔"),
+    expertise_text = KeywordListField(
+        label=_("专业特长"), max_length=600, max_count=MAX_KEYWORDS, max_item_length=MAX_KEYWORD_LENGTH,
+        help_text=_("多个关键词用逗号或顿号分隔"),
     )
-    honours_text = forms.CharField(label=_("荣誉"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
-                                   help_text=_("每行一项"))
+    honours_text = LinesField(label=_("荣誉"), max_length=2000, max_item_length=MAX_HONOUR_LENGTH,
+                              widget=forms.Textarea(attrs={"rows": 2}), help_text=_("每行一项"))
     org = OrgPickerField(label=_("所属组织"), action="people.change")
     employer = OrgPickerField(label=_("工作单位（平台内）"), action="people.view", required=False)
     discipline_codes = forms.ModelMultipleChoiceField(
@@ -78,20 +84,6 @@ class PersonForm(forms.ModelForm):
         if value:
             validate_phone(value)
         return value
-
-    def clean_expertise_text(self) -> list[str]:
-        raw = self.cleaned_data.get("expertise_text", "")
-        for sep in "，,；;、\n":
-            raw = raw.replace(sep, "|")
-        words = list(dict.fromkeys(w.strip() for w in raw.split("|") if w.strip()))
-        if len(words) > MAX_KEYWORDS:
-            raise forms.ValidationError(_("专业特长最多填写%(n)s个关键词。") % {"n": MAX_KEYWORDS})
-        if any(len(w) > 30 for w in words):
-            raise forms.ValidationError(_("每个专业特长关键词不超过30个字。"))
-        return words
-
-    def clean_honours_text(self) -> list[str]:
-        return [line.strip()[:100] for line in self.cleaned_data.get("honours_text", "").splitlines() if line.strip()]
 
     def service_data(self) -> dict:
         data = {f: self.cleaned_data[f] for f in self.Meta.fields}

@@ -15,6 +15,8 @@ class SignupConfig(KexieAppConfig):
     menu = (MenuEntry(_("档案认领"), "signup:claims", order=26, action="signup.claims"),)
     notices = (
         NoticeKind("signup.", _("个人账号"), _("档案认领的处理结果、注销申请的受理"), audience="people"),
+        NoticeKind("signup.claim-arrived.", _("新的档案认领申请"),
+                   _("本组织的科技工作者档案被个人账号申请认领、需要核对确认时通知。"), audience="staff"),
     )
     daily_jobs = (
         DailyJob("kexie.signup.tasks.carry_out_deletions", order=95,

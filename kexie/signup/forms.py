@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kexie.core.http import to_id
 from kexie.signup import services
+from kexie.signup.backends import as_email, as_phone
 from kexie.signup.models import Channel, Purpose
 
 
@@ -47,7 +48,7 @@ class AccountForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=40)
     username = forms.CharField(label=_("用户名（登录时使用）"), max_length=40, min_length=3,
                                validators=[UnicodeUsernameValidator()],
-                               help_text=_("字母、数字或 @ . + - _，登录时使用。"),
+                               help_text=_("字母、数字或 @ . + - _，登录时使用；也可用验证过的手机号或邮箱登录。"),
                                widget=forms.TextInput(attrs={"autocomplete": "username"}))
     password1 = forms.CharField(label=_("密码"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
@@ -58,6 +59,8 @@ class AccountForm(forms.Form):
 
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"].strip()
+        if as_phone(username) or as_email(username):  # one signs in by phone or e-mail too: no one else's
+            raise ValidationError(_("用户名不能是手机号或电子邮箱；登录时也可直接输入您验证过的手机号或邮箱。"))
         if get_user_model().objects.filter(username__iexact=username).exists():
             raise ValidationError(_("该用户名已被使用，请换一个。"))
         return username

@@ -47,6 +47,7 @@ from kexie.signup.models import (
     Purpose,
     VerificationCode,
 )
+from kexie.signup.recipients import deciders
 from kexie.signup.sms import send_sms
 
 CODE_TTL = dt.timedelta(minutes=10)
@@ -270,6 +271,7 @@ def verify_identity(user: Any, name: str, id_number: str, org: Organisation | No
             return Outcome("claimed", person=person)
         claim = ClaimRequest.objects.create(user=user, person=person, org_path=person.org_path, name=name)
         log_action(user, "signup.claim.requested", claim, scope_path=claim.org_path, after={"person": person.pk})
+        _tell_deciders(claim, person)
         return Outcome("requested", person=person, claim=claim)
     if org is None:
         return Outcome("needs_org")
@@ -309,6 +311,19 @@ def cancel_claim(user: Any, pk: int) -> ClaimRequest:
     claim.save(update_fields=["status", "decided_at"])
     log_action(user, "signup.claim.cancelled", claim, scope_path=claim.org_path)
     return claim
+
+
+CLAIM_DECIDERS = ("signup.claims", "people.change")  # what approve_claim / reject_claim require
+
+
+def _tell_deciders(claim: ClaimRequest, person: Person) -> int:
+    """The staff who can decide the claim (nearest level over the record's organisation) hear of it at once."""
+    staff = deciders(person.org_path, CLAIM_DECIDERS)
+    return notify(staff, title=_("新的档案认领申请：%(name)s") % {"name": claim.name},
+                  body=_("%(name)s 申请认领%(org)s的科技工作者档案“%(person)s”（手机号或邮箱与档案不一致，"
+                         "需要核对身份后确认或不予确认）。") % {"name": claim.name, "org": person.org.name,
+                                                          "person": person.name},
+                  url=reverse("signup:claim", args=[claim.pk]), key=f"signup.claim-arrived.{claim.pk}")
 
 
 def _claim_url() -> str:

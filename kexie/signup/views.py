@@ -22,6 +22,7 @@ from kexie.core.ratelimit import hit
 from kexie.core.scope import get_in_scope, user_can
 from kexie.core.tables import Column, Empty, Table
 from kexie.signup import services
+from kexie.signup.backends import BACKEND
 from kexie.signup.forms import (
     AccountForm,
     AssociationSearchForm,
@@ -103,7 +104,7 @@ def account(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             request.session.pop(SESSION_KEY, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=BACKEND)
             messages.success(request, _("注册成功。请完成实名认证，以便关联或建立您的科技工作者档案。"))
             return redirect("signup:verify")
     return render(request, "signup/account.html", {"form": form, "purposes": Purpose.choices,

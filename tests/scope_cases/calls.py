@@ -24,6 +24,7 @@ TABLE = {
     "calls:export": ("detail", "call"),
     "calls:nominations": ("detail", "call"),
     "calls:formal": ("change", "call"),
+    "calls:formal-batch": ("change", "call"),  # the batch formal check on the list (tests/test_calls_deadends.py)
     "calls:application": ("detail", "application"),
     "calls:fill": ("change", "application"),
     "calls:rows": ("change", "application"),
@@ -31,6 +32,7 @@ TABLE = {
     "calls:nominate": ("change", "application"),
     "calls:formal-check": ("change", "application"),
     "calls:withdraw": ("change", "application"),
+    "calls:close": ("change", "application"),  # closing an abandoned application: the call's staff
     "calls:declare": ("change", "application"),
     "calls:libraries": ("list", None),
     "calls:library": ("detail", "expert_library"),
@@ -94,6 +96,9 @@ def records(province):
     provincial = setup_services.create_call(province["users"]["demo-province"], owner=province["root"],
                                       code="scope-provincial-call", name="全省开放批次", year=2026, type="topic",
                                       form_schema=FORM, stages=stages)
+    province_lib = expert_services.create_library(province["users"]["demo-province"], owner=province["root"],
+                                                  name="全省评审专家库（范围测试）")
+    setup_services.edit_call(province["users"]["demo-province"], provincial, expert_library=province_lib)
     setup_services.open_call(province["users"]["demo-province"], provincial)
     person = Person.objects.filter(prefix_q("org_path", [b.path])).order_by("pk").first()
     app = app_services.start_application(SYSTEM, provincial, person=person, title="B市申报人的课题")

@@ -9,7 +9,7 @@ TABLE = {
     "evaluation:list": ("list", None),
     "evaluation:system": ("detail", "eval_system"),
     "evaluation:run-create": ("change", "eval_system"),
-    "evaluation:run-start": ("list", None),  # POST only; the systems offered are those the caller may run
+    "evaluation:run-start": ("own", None),  # POST only; it runs only a system the caller may run (tests/test_evaluation.py)
     "evaluation:expert": ("change", "eval_system"),
     "evaluation:run": ("detail", "eval_run"),
     "evaluation:run-export": ("detail", "eval_run"),

@@ -6,6 +6,7 @@ TABLE = {
     "exports:detail": ("detail", "export_job"),
     "exports:download": ("detail", "export_job"),
     "exports:retry": ("change", "export_job"),
+    "exports:again": ("change", "export_job"),
 }
 
 

@@ -32,6 +32,53 @@ class FormalForm(NextForm):
         field.choices = [(r, r) for r in reasons]
 
 
+class IdListField(forms.Field):
+    """Ticked rows of a list (``name="ids"`` checkboxes): record ids; a malformed value is an error, not a 500."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": _("请至少选择一份申报。"), "invalid": _("所选申报无效。")}
+
+    def to_python(self, value: Any) -> list[int]:
+        from kexie.core.http import to_id
+
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        ids = [to_id(v) for v in values]
+        if any(i is None for i in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return [i for i in ids if i is not None]
+
+
+class BatchFormalForm(forms.Form):
+    """The formal check of many applications at once on a call's list: pass, or return with one reason."""
+
+    ids = IdListField(label=_("所选申报"))
+    verdict = forms.ChoiceField(label=_("审查结论"), choices=[("pass", _("通过")), ("return", _("退回修改"))],
+                                error_messages={"required": _("审查结论无效。"), "invalid_choice": _("审查结论无效。")})
+    reasons = forms.MultipleChoiceField(label=_("退回理由"), required=False)
+    comment = _comment(_("退回意见"))
+    query = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args: Any, reasons: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reasons"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(r, r) for r in reasons]
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean() or {}
+        if d.get("verdict") == "return" and not (d.get("reasons") or (d.get("comment") or "").strip()):
+            raise forms.ValidationError(_("退回修改须说明理由：勾选理由或填写意见。"))
+        return d
+
+
+class CloseForm(forms.Form):
+    """Closing an abandoned application: the reason is required and kept in its history."""
+
+    reason = forms.CharField(label=_("关闭理由"), max_length=1000,
+                             error_messages={"required": _("关闭申报须说明理由。")},
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class DeclareForm(forms.Form):
     reason = forms.CharField(label=_("回避理由"), required=False, max_length=1000)
 

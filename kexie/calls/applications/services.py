@@ -3,8 +3,10 @@ the nominating organisation's ``Quota``) and the formal check."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -80,7 +82,7 @@ def start_application(actor: Any, call: Call, *, person: Person | None = None, o
         _check_nominator(call, nominator)
     app = Application.objects.create(
         call=call, applicant_person=person, applicant_org=org, nominator=nominator, org_path=path,
-        title=(title or (person.name if person else org.name if org else ""))[:200], created_by=_user(actor),
+        title=title.strip()[:200], created_by=_user(actor),
         disciplines=_person_disciplines(person))
     _event(actor, app, EventAction.CREATED, "", app.status)
     log_action(actor, "calls.application.created", app, scope_path=app.org_path,
@@ -158,7 +160,7 @@ def _apply_data(app: Application, raw: Mapping[str, Any], *, submit: bool) -> di
                 setattr(app, key, value)
     if "title" in raw:
         title = str(raw.get("title") or "").strip()
-        if not title:
+        if not title and submit:
             errors["title"] = [_("请填写申报名称。")]
         elif len(title) > 200:
             errors["title"] = [_("申报名称不能超过 200 个字。")]
@@ -328,7 +330,8 @@ FORMAL_VERDICTS = {"pass": ("formal_pass", EventAction.FORMAL_PASSED),
 def formal_check(actor: Any, app: Application, verdict: str, reasons: Sequence[str] = (),
                  comment: str = "") -> Application:
     """``verdict`` is pass / fail / return; fail and return need at least one reason."""
-    app = _lock_app(app)
+    # Only the call is joined (batches of hundreds: the applicant is read when a notice goes out).
+    app = Application.objects.select_for_update(of=("self",)).select_related("call").get(pk=app.pk)
     call = app.call
     require(actor, "calls.change", call.org_path)
     _require_stage(call, Stage.FORMAL)
@@ -350,6 +353,93 @@ def formal_check(actor: Any, app: Application, verdict: str, reasons: Sequence[s
     log_action(actor, f"calls.application.{action}", app, scope_path=app.org_path, extra={"reasons": text})
     if verdict != "pass":
         _notify_applicant(app, dict(EventAction.choices)[action])
+    return app
+
+
+# ---- the formal check in batches ------------------------------------------------------------------
+BATCH_LIMIT = 500
+
+
+@dataclass
+class BatchOutcome:
+    """What a batch formal check did: the applications moved, and per refused row its id, title and reason."""
+
+    done: list[Application] = field(default_factory=list)
+    failed: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def formal_check_batch(actor: Any, call: Call, ids: Sequence[int], verdict: str, reasons: Sequence[str] = (),
+                       comment: str = "") -> BatchOutcome:
+    """Pass or return many applications of ``call`` with one reason. Each goes through ``formal_check`` in its
+    own transaction: a refused row is reported with its reason and the rest proceed. What concerns the whole
+    batch (the right over the call, the stage, the verdict, a return's reason) is checked once, before any row."""
+    call = Call.objects.get(pk=call.pk)
+    require(actor, "calls.change", call.org_path)
+    _require_stage(call, Stage.FORMAL)
+    if verdict not in ("pass", "return"):
+        raise ValidationError(_("审查结论无效。"))
+    if verdict == "return" and not ([r for r in reasons if r] or comment.strip()):
+        raise ValidationError(_("形式审查不通过或退回修改须说明理由。"))
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        raise ValidationError(_("请至少选择一份申报。"))
+    if len(wanted) > BATCH_LIMIT:
+        raise ValidationError(_("一次最多处理 %(n)s 份申报。") % {"n": BATCH_LIMIT})
+    found = {a.pk: a for a in Application.objects.filter(call=call, pk__in=wanted).only("pk", "title", "call_id")}
+    out = BatchOutcome()
+    for pk in wanted:
+        app = found.get(pk)
+        if app is None:
+            out.failed.append((pk, "", _("这份申报不属于本批次。")))
+            continue
+        try:
+            out.done.append(formal_check(actor, app, verdict, reasons, comment))
+        except (ValidationError, PermissionDenied) as exc:
+            text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            out.failed.append((pk, app.title, text))
+    return out
+
+
+# ---- closing an abandoned application -------------------------------------------------------------
+def resubmission_deadline(app: Application) -> dt.date | None:
+    """The last day the applicant could still act: the 申报 deadline for a draft, the 形式审查 deadline (when a
+    returned application must come back) for a return."""
+    stage = Stage.APPLY if app.status == ApplicationStatus.DRAFT else Stage.FORMAL
+    deadline: dt.date | None = app.call.deadline_of(stage)
+    return deadline
+
+
+def closing_is_early(app: Application, today: dt.date | None = None) -> bool:
+    """Whether the applicant could still submit: the stage in which they act is current and its deadline (if
+    any) has not passed. Staff may still close then, after a warning."""
+    stage = Stage.APPLY if app.status == ApplicationStatus.DRAFT else Stage.FORMAL
+    if app.call.current_stage != stage:
+        return False
+    deadline = resubmission_deadline(app)
+    return deadline is None or (today or timezone.localdate()) <= deadline
+
+
+@transaction.atomic
+def close_application(actor: Any, app: Application, reason: str) -> Application:
+    """关闭申报: the call's staff close a draft never submitted or a return never resubmitted, with the reason;
+    the applicant is told. Stage advances no longer wait for it (decision 0039)."""
+    app = _lock_app(app)
+    call = app.call
+    require(actor, "calls.change", call.org_path)
+    Call.WORKFLOW.check(call, "advance")  # only while the call runs
+    _allowed(app, "close", _("只有草稿或退回修改的申报可以关闭（当前：%(s)s）。"))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("关闭申报须说明理由。"))
+    early = closing_is_early(app)
+    before, _new = Application.WORKFLOW.apply(app, "close")
+    app.status_reason = reason[:4000]
+    app.save(update_fields=["status", "status_reason", "updated_at"])
+    _event(actor, app, EventAction.CLOSED, before, app.status, app.status_reason)
+    log_action(actor, "calls.application.closed", app, scope_path=app.org_path,
+               before={"status": before}, after={"status": app.status},
+               extra={"reason": app.status_reason, "before_deadline": early})
+    _notify_applicant(app, _("申报已关闭"))
     return app
 
 

@@ -10,6 +10,7 @@ urlpatterns: list = [
     path("<int:pk>/export/", views.call_export, name="export"),
     path("<int:pk>/nominations/", views.nominations, name="nominations"),
     path("<int:pk>/formal/", views.formal_queue, name="formal"),
+    path("<int:pk>/formal/batch/", views.formal_batch, name="formal-batch"),
     path("applications/<int:pk>/", views.application_detail, name="application"),
     path("applications/<int:pk>/fill/", views.application_fill, name="fill"),
     path("applications/<int:pk>/rows/", views.application_rows, name="rows"),
@@ -17,5 +18,6 @@ urlpatterns: list = [
     path("applications/<int:pk>/nominate/", views.application_nominate, name="nominate"),
     path("applications/<int:pk>/formal/", views.application_formal, name="formal-check"),
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="withdraw"),
+    path("applications/<int:pk>/close/", views.application_close, name="close"),
     path("applications/<int:pk>/declare/", views.application_declare, name="declare"),
 ]

@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +22,8 @@ from kexie.calls.applications import services
 from kexie.calls.applications.forms import (
     ApplicationListFilter,
     ApplyForm,
+    BatchFormalForm,
+    CloseForm,
     DeclareForm,
     FillForm,
     FormalForm,
@@ -35,11 +37,13 @@ from kexie.calls.formfields import CommentForm, filter_values, first_error
 from kexie.calls.models import (
     Application,
     ApplicationStatus,
+    Call,
     Project,
     Quota,
     ReviewAssignment,
     Stage,
 )
+from kexie.calls.models.applications import submitted_q
 from kexie.calls.pages import _application, _call, _refuse
 from kexie.calls.setup.services import formal_queue_status, quota_usage
 from kexie.core.export import xlsx_response
@@ -74,20 +78,68 @@ def _filtered_applications(request: Any, qs: Any) -> tuple[ApplicationListFilter
     return flt, qs
 
 
+PICK_COLUMN = Column("pick", gettext_lazy("选择"))
+
+
+def _batch_open(user: Any, call: Any) -> bool:
+    """The call's staff at its 形式审查 stage check applications in batches on the list."""
+    return call.current_stage == Stage.FORMAL and Call.WORKFLOW.allows(call, "advance") \
+        and user_can(user, "calls.change", call.org_path)
+
+
 @login_required
 def call_applications(request, pk: int):
     call = _call(request, pk)
-    apps = Application.objects.for_user(request.user).filter(call=call).select_related(
-        "applicant_person", "applicant_org", "nominator")
+    mine = Application.objects.for_user(request.user).filter(call=call)
+    apps = mine.select_related("applicant_person", "applicant_org", "nominator")
     flt, apps = _filtered_applications(request, apps)
     can_export = scope_paths(request.user, "calls.export") != []
-    table = Table(request, apps, APPLICATION_COLUMNS, row_template="calls/applications.html#row", filterset=flt,
+    batch = _batch_open(request.user, call)
+    totals = mine.aggregate(submitted=Count("id", filter=submitted_q()),
+                            drafts=Count("id", filter=Q(status=ApplicationStatus.DRAFT)))
+    columns = (PICK_COLUMN, *APPLICATION_COLUMNS) if batch else APPLICATION_COLUMNS
+    table = Table(request, apps, columns, row_template="calls/applications.html#row", filterset=flt,
                   table_id="applications", default=("id",),
                   export_url=reverse("calls:export", args=[call.pk]) if can_export else "",
                   empty=Empty(_("这个批次在您的范围内还没有申报。申报开放后，申报人在批次页提交申报。"), _("返回批次"),
                               reverse("calls:detail", args=[call.pk]), filtered=_("没有符合条件的申报。")))
-    return render(request, "calls/applications.html", {"call": call, "table": table, "filter": flt,
-                                                       "page": table.page})
+    queue_status = formal_queue_status(call)
+    return render(request, "calls/applications.html", {
+        "call": call, "table": table, "filter": flt, "page": table.page, "totals": totals, "batch": batch,
+        "queue_status": queue_status, "queue_label": ApplicationStatus(queue_status).label,
+        "reasons": services.FORMAL_REASONS, "query": request.GET.urlencode(), "flow": Application.WORKFLOW})
+
+
+@login_required
+@require_POST
+def formal_batch(request, pk: int):
+    """通过所选 / 退回所选: each ticked application through the formal check; refused rows are listed with why."""
+    call = _call(request, pk, "calls.change")
+    form = BatchFormalForm(request.POST, reasons=services.FORMAL_REASONS)
+    query = QueryDict(request.POST.get("query", "")[:2000]).urlencode()
+    back = reverse("calls:applications", args=[call.pk]) + (f"?{query}" if query else "")
+    try:
+        if not form.is_valid():
+            raise ValidationError(first_error(form))
+        d = form.cleaned_data
+        passing = d["verdict"] == "pass"  # a pass records no reason: what the return box holds is ignored
+        outcome = services.formal_check_batch(request.user, call, d["ids"], d["verdict"],
+                                              () if passing else d["reasons"], "" if passing else d["comment"])
+    except ValidationError as exc:
+        _refuse(request, exc)
+        return redirect(back)
+    verdict = _("通过") if d["verdict"] == "pass" else _("退回修改")
+    if outcome.done:
+        messages.success(request, _("已处理 %(n)s 份申报：%(v)s。") % {"n": len(outcome.done), "v": verdict})
+    for app_id, title, reason in outcome.failed[:FAILED_SHOWN]:
+        messages.error(request, _("“%(t)s”（#%(id)s）未处理：%(r)s") % {"t": title or _("（未命名申报）"), "id": app_id,
+                                                                    "r": reason})
+    if len(outcome.failed) > FAILED_SHOWN:
+        messages.error(request, _("另有 %(n)s 份申报未处理。") % {"n": len(outcome.failed) - FAILED_SHOWN})
+    return redirect(back)
+
+
+FAILED_SHOWN = 20
 
 
 @login_required
@@ -270,8 +322,9 @@ def application_detail(request, pk: int):
     is_filer = services.can_fill(user, app)
     is_nominator = bool(nominator_path) and user_can(user, "calls.change", nominator_path or "") \
         and call.current_stage == Stage.NOMINATE
-    is_checker = user_can(user, "calls.change", call.org_path) and call.current_stage == Stage.FORMAL \
-        and app.status == formal_queue_status(call)
+    call_staff = user_can(user, "calls.change", call.org_path)
+    is_checker = call_staff and call.current_stage == Stage.FORMAL and app.status == formal_queue_status(call)
+    can_close = call_staff and flow.allows(app, "close") and Call.WORKFLOW.allows(call, "advance")
     return render(request, "calls/application.html", {
         "app": app, "call": call, "sections": fill.views(call.form_schema or {}, app.data or {}),
         "events": app.events.select_related("actor").order_by("at", "id"), "flow": flow,
@@ -283,6 +336,9 @@ def application_detail(request, pk: int):
         "declarations": app.conflict_declarations.select_related("expert"),
         "person": person_of(user),
         "project": Project.objects.filter(application=app).first(),
+        "can_close": can_close,
+        "close_early": can_close and services.closing_is_early(app),
+        "close_deadline": services.resubmission_deadline(app) if can_close else None,
     })
 
 
@@ -335,6 +391,23 @@ def application_withdraw(request, pk: int):
             raise ValidationError(first_error(form))
         services.withdraw(request.user, app, form.cleaned_data["comment"])
         messages.success(request, _("申报已撤回。"))
+    except ValidationError as exc:
+        _refuse(request, exc)
+    return redirect("calls:application", pk=app.pk)
+
+
+@login_required
+@require_POST
+def application_close(request, pk: int):
+    """关闭申报 (the call's staff): a draft never submitted or a return never resubmitted, with the reason."""
+    app = _application(request, pk, "calls.change")
+    form = CloseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(first_error(form))
+        app = services.close_application(request.user, app, form.cleaned_data["reason"])
+        told = app.applicant_person is not None and app.applicant_person.user_id is not None
+        messages.success(request, _("申报已关闭，已通知申报人。") if told else _("申报已关闭。"))
     except ValidationError as exc:
         _refuse(request, exc)
     return redirect("calls:application", pk=app.pk)

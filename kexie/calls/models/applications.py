@@ -30,6 +30,7 @@ class ApplicationStatus(models.TextChoices):
     APPROVED = "approved", _("入选")
     NOT_APPROVED = "not_approved", _("未入选")
     WITHDRAWN = "withdrawn", _("已撤回")
+    CLOSED = "closed", _("逾期关闭")
 
 
 _AS = ApplicationStatus
@@ -50,6 +51,11 @@ APPLICATION_FLOW = Workflow("status", ApplicationStatus, [
     Transition("withdraw", _NOT_YET_REVIEWED, _AS.WITHDRAWN, _("撤回申报"), style="secondary",
                confirm=_("撤回后这份申报不再参加本批次，且不能恢复。确定撤回吗？"),
                refusal=_("当前状态的申报不能撤回。")),
+    # The call's staff close an application its applicant abandoned (a draft never submitted, a return never
+    # resubmitted), so the call can move on; the reason is kept (decision 0039).
+    Transition("close", _EDITABLE, _AS.CLOSED, _("关闭申报"), style="danger",
+               confirm=_("关闭后申报人不能再修改或提交这份申报，且不能恢复。确定关闭吗？"),
+               refusal=_("只有草稿或退回修改的申报可以关闭。")),
     Transition("nominate", {_AS.SUBMITTED}, _AS.NOMINATED, _("推荐")),
     Transition("decline", {_AS.SUBMITTED}, _AS.NOT_NOMINATED, _("不予推荐"), style="secondary",
                confirm=_("确定不予推荐这份申报吗？")),
@@ -69,6 +75,11 @@ APPLICATION_FLOW = Workflow("status", ApplicationStatus, [
     Transition("appeal", _RESULT, None, _("申请复审"), refusal=_("结果发布后方可申请复审。")),
     Transition("reconsider", _RESULT, None, _("复审改变结果")),  # 入选 ↔ 未入选
 ])
+
+
+def submitted_q(prefix: str = "") -> Q:
+    """Applications counted as submitted (已提交申报): sent at least once and not withdrawn; drafts never are."""
+    return Q(**{f"{prefix}submitted_at__isnull": False}) & ~Q(**{f"{prefix}status": _AS.WITHDRAWN})
 
 
 class ApplicationQuerySet(ScopedQuerySet):
@@ -130,6 +141,11 @@ class Application(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def display_title(self) -> str:
+        """The title, or （未命名申报） for a draft not yet named."""
+        return self.title or str(_("（未命名申报）"))
+
     @classmethod
     def scope_q(cls, paths: list[str]) -> Q:
         """The applicant's organisation, the nominating organisation or the call's owner in scope."""
@@ -154,6 +170,7 @@ class EventAction(models.TextChoices):
     RETURNED = "returned", _("退回修改")
     STAGE = "stage", _("进入下一阶段")
     WITHDRAWN = "withdrawn", _("撤回")
+    CLOSED = "closed", _("逾期关闭")
 
 
 class ApplicationEvent(WorkflowEvent):

@@ -55,7 +55,7 @@ class CallResults:
 
 def compute_results(call: Call) -> CallResults:
     apps = list(Application.objects.filter(call=call).exclude(status__in=[
-        ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN, ApplicationStatus.NOT_NOMINATED,
+        ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN, ApplicationStatus.CLOSED, ApplicationStatus.NOT_NOMINATED,
         ApplicationStatus.FORMAL_FAILED, ApplicationStatus.SUBMITTED, ApplicationStatus.NOMINATED,
         ApplicationStatus.RETURNED, ApplicationStatus.FORMAL_PASSED]).select_related(
         "applicant_person", "applicant_org").order_by("pk"))

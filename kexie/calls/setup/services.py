@@ -227,14 +227,36 @@ def set_quotas(actor: Any, call: Call, places: Mapping[Organisation, int]) -> in
     return n
 
 
+def needs_library(call: Call) -> bool:
+    """Whether the call's stages include expert review (通讯评审 or 会议评审): both draw on its expert library."""
+    return any(code in REVIEW_STAGES for code in call.stage_codes())
+
+
+def library_missing(call: Call) -> bool:
+    """The call's review stages need an expert library and it has none (or a deleted one)."""
+    if not needs_library(call):
+        return False
+    lib = call.expert_library if call.expert_library_id else None
+    return lib is None or lib.deleted_at is not None
+
+
+def open_problems(call: Call) -> list[str]:
+    """Why the call cannot be opened yet, in Chinese; the detail page shows them before the open button and
+    ``open_call`` refuses with them."""
+    problems = check_call({k: getattr(call, k) for k in CALL_KEYS})
+    if not S.fields(call.form_schema or {}):
+        problems.append(_("申报表还没有字段。"))
+    if library_missing(call):
+        problems.append(_("此批次的评审阶段需要专家库，请先选择专家库。"))
+    return problems
+
+
 @transaction.atomic
 def open_call(actor: Any, call: Call) -> Call:
     call = _lock_call(call)
     require(actor, "calls.change", call.org_path)
     Call.WORKFLOW.check(call, "open")
-    problems = check_call({k: getattr(call, k) for k in CALL_KEYS})
-    if not S.fields(call.form_schema or {}):
-        problems.append(_("申报表还没有字段。"))
+    problems = open_problems(call)
     if problems:
         raise ValidationError(problems)
     Call.WORKFLOW.apply(call, "open")
@@ -284,7 +306,12 @@ def advance_stage(actor: Any, call: Call, to: str | None = None) -> Call:
     if here == Stage.FORMAL:
         pending = apps.filter(status__in=[formal_queue_status(call), ApplicationStatus.RETURNED]).count()
         if pending:
-            raise ValidationError(_("还有 %(n)s 份申报未完成形式审查。") % {"n": pending})
+            problems = [_("还有 %(n)s 份申报未完成形式审查。") % {"n": pending}]
+            returned = apps.filter(status=ApplicationStatus.RETURNED).count()
+            if returned:
+                problems.append(_("其中 %(r)s 份退回修改后尚未重新提交；申报人逾期不提交的，可在申报页关闭（须说明理由）。")
+                                % {"r": returned})
+            raise ValidationError(problems)
     if here == Stage.NOMINATE:
         moved["not_nominated"] = _bulk_status(actor, apps, "close_nomination", EventAction.STAGE,
                                               _("推荐阶段结束，未获推荐。"))
@@ -314,7 +341,7 @@ def _bulk_status(actor: Any, qs: Any, transition: str, action: str, comment: str
 # ---- quotas in use ------------------------------------------------------------------------------
 def nominated_count(call: Call, org: Organisation) -> int:
     return Application.objects.filter(call=call, nominator=org, nominated_at__isnull=False).exclude(
-        status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.NOT_NOMINATED]).count()
+        status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.NOT_NOMINATED, ApplicationStatus.CLOSED]).count()
 
 
 def quota_usage(call: Call, orgs: Iterable[Quota]) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ from kexie.calls.models import (
     Quota,
     Stage,
 )
+from kexie.calls.models.applications import submitted_q
 from kexie.calls.pages import _call, _libraries, _refuse, _visible_calls
 from kexie.calls.setup import services
 from kexie.calls.setup.forms import AdvanceForm, CallForm, CallListFilter, QuotaForm
@@ -63,7 +64,7 @@ CALL_COLUMNS = (
 def call_list(request):
     """Calls in scope and every published call (sort, filters, pages); an applicant's own applications above."""
     calls = _visible_calls(request.user).select_related("owner").annotate(
-        n=Count("applications", filter=~Q(applications__status=ApplicationStatus.DRAFT)))
+        n=Count("applications", filter=submitted_q("applications__")))
     flt = CallListFilter(request.GET)
     d = filter_values(flt)
     calls = calls.filter(**{k: d[k] for k in ("year", "type", "status") if k in d})
@@ -104,6 +105,7 @@ def call_detail(request, pk: int):
         "nominators": nominators, "can_apply": call.status == CallStatus.OPEN and call.current_stage == Stage.APPLY,
         "rubric": call.rubric, "next_stage": dict(Stage.choices).get(call.next_stage() or ""),
         "call_flow": Call.WORKFLOW,
+        "open_problems": services.open_problems(call) if can_manage and Call.WORKFLOW.allows(call, "open") else [],
     })
 
 

@@ -19,7 +19,7 @@ from django.utils.translation import pgettext
 
 from kexie.core import crypto
 from kexie.core.scope import path_in_scope, scope_paths
-from kexie.exports.kinds import filtered, first
+from kexie.exports.kinds import Part, descending_parts, filtered, first, part_filter, partitioned
 from kexie.people import services
 from kexie.people.filters import PersonFilter
 from kexie.people.models import Education, Gender, Person, TitleLevel
@@ -54,14 +54,29 @@ def opener() -> Any:
     return open_
 
 
-def rows(user: Any, params: Mapping[str, Any], *, ip: str | None = None) -> tuple[list[str], int, Iterator[list[Any]]]:
+def _queryset(user: Any, params: Mapping[str, Any]) -> tuple[Any, bool]:
     full = first(params, "pii") == "full"
     if full and not can_export_full(user):
         raise PermissionDenied(_("您的角色无权导出完整个人信息。"))
     qs = Person.objects.for_user(user, "people.export").alive().order_by("-id")
-    qs = filtered(PersonFilter, params, qs, user)
-    total = qs.count()
-    return headers(), total, _rows(qs, user, full, ip)
+    return filtered(PersonFilter, params, qs, user), full
+
+
+@partitioned
+def rows(user: Any, params: Mapping[str, Any], *, ip: str | None = None,
+         part: Part | None = None) -> tuple[list[str], int, Iterator[list[Any]]]:
+    """The export's rows, newest first. ``part`` (``(after, upto)``: ``after < pk <= upto``, either end open)
+    gives one slice of them for a worker of a parallel job (decision 0033); its total is not counted."""
+    qs, full = _queryset(user, params)
+    if part is not None:
+        return headers(), -1, _rows(part_filter(qs, part), user, full, ip)
+    return headers(), qs.count(), _rows(qs, user, full, ip)
+
+
+def split(user: Any, params: Mapping[str, Any], total: int, parts: int) -> list[Part]:
+    """``parts`` slices of about ``total / parts`` rows each, in the export's order (newest first)."""
+    qs, _full = _queryset(user, params)
+    return descending_parts(qs, total, parts)
 
 
 def _rows(qs: Any, user: Any, full: bool, ip: str | None) -> Iterator[list[Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kexie.innovation import limits
 from kexie.innovation.formfields import IdField, Text, any_of
 from kexie.innovation.models import ChallengeStatus
 
@@ -14,8 +15,8 @@ FIELDS = ("title", "description", "bounty", "apply_by")
 
 
 class ChallengeForm(forms.Form):
-    title = Text(_("榜单名称"), max_length=1000)
-    description = Text(_("攻关任务与指标"), max_length=20000)
+    title = Text(_("榜单名称"), max_length=limits.TITLE)
+    description = Text(_("攻关任务与指标"), max_length=limits.LONG_TEXT)
     bounty = forms.CharField(label=_("榜额（万元）"), max_length=40, required=False)
     apply_by = forms.CharField(label=_("揭榜截止"), max_length=40, required=False)
     owner = IdField(_("发布科协"))
@@ -29,22 +30,22 @@ class NeedChoiceForm(forms.Form):
 
 
 class ApplyForm(forms.Form):
-    unit = Text(_("揭榜单位"), max_length=1000)
-    proposal = Text(_("攻关方案"), max_length=20000)
+    unit = Text(_("揭榜单位"), max_length=limits.TITLE)
+    proposal = Text(_("攻关方案"), max_length=limits.LONG_TEXT)
     team = Text(_("团队成员"))
 
 
 class ChallengeActForm(forms.Form):
-    reason = Text(_("理由"))
+    reason = Text(_("理由"), max_length=limits.REASON)
     application = IdField(_("揭榜团队"))
-    title = Text(_("里程碑"), max_length=1000)
+    title = Text(_("里程碑"), max_length=limits.TITLE)
     due = forms.CharField(label=_("计划完成"), max_length=40, required=False)
     share = forms.CharField(label=_("拨付比例（%）"), max_length=40, required=False)
 
 
 class MilestoneActForm(forms.Form):
-    evidence = Text(_("完成情况"), max_length=20000)
-    verdict = Text(_("验收意见"))
+    evidence = Text(_("完成情况"), max_length=limits.OUTCOME)
+    verdict = Text(_("验收意见"), max_length=limits.REASON)
 
 
 class ChallengeFilter(forms.Form):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from kexie.core.audit import log_action
 from kexie.core.services import require
+from kexie.innovation import limits
 from kexie.innovation.challenges.services import _lock, _move, _staff, _url, winner
 from kexie.innovation.models import (
     Challenge,
@@ -35,7 +36,7 @@ def add_milestone(actor: Any, ch: Challenge, *, title: str, due: Any, share: Any
     errors: list[str] = []
     if not title:
         errors.append(_("请填写里程碑名称。"))
-    elif len(title) > 120:
+    elif len(title) > limits.TITLE:
         errors.append(_("里程碑名称不能超过 120 个字。"))
     due_date: dt.date | None = due if isinstance(due, dt.date) else None
     if due_date is None:
@@ -86,7 +87,7 @@ def submit_evidence(actor: Any, ms: Milestone, evidence: str) -> Milestone:
     evidence = (evidence or "").strip()
     if not evidence:
         raise ValidationError(_("请填写完成情况。"))
-    if len(evidence) > 4000:
+    if len(evidence) > limits.OUTCOME:
         raise ValidationError(_("完成情况不能超过 4000 字。"))
     FLOW.apply(ms, "submit")
     ms.evidence = evidence
@@ -104,11 +105,11 @@ def judge_milestone(actor: Any, ms: Milestone, *, accept: bool, verdict: str = "
     require(actor, "innovation.change", ch.org_path)
     ms = Milestone.objects.select_for_update().get(pk=ms.pk)
     FLOW.check(ms, "accept" if accept else "reject")
-    verdict = (verdict or "").strip()
+    verdict = limits.bounded(verdict, limits.REASON, _("验收意见"))
     if not accept and not verdict:
         raise ValidationError(_("验收不通过须说明意见。"))
     FLOW.apply(ms, "accept" if accept else "reject")
-    ms.verdict, ms.accepted_at = verdict[:2000], timezone.now() if accept else None
+    ms.verdict, ms.accepted_at = verdict, timezone.now() if accept else None
     ms.save()
     log_action(actor, "innovation.challenge.milestone_judged", ch, scope_path=ch.org_path,
                extra={"milestone": ms.pk, "accept": accept, "verdict": ms.verdict})

@@ -28,6 +28,7 @@ from kexie.accounts.services import users_at
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
 from kexie.core.services import require
+from kexie.innovation import limits
 from kexie.innovation.models import (
     Challenge,
     ChallengeApplication,
@@ -77,13 +78,13 @@ def clean_challenge(values: Mapping[str, Any], *, publish: bool) -> tuple[dict[s
     description = str(values.get("description") or "").strip()
     if not title:
         errors.append(_("请填写榜单名称。"))
-    elif len(title) > 120:
+    elif len(title) > limits.TITLE:
         errors.append(_("榜单名称不能超过 120 个字。"))
-    if len(description) > 6000:
+    if len(description) > limits.LONG_TEXT:
         errors.append(_("攻关任务与指标不能超过 6000 字。"))
     elif publish and not description:
         errors.append(_("请填写攻关任务与指标。"))
-    out["title"], out["description"] = title[:120], description[:6000]
+    out["title"], out["description"] = title, description  # too long: refused above
     raw = values.get("bounty")
     out["bounty"] = Decimal("0")
     try:
@@ -155,7 +156,7 @@ def _move(actor: Any, ch: Challenge, transition: str, verb: str, reason: str = "
     before = snapshot(ch, Challenge.AUDIT_FIELDS)
     FLOW.apply(ch, transition)
     if reason:
-        ch.status_reason = reason[:2000]
+        ch.status_reason = reason  # checked by the caller (limits.REASON) before anything changed
     ch.save()
     log_action(actor, f"innovation.challenge.{verb}", ch, scope_path=ch.org_path, before=before,
                after=snapshot(ch, Challenge.AUDIT_FIELDS))
@@ -193,7 +194,7 @@ def cancel(actor: Any, ch: Challenge, reason: str) -> Challenge:
     ch = _lock(ch)
     require(actor, "innovation.change", ch.org_path)
     FLOW.check(ch, "cancel")
-    reason = (reason or "").strip()
+    reason = limits.bounded(reason, limits.REASON, _("撤榜理由"))
     if not reason:
         raise ValidationError(_("撤榜须说明理由。"))
     _move(actor, ch, "cancel", "cancelled", reason)
@@ -204,7 +205,8 @@ def cancel(actor: Any, ch: Challenge, reason: str) -> Challenge:
 
 
 # ---- applications ------------------------------------------------------------------------------------
-def _team(team: Iterable[Any] | str) -> list[dict[str, Any]]:
+def _team(team: Iterable[Any] | str) -> tuple[list[dict[str, Any]], list[str]]:
+    """The team as name (+ person id) items, and the problems: a name over ``limits.NAME`` is refused, not cut."""
     if isinstance(team, str):
         team = [t for t in team.replace("，", ",").replace("、", ",").replace("\n", ",").split(",")]
     out: list[dict[str, Any]] = []
@@ -212,11 +214,13 @@ def _team(team: Iterable[Any] | str) -> list[dict[str, Any]]:
         if isinstance(t, Person):
             out.append({"name": t.name, "person_id": t.pk})
         elif isinstance(t, Mapping):
-            out.append({"name": str(t.get("name", "")).strip()[:40], **({"person_id": int(t["person_id"])}
-                                                                        if t.get("person_id") else {})})
+            out.append({"name": str(t.get("name", "")).strip(), **({"person_id": int(t["person_id"])}
+                                                                   if t.get("person_id") else {})})
         elif str(t).strip():
-            out.append({"name": str(t).strip()[:40]})
-    return [m for m in out if m["name"]]
+            out.append({"name": str(t).strip()})
+    errors = [_("团队成员姓名“%(n)s…”超过 %(max)s 个字。") % {"n": m["name"][:limits.NAME], "max": limits.NAME}
+              for m in out if len(m["name"]) > limits.NAME]
+    return [m for m in out if m["name"]], errors
 
 
 @transaction.atomic
@@ -233,15 +237,14 @@ def apply(actor: Any, ch: Challenge, *, unit: str, proposal: str,
     if timezone.localdate() > ch.apply_by:
         raise ValidationError(_("揭榜已截止。"))
     unit, proposal = (unit or "").strip(), (proposal or "").strip()
-    members = _team(team)
-    errors: list[str] = []
+    members, errors = _team(team)
     if not unit:
         errors.append(_("请填写揭榜单位。"))
-    elif len(unit) > 120:
+    elif len(unit) > limits.TITLE:
         errors.append(_("揭榜单位不能超过 120 个字。"))
     if not proposal:
         errors.append(_("请填写攻关方案。"))
-    elif len(proposal) > 6000:
+    elif len(proposal) > limits.LONG_TEXT:
         errors.append(_("攻关方案不能超过 6000 字。"))
     if len(members) > MAX_TEAM:
         errors.append(_("团队成员不超过 %(n)s 人。") % {"n": MAX_TEAM})
@@ -285,7 +288,7 @@ def select(actor: Any, ch: Challenge, app: ChallengeApplication, reason: str) ->
     if app.challenge_id != ch.pk:
         raise ValidationError(str(ChallengeApplication.WORKFLOW["select"].refusal))
     ChallengeApplication.WORKFLOW.check(app, "select")
-    reason = (reason or "").strip()
+    reason = limits.bounded(reason, limits.REASON, _("遴选理由"))
     if not reason:
         raise ValidationError(_("请填写遴选理由。"))
     others = ChallengeApplication.WORKFLOW["not_select"]

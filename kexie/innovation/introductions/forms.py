@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kexie.innovation import limits
 from kexie.innovation.formfields import IdField, Text, any_of
 from kexie.innovation.models import IntroStatus
 
@@ -20,13 +21,13 @@ class ExpertPickForm(forms.Form):
 
 
 class RequestForm(ExpertPickForm):
-    message = Text(_("需求说明"))
+    message = Text(_("需求说明"), max_length=limits.REASON)
 
 
 class IntroActForm(forms.Form):
-    note = Text(_("引荐说明"))
-    reason = Text(_("理由"))
-    outcome = Text(_("服务成效"), max_length=4000)
+    note = Text(_("引荐说明"), max_length=limits.REASON)
+    reason = Text(_("理由"), max_length=limits.REASON)
+    outcome = Text(_("服务成效"), max_length=limits.OUTCOME)
     rating = IdField(_("评分"))
     kind = forms.CharField(label=_("服务类型"), max_length=40, required=False)
 

@@ -33,6 +33,7 @@ from kexie.core.audit import log_action
 from kexie.core.models import PiiAccess
 from kexie.core.scope import user_can
 from kexie.core.services import is_system
+from kexie.innovation import limits
 from kexie.innovation.models import (
     Enterprise,
     Introduction,
@@ -118,7 +119,7 @@ def request(actor: Any, *, expert: Person, message: str, need: Need | None = Non
     errors: list[str] = []
     if not message:
         errors.append(_("请填写需求说明。"))
-    elif len(message) > 2000:
+    elif len(message) > limits.REASON:
         errors.append(_("需求说明不能超过 2000 字。"))
     if need is not None and (need.enterprise_id != ent.pk or need.deleted_at is not None):
         errors.append(_("所选技术需求不属于本企业。"))
@@ -146,11 +147,11 @@ def broker(actor: Any, intro: Introduction, note: str) -> Introduction:
     if not is_system(actor) and not is_broker(actor, intro):
         raise PermissionDenied(_("您无权办理这条引荐。"))
     FLOW.check(intro, "broker")
-    note = (note or "").strip()
+    note = limits.bounded(note, limits.REASON, _("引荐说明"))
     if not note:
         raise ValidationError(_("请填写引荐说明。"))
     FLOW.apply(intro, "broker")
-    intro.staff_note = note[:2000]
+    intro.staff_note = note
     intro.brokered_by, intro.brokered_at = _user(actor), timezone.now()
     intro.save()
     log_action(actor, "innovation.introduction.brokered", intro, scope_path=intro.org_path,
@@ -170,11 +171,11 @@ def cancel(actor: Any, intro: Introduction, reason: str) -> Introduction:
     if not is_system(actor) and not (is_broker(actor, intro) or is_enterprise_side(actor, intro)):
         raise PermissionDenied(_("您无权办理这条引荐。"))
     FLOW.check(intro, "cancel")
-    reason = (reason or "").strip()
+    reason = limits.bounded(reason, limits.REASON, _("取消理由"))
     if not reason:
         raise ValidationError(_("取消须说明理由。"))
     before, _new = FLOW.apply(intro, "cancel")
-    intro.decline_reason = reason[:2000]
+    intro.decline_reason = reason
     intro.save()
     log_action(actor, "innovation.introduction.cancelled", intro, scope_path=intro.org_path,
                extra={"from": before, "reason": intro.decline_reason})
@@ -195,11 +196,11 @@ def answer(actor: Any, intro: Introduction, *, accept: bool, reason: str = "") -
     if intro.status == IntroStatus.REQUESTED:  # not yet brokered: a clearer word than the table's refusal
         raise ValidationError(_("工作人员联系您之后方可答复。"))
     FLOW.check(intro, "accept" if accept else "decline")
-    reason = (reason or "").strip()
+    reason = "" if accept else limits.bounded(reason, limits.REASON, _("婉拒理由"))
     if not accept and not reason:
         raise ValidationError(_("婉拒须说明理由。"))
     FLOW.apply(intro, "accept" if accept else "decline")
-    intro.decline_reason = "" if accept else reason[:2000]
+    intro.decline_reason = reason
     intro.answered_at = timezone.now()
     intro.save()
     log_action(actor, "innovation.introduction.answered", intro, scope_path=intro.org_path,
@@ -223,6 +224,8 @@ def complete(actor: Any, intro: Introduction, *, outcome: str, rating: int, kind
     errors: list[str] = []
     if not outcome:
         errors.append(_("请填写服务成效。"))
+    elif len(outcome) > limits.OUTCOME:
+        errors.append(limits.too_long(_("服务成效"), limits.OUTCOME))
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         errors.append(_("评价应为 1 到 5 星。"))
     if kind and kind not in NeedKind.values:
@@ -230,7 +233,7 @@ def complete(actor: Any, intro: Introduction, *, outcome: str, rating: int, kind
     if errors:
         raise ValidationError(errors)
     FLOW.apply(intro, "complete")
-    intro.outcome, intro.rating = outcome[:4000], rating
+    intro.outcome, intro.rating = outcome, rating
     intro.save()
     need = intro.need
     ServiceRecord.objects.create(

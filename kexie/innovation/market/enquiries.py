@@ -126,7 +126,7 @@ def handle_enquiry(actor: Any, enquiry: Enquiry, note: str) -> Enquiry:
     enquiry.handled_by, enquiry.handled_at = _user(actor), timezone.now()
     enquiry.save(update_fields=["status", "note", "handled_by", "handled_at"])
     log_action(actor, "innovation.enquiry.handled", enquiry, scope_path=enquiry.org_path,
-               extra={"status": enquiry.status, "note": note[:500]})
+               extra={"status": enquiry.status, "note": note})
     return enquiry
 
 

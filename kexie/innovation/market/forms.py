@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kexie.innovation import limits
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.formfields import IdField, Text, any_of, search_field
 from kexie.innovation.models import AchievementStatus, EnquiryStatus, Maturity, TransferMode
@@ -19,12 +20,12 @@ ENQUIRY_FIELDS = ("name", "organisation", "contact", "text")
 class AchievementForm(forms.Form):
     """Plain fields; ``services.clean_achievement`` says what is wrong, in Chinese."""
 
-    title = forms.CharField(label=_("成果名称"), max_length=200, required=False)
+    title = forms.CharField(label=_("成果名称"), max_length=limits.TITLE, required=False)
     description = forms.CharField(label=_("成果简介"), max_length=4000, required=False,
                                   widget=forms.Textarea(attrs={"rows": 5}))
     holders = forms.CharField(label=_("成果持有人"), max_length=2000, required=False,
                               help_text=_("姓名，用顿号、逗号或换行分隔"))
-    holder_org = forms.CharField(label=_("持有单位"), max_length=200, required=False)
+    holder_org = forms.CharField(label=_("持有单位"), max_length=limits.TITLE, required=False)
     maturity = forms.ChoiceField(label=_("成熟度"), choices=[("", "—"), *Maturity.choices], required=False)
     transfer_mode = forms.ChoiceField(label=_("转化方式"), choices=[("", "—"), *TransferMode.choices],
                                       required=False)
@@ -40,20 +41,20 @@ class AchievementOwnerForm(forms.Form):
 
 
 class AchievementActForm(forms.Form):
-    reason = Text(_("下架理由"))
+    reason = Text(_("下架理由"), max_length=limits.SHORT_REASON)
 
 
 class EnquiryForm(forms.Form):
     """对接意向 from the public pages: ``enquiries.lodge_enquiry`` checks the values (in Chinese)."""
 
-    name = Text(_("联系人"), max_length=4000)
-    organisation = Text(_("单位"), max_length=4000)
-    contact = Text(_("联系方式"), max_length=4000)
-    text = Text(_("意向说明"), max_length=4000)
+    name = Text(_("联系人"), max_length=limits.NAME)
+    organisation = Text(_("单位"), max_length=limits.TITLE)
+    contact = Text(_("联系方式"), max_length=limits.TITLE)
+    text = Text(_("意向说明"), max_length=limits.REASON)
 
 
 class HandleForm(forms.Form):
-    note = Text(_("处理说明"))
+    note = Text(_("处理说明"), max_length=limits.REASON)
 
 
 class AchievementFilter(forms.Form):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kexie.core.audit import log_action, snapshot
 from kexie.core.services import require
+from kexie.innovation import limits
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.models import (
     Achievement,
@@ -133,19 +134,19 @@ def clean_achievement(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[s
     description = str(values.get("description") or "").strip()
     if not title:
         errors.append(_("请填写成果名称。"))
-    elif len(title) > 120:
+    elif len(title) > limits.TITLE:
         errors.append(_("成果名称不能超过 120 个字。"))
     if not description:
         errors.append(_("请填写成果简介。"))
-    elif len(description) > 4000:
+    elif len(description) > limits.OUTCOME:
         errors.append(_("成果简介不能超过 4000 字。"))
-    out["title"], out["description"] = title[:120], description[:4000]
+    out["title"], out["description"] = title, description  # too long: refused above
     out["holders"], problems = _holders(values.get("holders"))
     errors += problems
     holder_org = str(values.get("holder_org") or "").strip()
-    if len(holder_org) > 120:
+    if len(holder_org) > limits.TITLE:
         errors.append(_("持有单位不能超过 120 个字。"))
-    out["holder_org"] = holder_org[:120]
+    out["holder_org"] = holder_org
     maturity = str(values.get("maturity") or "").strip()
     if maturity not in Maturity.values:
         errors.append(_("请选择有效的成熟度。"))
@@ -237,8 +238,9 @@ def withdraw_achievement(actor: Any, ach: Achievement, reason: str = "") -> Achi
     """下架: off the marketplace; it can be published again."""
     ach = _lock(ach)
     require(actor, "innovation.change", ach.org_path)
+    reason = limits.bounded(reason, limits.SHORT_REASON, _("下架理由"))
     before, _new = Achievement.WORKFLOW.apply(ach, "withdraw")
     ach.save(update_fields=["status", "updated_at"])
     log_action(actor, "innovation.achievement.withdrawn", ach, scope_path=ach.org_path,
-               extra={"from": before, "to": ach.status, "reason": reason.strip()[:500]})
+               extra={"from": before, "to": ach.status, "reason": reason})
     return ach

@@ -77,63 +77,22 @@ class Ranking:
     query: Query
 
 
-def _accumulate(index: ExpertIndex, query: Query, which: np.ndarray | None = None,
-                acc: np.ndarray | None = None) -> np.ndarray:
-    """BM25 of the query's terms (those where ``which`` is true, default all) added into a dense array."""
-    acc = np.zeros(index.size, dtype=np.float32) if acc is None else acc
+def _accumulate(index: ExpertIndex, query: Query) -> np.ndarray:
+    """BM25 of the query's terms added into a dense array (one ``np.add.at`` per term, no gathered copy; terms in
+    more than MAX_DF_SHARE of the documents are skipped). Specific terms first, then generic ones: float32 sums
+    depend on the order, and this one gives every path the same scores, equal ones tied exactly."""
+    acc = np.zeros(index.size, dtype=np.float32)
     limit = max(MAX_DF_SHARE * index.size, 50)
-    ip = index.term_indptr
-    use = which.tolist() if which is not None else [True] * len(query.pos)
-    for p, qw, on in zip(query.pos.tolist(), query.weight.tolist(), use, strict=True):
-        a, b = ip[p], ip[p + 1]
-        if not on or b - a > limit:
+    ip, docs, tw = index.term_indptr, index.term_docs, index.term_w
+    order = np.argsort(query.generic, kind="stable")
+    for p, qw in zip(query.pos[order].tolist(), query.weight[order].tolist(), strict=True):
+        a, b = int(ip[p]), int(ip[p + 1])
+        if b - a > limit:
             continue
-        # np.add.at (NumPy 2's fast path) rather than acc[docs] += …: no gathered copy, 2.5x faster per posting
-        np.add.at(acc, index.term_docs[a:b], np.float32(qw) * index.term_w[a:b])
+        # the postings' int32 positions widened first: np.add.at with platform-size indexes takes its fast path,
+        # with int32 ones it runs 1.5-2x slower (the copy costs less than the difference)
+        np.add.at(acc, docs[a:b].astype(np.intp), tw[a:b] if qw == 1.0 else np.float32(qw) * tw[a:b])
     return acc
-
-
-class _Text:
-    """Text scores with the generic terms' postings read only for candidates (they are the longest lists and
-    weigh ``GENERIC_WEIGHT``): ``acc`` holds the specific terms' BM25 for every document, ``at(cand)`` adds the
-    generic terms' for the candidates, and ``slack`` bounds what the generic terms can add to any document."""
-
-    def __init__(self, index: ExpertIndex, query: Query) -> None:
-        self.index = index
-        limit = max(MAX_DF_SHARE * index.size, 50)
-        ip = index.term_indptr
-        self.generic = [(int(ip[p]), int(ip[p + 1]), float(qw))
-                        for p, qw, g in zip(query.pos.tolist(), query.weight.tolist(), query.generic.tolist(),
-                                            strict=True) if g and 0 < ip[p + 1] - ip[p] <= limit]
-        self.acc = _accumulate(index, query, ~query.generic)
-        wmax = index.term_wmax
-        self.slack = float(sum(qw * float(wmax[p]) for p, qw, g in zip(
-            query.pos.tolist(), query.weight.tolist(), query.generic.tolist(), strict=True) if g))
-        self.query = query
-
-    def complete(self) -> None:
-        """Add the generic terms to every document (when the cut-off cannot leave them out)."""
-        if self.generic:
-            _accumulate(self.index, self.query, self.query.generic, self.acc)
-            self.generic, self.slack = [], 0.0
-
-    def above(self, threshold: float) -> np.ndarray:
-        """Documents whose specific score reaches ``threshold`` (every touched one when it is not positive)."""
-        return np.flatnonzero(self.acc >= threshold) if threshold > 0 else np.flatnonzero(self.acc)
-
-    def at(self, cand: np.ndarray) -> np.ndarray:
-        """Text scores of the candidates, generic terms included (looked up, or added to every document when the
-        candidates are so many that one pass over the generic postings is cheaper than searching them)."""
-        if self.generic and 4 * len(cand) > sum(b - a for a, b, _ in self.generic):
-            self.complete()
-        out = self.acc[cand]
-        docs, w = self.index.term_docs, self.index.term_w
-        for a, b, qw in self.generic:
-            lst = docs[a:b]
-            at = np.minimum(np.searchsorted(lst, cand), len(lst) - 1)
-            hit = lst[at] == cand
-            out[hit] += np.float32(qw) * w[a + at[hit]]
-        return out
 
 
 def _restrict(index: ExpertIndex, cand: np.ndarray, allowed_paths: list[str] | None, public_only: bool) -> np.ndarray:
@@ -186,10 +145,10 @@ def rank(index: ExpertIndex, text: str, *, top: int = 10, industry: str | None =
     fb = feedback.adjustments(index, query) if feedback else {}
     load_by_id = {k: float(np.log1p(max(v, 0))) for k, v in (load or {}).items()}
     k = shortlist or top
+    acc = _accumulate(index, query)
     if allowed_paths is None and not public_only and w.text > 0:
-        scored = _rank_cut(index, _Text(index, query), k, table, region, w, load_by_id, fb)
+        scored = _rank_cut(index, acc, k, table, region, w, load_by_id, fb)
     else:
-        acc = _accumulate(index, query)
         cand = _restrict(index, np.flatnonzero(acc), allowed_paths, public_only)
         bm25 = acc[cand]
         scored = _score(index, cand, bm25, float(bm25.max()) if len(cand) else 0.0, table, region, w, load_by_id,
@@ -197,47 +156,49 @@ def rank(index: ExpertIndex, text: str, *, top: int = 10, industry: str | None =
     cand, score, feats = scored
     if not len(cand):
         return Ranking([], inferred, query)
-    k = min(k, len(cand))
-    best = np.argpartition(-score, k - 1)[:k] if k < len(cand) else np.arange(len(cand))
-    best = best[np.lexsort((index.ids[cand[best]], -score[best]))]
+    best = _top(index.ids[cand], score, min(k, len(cand)))
     hits = [Hit(int(cand[i]), float(score[i]), {name: float(f[i]) for name, f in feats.items()}) for i in best]
     _explain_terms(index, query, hits)
     return Ranking(hits, inferred, query)
 
 
+def _top(ids: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the ``k`` best scores, best first, equal scores by id — at the k-th place too (a plain
+    argpartition takes any of the documents tied there, so the answer would depend on the candidate set)."""
+    if k < len(score):
+        kth = np.partition(score, len(score) - k)[len(score) - k]
+        above = np.flatnonzero(score > kth)
+        tied = np.flatnonzero(score == kth)
+        tied = tied[np.argsort(ids[tied], kind="stable")[: k - len(above)]]
+        chosen = np.concatenate([above, tied])
+    else:
+        chosen = np.arange(len(score))
+    return chosen[np.lexsort((ids[chosen], -score[chosen]))]
+
+
 Scored = tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]
 
 
-def _rank_cut(index: ExpertIndex, text: _Text, k: int, table: np.ndarray, region: str | None, w: model.Weights,
+def _rank_cut(index: ExpertIndex, acc: np.ndarray, k: int, table: np.ndarray, region: str | None, w: model.Weights,
               load: Mapping[int, float], fb: Mapping[int, float]) -> Scored:
     """Early cut-off, exact: score first the documents near the best text score. A document left out has a
-    text score below the cut, so its score is at most w.text × cut / best + the best discipline, region and
+    text score below the cut, so its score is less than w.text × cut / best + the best discipline, region and
     feedback terms; when that bound could still reach the k-th score, the cut is lowered to the bound."""
-    best_s = float(text.acc.max()) if index.size else 0.0
-    cut = FIRST_CUT * best_s - text.slack
-    if cut <= 0:  # the generic terms alone could make a document: read them for every document
-        text.complete()
-        best_s = float(text.acc.max()) if index.size else 0.0
-        cut = FIRST_CUT * best_s
-    if best_s <= 0:
+    best = float(acc.max()) if index.size else 0.0
+    if best <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), {}
-    cand = text.above(cut)
-    values = text.at(cand)
-    best = float(values.max())  # exact: a document below the cut has less than FIRST_CUT x the best specific score
-    scored = _score(index, cand, values, best, table, region, w, load, fb)
+    cut = FIRST_CUT * best
+    cand = np.flatnonzero(acc >= cut)
+    scored = _score(index, cand, acc[cand], best, table, region, w, load, fb)
     extra = w.discipline * float(table.max()) + (w.region if region else 0.0) + w.feedback * max([0.0, *fb.values()])
+    lower = 0.0
     if len(cand) >= k:
         kth = float(np.partition(scored[1], len(cand) - k)[len(cand) - k])
-        lower = (kth - extra) / w.text * best - text.slack
-        if lower >= cut:
+        lower = (kth - extra) / w.text * best
+        if lower > cut:  # strictly: a document at the cut could tie with the k-th
             return scored
-        if lower <= 0:
-            text.complete()
-    else:
-        text.complete()
-        lower = 0.0
-    cand = text.above(lower)
-    return _score(index, cand, text.at(cand), best, table, region, w, load, fb)
+    cand = np.flatnonzero(acc >= lower) if lower > 0 else np.flatnonzero(acc)
+    return _score(index, cand, acc[cand], best, table, region, w, load, fb)
 
 
 def _score(index: ExpertIndex, cand: np.ndarray, text: np.ndarray, best_text: float, table: np.ndarray,
@@ -279,22 +240,23 @@ def features(index: ExpertIndex, text: str, person_ids: list[int], *, industry: 
 
 def _explain_terms(index: ExpertIndex, query: Query, hits: list[Hit]) -> None:
     """The specific query terms each hit's profile contains, strongest first, without sub-words of longer ones;
-    generic terms earn no credit. One binary search per term over all hits."""
+    generic terms earn no credit. One binary search per term over all hits, then one comparison and one weight
+    look-up for every (term, hit) pair at once."""
     if not hits:
         return
-    ip = index.term_indptr
+    ip, docs, tw = index.term_indptr, index.term_docs, index.term_w
     where = np.array([h.pos for h in hits], dtype=np.int64)
     found: list[list[tuple[float, str]]] = [[] for _ in hits]
-    for term, p, qw, generic in zip(query.terms, query.pos.tolist(), query.weight.tolist(), query.generic.tolist(),
-                                    strict=True):
-        if generic or (term.isascii() and len(term) < 3):  # units and abbreviations ("db", "5g") name no subject
-            continue
-        docs = index.term_docs[ip[p]:ip[p + 1]]
-        at = np.minimum(np.searchsorted(docs, where), max(len(docs) - 1, 0))
-        if not len(docs):
-            continue
-        for i in np.flatnonzero(docs[at] == where).tolist():
-            found[i].append((qw * float(index.term_w[ip[p] + at[i]]), term))
+    keep = [(term, int(ip[p]), int(ip[p + 1]), qw) for term, p, qw, generic in zip(
+        query.terms, query.pos.tolist(), query.weight.tolist(), query.generic.tolist(), strict=True)
+        # units and abbreviations ("db", "5g") name no subject
+        if not generic and not (term.isascii() and len(term) < 3) and ip[p + 1] > ip[p]]
+    if keep:
+        at = np.stack([a + np.searchsorted(docs[a:b], where) for _, a, b, _ in keep])
+        at = np.minimum(at, np.array([b - 1 for _, _, b, _ in keep])[:, None])
+        ti, hi = np.nonzero(docs[at] == where)
+        for t, i, wt in zip(ti.tolist(), hi.tolist(), tw[at[ti, hi]].tolist(), strict=True):
+            found[i].append((keep[t][3] * wt, keep[t][0]))
     for hit, terms in zip(hits, found, strict=True):
         terms.sort(key=lambda x: -x[0])
         names = [t for _, t in terms]

@@ -72,18 +72,6 @@ class ExpertIndex:
             self._generic = cached
         return cached
 
-    @property
-    def term_wmax(self) -> np.ndarray:
-        """float32[V]: the largest BM25 weight of each term (what it can add to any document)."""
-        cached = getattr(self, "_term_wmax", None)
-        if cached is None:
-            cached = np.zeros(len(self.vocab), dtype=np.float32)
-            nonempty = np.flatnonzero(np.diff(self.term_indptr) > 0)
-            if len(nonempty):
-                cached[nonempty] = np.maximum.reduceat(self.term_w, self.term_indptr[nonempty])
-            self._term_wmax = cached
-        return cached
-
     def phrase_set(self) -> frozenset[str]:
         cached = getattr(self, "_phrase_set", None)
         if cached is None:

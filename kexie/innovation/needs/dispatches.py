@@ -20,6 +20,7 @@ from kexie.core.audit import log_action
 from kexie.core.scope import user_can
 from kexie.core.services import is_system, require
 from kexie.core.text import join_list
+from kexie.innovation import limits
 from kexie.innovation.models import (
     Dispatch,
     DispatchStatus,
@@ -50,6 +51,7 @@ def dispatch(actor: Any, need: Need, societies: Sequence[Organisation], *, respo
         raise ValidationError(_("请选择承接的学会。"))
     if isinstance(respond_days, bool) or not isinstance(respond_days, int) or not 1 <= respond_days <= 30:
         raise ValidationError(_("响应期限应为 1 到 30 天。"))
+    note = limits.bounded(note, limits.REASON, _("派单说明"))
     live = set(Dispatch.objects.filter(need=need).exclude(status=DispatchStatus.WITHDRAWN)
                .values_list("society_id", flat=True))
     errors = []
@@ -61,7 +63,7 @@ def dispatch(actor: Any, need: Need, societies: Sequence[Organisation], *, respo
     if errors:
         raise ValidationError(errors)
     due = _now() + dt.timedelta(days=respond_days)
-    made = [Dispatch.objects.create(need=need, society=s, society_path=s.path, org_path=need.org_path, note=note[:2000],
+    made = [Dispatch.objects.create(need=need, society=s, society_path=s.path, org_path=need.org_path, note=note,
                                     dispatched_by=_user(actor), respond_by=due) for s in societies]
     before = need.status
     if need.status == NeedStatus.PUBLISHED:
@@ -102,17 +104,20 @@ def respond(actor: Any, d: Dispatch, *, accept: bool, leader: Person | None = No
             errors.append(_("请指定服务团队负责人。"))
         if not plan.strip():
             errors.append(_("请填写服务方案。"))
+        elif len(plan.strip()) > limits.OUTCOME:
+            errors.append(limits.too_long(_("服务方案"), limits.OUTCOME))
         if len(members) > 30:
             errors.append(_("服务团队不超过 30 人。"))
         if errors:
             raise ValidationError(errors)
         Dispatch.WORKFLOW.apply(d, "accept")
-        d.team_leader, d.plan = leader, plan.strip()[:4000]
+        d.team_leader, d.plan = leader, plan.strip()
     else:
-        if not reason.strip():
+        reason = limits.bounded(reason, limits.REASON, _("婉拒理由"))
+        if not reason:
             raise ValidationError(_("婉拒须说明理由。"))
         Dispatch.WORKFLOW.apply(d, "decline")
-        d.decline_reason = reason.strip()[:2000]
+        d.decline_reason = reason
     d.responded_at = _now()
     d.save()
     if accept:
@@ -145,10 +150,11 @@ def complete(actor: Any, d: Dispatch, outcome: str) -> Dispatch:
     d = _lock_dispatch(d)
     require(actor, "innovation.change", d.society_path)
     Dispatch.WORKFLOW.check(d, "complete")
-    if not outcome.strip():
+    outcome = limits.bounded(outcome, limits.OUTCOME, _("服务成效"))
+    if not outcome:
         raise ValidationError(_("请填写服务成效。"))
     Dispatch.WORKFLOW.apply(d, "complete")
-    d.completed_at, d.outcome = _now(), outcome.strip()[:4000]
+    d.completed_at, d.outcome = _now(), outcome
     d.save()
     _event(actor, d.need, "service_done", d.need.status, f"{d.society.name}：{d.outcome}")
     log_action(actor, "innovation.dispatch.completed", d, scope_path=d.society_path)
@@ -171,7 +177,8 @@ def rate(actor: Any, d: Dispatch, rating: int, comment: str = "") -> Dispatch:
         raise ValidationError(_("已评价过这次服务。"))
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationError(_("评价应为 1 到 5 星。"))
-    d.rating, d.rating_comment, d.rated_at = rating, comment.strip()[:2000], _now()
+    comment = limits.bounded(comment, limits.REASON, _("评价意见"))
+    d.rating, d.rating_comment, d.rated_at = rating, comment, _now()
     d.save()
     experts: list[Person | None] = [*([d.team_leader] if d.team_leader else []),
                                     *(p for p in d.team.all() if p.pk != d.team_leader_id)]

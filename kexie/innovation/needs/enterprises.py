@@ -20,6 +20,7 @@ from kexie.accounts.services import users_at
 from kexie.core.audit import log_action, snapshot
 from kexie.core.services import require
 from kexie.core.validators import normalize_phone, normalize_uscc, validate_phone, validate_uscc
+from kexie.innovation import limits
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.models import (
     Enterprise,
@@ -71,6 +72,10 @@ def register_enterprise(user: Any, *, name: str, uscc: str, contact_name: str, c
         errors.extend(exc.messages)
     if not contact_name:
         errors.append(_("请填写联系人。"))
+    elif len(contact_name) > limits.NAME:
+        errors.append(limits.too_long(_("联系人"), limits.NAME))
+    if len(address) > limits.ADDRESS:
+        errors.append(limits.too_long(_("地址"), limits.ADDRESS))
     phone = normalize_phone(contact_phone or "")
     if phone:
         try:
@@ -90,7 +95,7 @@ def register_enterprise(user: Any, *, name: str, uscc: str, contact_name: str, c
         raise ValidationError(_("该统一社会信用代码已注册，请联系本企业的管理员添加账号。"))
     host = host_for(region)
     ent = Enterprise.objects.create(name=name, uscc=code, industry=industry, region=region, host=host,
-                                    org_path=host.path, address=address[:200], contact_name=contact_name[:40],
+                                    org_path=host.path, address=address, contact_name=contact_name,
                                     contact_phone=phone)
     if _user(user) is not None:
         ent.users.add(user)
@@ -108,12 +113,12 @@ def verify_enterprise(actor: Any, ent: Enterprise, verdict: str, reason: str = "
     require(actor, "innovation.change", ent.org_path)
     if verdict not in ("verify", "reject"):
         raise ValidationError(_("请选择核验结论。"))
-    reason = reason.strip()
+    reason = limits.bounded(reason, limits.SHORT_REASON, _("核验意见"))
     if verdict == "reject" and not reason:
         raise ValidationError(_("不通过核验须说明理由。"))
     before = snapshot(ent, Enterprise.AUDIT_FIELDS)
     Enterprise.WORKFLOW.apply(ent, verdict)
-    ent.status_reason, ent.verified_by, ent.verified_at = reason[:500], _user(actor), _now()
+    ent.status_reason, ent.verified_by, ent.verified_at = reason, _user(actor), _now()
     ent.save()
     log_action(actor, "innovation.enterprise.verified", ent, scope_path=ent.org_path, before=before,
                after=snapshot(ent, Enterprise.AUDIT_FIELDS))

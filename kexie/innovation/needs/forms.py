@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kexie.innovation import limits
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.formfields import IdField, IdListField, Text, any_of
 from kexie.innovation.models import Confidentiality, NeedKind, NeedStatus
@@ -16,8 +17,8 @@ INDUSTRY_CHOICES = [("", "—"), *[(code, f"{code} {name}") for code, name, _sec
 
 
 class NeedForm(forms.Form):
-    title = forms.CharField(label=_("需求名称"), max_length=120)
-    description = forms.CharField(label=_("需求描述"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5}),
+    title = forms.CharField(label=_("需求名称"), max_length=limits.TITLE)
+    description = forms.CharField(label=_("需求描述"), max_length=limits.OUTCOME, widget=forms.Textarea(attrs={"rows": 5}),
                                   help_text=_("现状、要解决的问题、技术指标和约束条件"))
     industry = forms.ChoiceField(label=_("所属行业"), choices=INDUSTRY_CHOICES)
     kind = forms.ChoiceField(label=_("需求类型"), choices=NeedKind.choices)
@@ -39,26 +40,26 @@ class EnterpriseForm(forms.Form):
     uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30)
     industry = forms.ChoiceField(label=_("所属行业"), choices=INDUSTRY_CHOICES, required=False)
     region = forms.CharField(label=_("所在地区代码"), max_length=12, required=False)
-    address = forms.CharField(label=_("地址"), max_length=200, required=False)
-    contact_name = forms.CharField(label=_("联系人"), max_length=40)
+    address = forms.CharField(label=_("地址"), max_length=limits.ADDRESS, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=limits.NAME)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=20)
 
 
 class VerifyForm(forms.Form):
     verdict = forms.CharField(label=_("核验结论"), max_length=20, required=False)
-    reason = Text(_("核验意见"))
+    reason = Text(_("核验意见"), max_length=limits.SHORT_REASON)
 
 
 class ReasonForm(forms.Form):
     """审核 (approve / return / reject) and 关闭: an opinion, required by the service where it must be."""
 
-    reason = Text(_("意见"))
+    reason = Text(_("意见"), max_length=limits.REASON)
 
 
 class DispatchForm(forms.Form):
     societies = IdListField(_("承接学会"), message=_("所选学会不在您的管理范围内。"))
     days = IdField(_("响应期限（天）"))  # empty: the default answer time; not a whole number: refused by the service
-    note = Text(_("派单说明"))
+    note = Text(_("派单说明"), max_length=limits.REASON)
 
 
 class BackForm(forms.Form):
@@ -73,11 +74,11 @@ class BackForm(forms.Form):
 class RateForm(forms.Form):
     dispatch = IdField(_("派单"))
     rating = IdField(_("评分"))
-    comment = Text(_("评价意见"))
+    comment = Text(_("评价意见"), max_length=limits.REASON)
 
 
 class OutcomeForm(forms.Form):
-    outcome = Text(_("解决情况"), max_length=4000)
+    outcome = Text(_("解决情况"), max_length=limits.OUTCOME)
 
 
 class FeedbackForm(forms.Form):
@@ -93,9 +94,9 @@ class AnswerForm(forms.Form):
     leader = IdField(_("服务团队负责人"), message=_("团队成员有误或不在本学会范围内。"))
     team = IdListField(_("团队成员"), message=_("团队成员有误或不在本学会范围内。"))
     team_ids = IdListField(_("其他成员"), message=_("团队成员有误或不在本学会范围内。"), split=True)
-    plan = Text(_("服务方案"), max_length=4000)
-    reason = Text(_("婉拒理由"))
-    outcome = Text(_("服务成效"), max_length=4000)
+    plan = Text(_("服务方案"), max_length=limits.OUTCOME)
+    reason = Text(_("婉拒理由"), max_length=limits.REASON)
+    outcome = Text(_("服务成效"), max_length=limits.OUTCOME)
 
 
 class NeedFilter(forms.Form):

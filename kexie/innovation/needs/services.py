@@ -25,6 +25,7 @@ from kexie.accounts.services import users_at
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
 from kexie.core.services import is_system, require
+from kexie.innovation import limits
 from kexie.innovation.data.industries import DIVISIONS
 from kexie.innovation.models import (
     Confidentiality,
@@ -67,11 +68,11 @@ def clean_need(values: Mapping[str, Any], *, submit: bool) -> tuple[dict[str, An
     errors: list[str] = []
     title = str(values.get("title") or "").strip()
     description = str(values.get("description") or "").strip()
-    if len(title) > 120:
+    if len(title) > limits.TITLE:
         errors.append(_("需求名称不能超过 120 个字。"))
-    if len(description) > 4000:
+    if len(description) > limits.OUTCOME:
         errors.append(_("需求描述不能超过 4000 字。"))
-    out["title"], out["description"] = title[:120], description[:4000]
+    out["title"], out["description"] = title, description  # too long: refused above, never cut
     industry = str(values.get("industry") or "").strip()
     if industry and industry not in DIVISION_CODES:
         errors.append(_("行业代码“%(c)s”不是国民经济行业分类的大类代码。") % {"c": industry})
@@ -123,7 +124,7 @@ def clean_need(values: Mapping[str, Any], *, submit: bool) -> tuple[dict[str, An
 
 def _event(actor: Any, need: Need, action: str, before: str, comment: str = "") -> None:
     NeedEvent.objects.create(need=need, action=action, from_status=before, to_status=need.status, actor=_user(actor),
-                             comment=comment[:2000], org_path=need.org_path)
+                             comment=comment, org_path=need.org_path)
 
 
 def _next_code() -> str:
@@ -239,11 +240,11 @@ def review_need(actor: Any, need: Need, verdict: str, reason: str = "") -> Need:
     if verdict not in REVIEW_VERDICTS:
         raise ValidationError(_("请选择审核结论。"))
     Need.WORKFLOW.check(need, verdict)
-    reason = reason.strip()
+    reason = limits.bounded(reason, limits.REASON, _("审核意见"))
     if verdict != "approve" and not reason:
         raise ValidationError(_("退回或不予发布须说明理由。"))
     before, _new = Need.WORKFLOW.apply(need, verdict)
-    need.status_reason = reason[:2000]
+    need.status_reason = reason
     if verdict == "approve":
         need.published_at = _now()
     if verdict == "reject":
@@ -269,10 +270,11 @@ def solve(actor: Any, need: Need, outcome: str) -> Need:
     need = _lock(need)
     _require_edit(actor, need)
     Need.WORKFLOW.check(need, "solve")
-    if not outcome.strip():
+    outcome = limits.bounded(outcome, limits.OUTCOME, _("解决情况"))
+    if not outcome:
         raise ValidationError(_("请填写解决情况。"))
     before, _new = Need.WORKFLOW.apply(need, "solve")
-    need.outcome, need.closed_at = outcome.strip()[:4000], _now()
+    need.outcome, need.closed_at = outcome, _now()
     need.save()
     _event(actor, need, "solved", before, need.outcome)
     log_action(actor, "innovation.need.solved", need, scope_path=need.org_path)
@@ -284,10 +286,11 @@ def close(actor: Any, need: Need, reason: str) -> Need:
     need = _lock(need)
     _require_edit(actor, need)
     Need.WORKFLOW.check(need, "close")
-    if not reason.strip():
+    reason = limits.bounded(reason, limits.REASON, _("关闭理由"))
+    if not reason:
         raise ValidationError(_("请说明关闭理由。"))
     before, _new = Need.WORKFLOW.apply(need, "close")
-    need.status_reason, need.closed_at = reason.strip()[:2000], _now()
+    need.status_reason, need.closed_at = reason, _now()
     need.save()
     withdraw = Dispatch.WORKFLOW["withdraw"]  # the dispatches still waiting for an answer are withdrawn with it
     Dispatch.objects.filter(need=need, status__in=withdraw.sources).update(status=withdraw.target)

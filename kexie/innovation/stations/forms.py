@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kexie.innovation import limits
 from kexie.innovation.formfields import IdField, OptionalDate, Text, any_of, search_field
 from kexie.innovation.models import StationKind, StationStatus
 
@@ -15,8 +16,8 @@ FIELDS = ("kind", "name", "host_name", "agreement_start", "agreement_end")
 
 class StationForm(forms.Form):
     kind = forms.CharField(label=_("类型"), max_length=40, required=False)
-    name = Text(_("名称"), max_length=1000)
-    host_name = Text(_("依托单位"), max_length=1000)
+    name = Text(_("名称"), max_length=limits.TITLE)
+    host_name = Text(_("依托单位"), max_length=limits.TITLE)
     agreement_start = forms.CharField(label=_("协议开始"), max_length=40, required=False)
     agreement_end = forms.CharField(label=_("协议结束"), max_length=40, required=False)
     owner = IdField(_("管理科协"))
@@ -26,7 +27,7 @@ class StationForm(forms.Form):
 
 class StationActForm(forms.Form):
     person = IdField(_("专家"))
-    role = Text(_("角色"), max_length=1000)
+    role = Text(_("角色"), max_length=limits.NAME)
     joined_on = OptionalDate(_("进站日期"))
     left_on = OptionalDate(_("离站日期"))
     year = IdField(_("年度"))
@@ -34,8 +35,8 @@ class StationActForm(forms.Form):
     patents = forms.CharField(label=_("专利数"), max_length=40, required=False)
     trained = forms.CharField(label=_("培养人才数"), max_length=40, required=False)
     revenue = forms.CharField(label=_("新增产值（万元）"), max_length=40, required=False)
-    note = Text(_("说明"))
-    reason = Text(_("撤销理由"))
+    note = Text(_("说明"), max_length=limits.REASON)
+    reason = Text(_("撤销理由"), max_length=limits.REASON)
 
 
 class StationFilter(forms.Form):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
 from kexie.core.services import is_system, require
+from kexie.innovation import limits
 from kexie.innovation.models import (
     Enterprise,
     Station,
@@ -76,9 +77,9 @@ def clean_station(actor: Any, values: Mapping[str, Any]) -> tuple[dict[str, Any]
             text = values["host_enterprise"].name
         if not text:
             errors.append(_("请填写%(f)s。") % {"f": label})
-        elif len(text) > 120:
+        elif len(text) > limits.TITLE:
             errors.append(_("%(f)s不能超过 120 个字。") % {"f": label})
-        out[key] = text[:120]
+        out[key] = text  # too long: refused above, never cut
     ent = values.get("host_enterprise")
     if ent is not None and not is_system(actor) and not user_can(actor, "innovation.view", ent.org_path):
         errors.append(_("该企业不在您的服务范围内。"))
@@ -148,13 +149,14 @@ def revoke_station(actor: Any, station: Station, reason: str) -> Station:
     station = _lock(station)
     require(actor, "innovation.change", station.org_path)
     Station.WORKFLOW.check(station, "revoke")
-    if not (reason or "").strip():
+    reason = limits.bounded(reason, limits.REASON, _("撤销理由"))
+    if not reason:
         raise ValidationError(_("撤销须说明理由。"))
     before = snapshot(station, Station.AUDIT_FIELDS)
     Station.WORKFLOW.apply(station, "revoke")
     station.save(update_fields=["status"])
     log_action(actor, "innovation.station.revoked", station, scope_path=station.org_path, before=before,
-               after=snapshot(station, Station.AUDIT_FIELDS), extra={"reason": reason.strip()[:2000]})
+               after=snapshot(station, Station.AUDIT_FIELDS), extra={"reason": reason})
     return station
 
 
@@ -199,7 +201,7 @@ def add_resident(actor: Any, station: Station, person: Person, *, role: str = ""
     if not is_system(actor) and not can_reside(actor, person):
         raise ValidationError(_("该专家不在您的管理范围内且未公开专家信息。"))
     role = (role or "").strip()
-    if len(role) > 40:
+    if len(role) > limits.NAME:
         raise ValidationError(_("角色不能超过 40 个字。"))
     joined_on = joined_on or timezone.localdate()
     row = StationExpert.objects.filter(station=station, person=person).first()
@@ -254,9 +256,9 @@ def clean_year(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     except (InvalidOperation, ValueError):
         errors.append(_("新增产值应为非负数（万元）。"))
     note = str(values.get("note") or "").strip()
-    if len(note) > 2000:
+    if len(note) > limits.REASON:
         errors.append(_("说明不能超过 2000 字。"))
-    out["note"] = note[:2000]
+    out["note"] = note
     return out, errors
 
 

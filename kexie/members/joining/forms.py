@@ -10,7 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kexie.members.models import Category
-from kexie.members.models_joining import ApplicationStatus, JoinSettings
+from kexie.members.models_joining import LETTER_MAX_BYTES, ApplicationStatus, JoinSettings, UnitKind
+from kexie.orgs.models import Region
 from kexie.people.models import Discipline
 
 
@@ -72,9 +73,47 @@ class DecideForm(forms.Form):
 
 
 class QueueFilter(forms.Form):
+    kind = forms.ChoiceField(label=_("申请类别"), required=False,
+                             choices=[("", _("个人入会")), ("group", _("单位入会"))])
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[("", _("全部")), *ApplicationStatus.choices])
     q = forms.CharField(label=_("申请人或学会"), max_length=40, required=False)
+
+
+def region_choices() -> Any:
+    """Province, city and county regions (GB/T 2260, six digits): where a unit is registered."""
+    return Region.objects.filter(level__in=("province", "city", "county")).order_by("code")
+
+
+class GroupApplyForm(forms.Form):
+    """单位入会申请: who the unit is, who to call, why it joins, and an optional letter (公函)."""
+
+    unit_name = forms.CharField(label=_("单位名称"), max_length=120, help_text=_("与营业执照或法人证书上的名称一致。"))
+    unit_uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30,
+                                help_text=_("18位，见营业执照或事业单位法人证书。"))
+    unit_kind = forms.ChoiceField(label=_("单位类型"), choices=[("", _("请选择")), *UnitKind.choices])
+    region = forms.ModelChoiceField(label=_("所在地区"), queryset=Region.objects.none(), empty_label=_("请选择"),
+                                    error_messages={"invalid_choice": _("请选择列表中的地区。")})
+    contact_name = forms.CharField(label=_("联系人"), max_length=40)
+    contact_phone = forms.CharField(label=_("联系人电话"), max_length=20,
+                                    help_text=_("只供学会联系核实，列表中显示为部分隐藏的号码。"))
+    statement = forms.CharField(label=_("入会申请陈述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+                                help_text=_("简述单位的主营业务或学科方向、科技人员规模和入会意愿。"))
+    letter = forms.FileField(label=_("单位公函（可选）"), required=False,
+                             widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+                             help_text=_("加盖公章的入会申请函，PDF 或图片，不超过 %(mb)s MB。") % {
+                                 "mb": LETTER_MAX_BYTES // (1024 * 1024)})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        region = self.fields["region"]
+        assert isinstance(region, forms.ModelChoiceField)
+        region.queryset = region_choices()
+        for name in ("unit_name", "unit_uscc", "unit_kind", "contact_name", "contact_phone", "statement"):
+            self.fields[name].error_messages["required"] = _("请填写%(f)s。") % {"f": self.fields[name].label}
+        self.fields["unit_kind"].error_messages["required"] = _("请选择单位类型。")
+        region.error_messages["required"] = _("请选择单位所在地区。")
+
 
 
 CATEGORY_FIELDS = [(c, f"dues_{c}") for c in Category.values]
@@ -91,6 +130,8 @@ class SettingsForm(forms.Form):
     intro = forms.CharField(label=_("入会须知"), max_length=2000, required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
     disciplines = forms.MultipleChoiceField(label=_("学科领域（一级学科）"), required=False)
+    accepts_groups = forms.BooleanField(label=_("接受单位会员网上入会"), required=False,
+                                        help_text=_("开放网上入会时，企业、高校、科研院所、医院等单位也可以在线申请成为单位会员。"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -106,14 +147,15 @@ class SettingsForm(forms.Form):
             return {"is_open": True, "categories": ["member", "student"], "decision_days": 15, "referees_required": 0}
         out: dict[str, Any] = {"is_open": s.is_open, "categories": s.categories, "decision_days": s.decision_days,
                                "referees_required": s.referees_required, "number_prefix": s.number_prefix,
-                               "intro": s.intro, "disciplines": [d.code for d in s.disciplines.all()]}
+                               "intro": s.intro, "disciplines": [d.code for d in s.disciplines.all()],
+                               "accepts_groups": s.accepts_groups}
         out.update({name: s.dues.get(c) for c, name in CATEGORY_FIELDS})
         return out
 
     def service_data(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {**{k: d[k] for k in ("is_open", "categories", "referees_required", "decision_days", "number_prefix",
-                                     "intro")},
+                                     "intro", "accepts_groups")},
                 "dues": {c: d.get(name) or 0 for c, name in CATEGORY_FIELDS},
                 "disciplines": list(Discipline.objects.filter(code__in=d["disciplines"], parent__isnull=True))}
 

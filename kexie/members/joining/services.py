@@ -188,6 +188,7 @@ def save_settings(actor: Any, society: Organisation, data: dict[str, Any]) -> Jo
     obj.dues = {c: max(0, int(v or 0)) for c, v in dict(data.get("dues") or {}).items() if c in categories}
     obj.intro = str(data.get("intro") or "")[:2000]
     obj.number_prefix = str(data.get("number_prefix") or "").strip()[:20]
+    obj.accepts_groups = bool(data.get("accepts_groups"))
     obj.full_clean(exclude=["society", "org_path", "disciplines"])
     obj.save()
     if "disciplines" in data:

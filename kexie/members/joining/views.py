@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -19,18 +19,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.export import xlsx_response
-from kexie.core.http import error_messages, paginate, to_id
+from kexie.core.http import client_ip, error_messages, forbidden, paginate, to_id
 from kexie.core.ratelimit import hit
 from kexie.core.scope import get_in_scope, user_can
 from kexie.core.tables import Column, Empty, Table
 from kexie.members.joining import forms as f
+from kexie.members.joining import group_services as gsvc
 from kexie.members.joining import services as svc
 from kexie.members.joining.payments import backend
 from kexie.members.models import Membership
-from kexie.members.models_joining import JoinSettings, MembershipApplication
+from kexie.members.models_joining import GroupApplication, JoinSettings, MembershipApplication
 from kexie.orgs.models import Organisation, Region
 
 FLOW = MembershipApplication.WORKFLOW
+GROUP_FLOW = GroupApplication.WORKFLOW
 
 
 def _verify_url() -> str:
@@ -105,11 +107,13 @@ def apply(request, pk: int):
 @login_required
 def my_applications(request):
     person = svc.person_of(request.user)
+    groups = list(gsvc.my_group_applications(request.user)[:50])
     if person is None:
-        return render(request, "members/joining/mine.html", {"person": None, "verify_url": _verify_url()})
+        return render(request, "members/joining/mine.html", {"person": None, "verify_url": _verify_url(),
+                                                             "group_applications": groups})
     return render(request, "members/joining/mine.html", {
         "person": person, "memberships": list(svc.my_memberships(person)),
-        "applications": list(svc.my_applications(person)[:50])})
+        "applications": list(svc.my_applications(person)[:50]), "group_applications": groups})
 
 
 def _application(request, pk: int) -> MembershipApplication:
@@ -193,6 +197,129 @@ def application_act(request, pk: int):
     return redirect("members:application", pk=app.pk)
 
 
+# ---- 单位入会 (decision 0036) -------------------------------------------------------------------------------
+def _unit_input(data: dict[str, Any]) -> gsvc.UnitInput:
+    return gsvc.UnitInput(unit_name=data["unit_name"], unit_uscc=data["unit_uscc"], unit_kind=data["unit_kind"],
+                          region=data["region"], contact_name=data["contact_name"],
+                          contact_phone=data["contact_phone"], statement=data["statement"])
+
+
+@login_required
+def group_apply(request, pk: int):
+    s = _open_settings(pk)
+    if not s.accepts_groups:
+        raise Http404(_("该学会暂未开放单位会员网上入会。"))
+    posted = request.method == "POST"
+    form = f.GroupApplyForm(request.POST if posted else None, request.FILES if posted else None)
+    errors: list[str] = []
+    if posted and form.is_valid():
+        try:
+            app = gsvc.apply_group(request.user, s.society, _unit_input(form.cleaned_data),
+                                   letter=form.cleaned_data.get("letter") or None)
+            messages.success(request, _("单位入会申请已提交，%(s)s将在 %(d)s 天内办理。") % {
+                "s": s.society.name, "d": s.decision_days})
+            return redirect("members:group-application", pk=app.pk)
+        except (ValidationError, PermissionDenied) as exc:
+            errors = error_messages(exc)
+    return render(request, "members/joining/group_apply.html", {
+        "s": s, "society": s.society, "form": form, "errors": errors}, status=400 if posted else 200)
+
+
+def _group_application(request, pk: int) -> GroupApplication:
+    app: GroupApplication = get_in_scope(
+        GroupApplication.objects.select_related("society", "region", "applicant", "decided_by", "group_membership",
+                                                "organisation"),
+        request.user, pk, "members.view", own=Q(applicant_id=request.user.pk))
+    return app
+
+
+@login_required
+def group_application(request, pk: int):
+    app = _group_application(request, pk)
+    mine = gsvc.is_group_applicant(request.user, app)
+    staff = user_can(request.user, "members.change", app.org_path)
+    full_phone = ""
+    if request.method == "POST" and request.POST.get("reveal") == "contact_phone":
+        try:
+            full_phone = gsvc.reveal_contact_phone(request.user, app, client_ip(request))
+        except PermissionDenied as exc:
+            return forbidden(exc, request)
+    return render(request, "members/joining/group_application.html", {
+        "app": app, "mine": mine, "staff": staff, "flow": GROUP_FLOW, "full_phone": full_phone,
+        "events": app.events.select_related("actor")})
+
+
+@login_required
+def group_application_edit(request, pk: int):
+    app = _group_application(request, pk)
+    if not gsvc.is_group_applicant(request.user, app):
+        raise PermissionDenied(_("只有提交申请的经办人可以修改单位入会申请。"))
+    if not GROUP_FLOW.allows(app, "resubmit"):
+        messages.error(request, _("只有退回修改的申请可以修改后重新提交。"))
+        return redirect("members:group-application", pk=app.pk)
+    s = JoinSettings.objects.for_public().filter(society_id=app.society_id, accepts_groups=True).first()
+    if s is None:
+        messages.error(request, _("该学会暂未开放单位会员网上入会。"))
+        return redirect("members:group-application", pk=app.pk)
+    posted = request.method == "POST"
+    initial = {"unit_name": app.unit_name, "unit_uscc": app.unit_uscc, "unit_kind": app.unit_kind,
+               "region": app.region_id, "contact_name": app.contact_name, "statement": app.statement}
+    form = f.GroupApplyForm(request.POST if posted else None, request.FILES if posted else None, initial=initial)
+    errors: list[str] = []
+    if posted and form.is_valid():
+        letter = form.cleaned_data.get("letter")
+        try:
+            gsvc.resubmit_group(request.user, app, _unit_input(form.cleaned_data), letter=letter or None,
+                                clear_letter=letter is False)
+            messages.success(request, _("已重新提交单位入会申请。"))
+            return redirect("members:group-application", pk=app.pk)
+        except (ValidationError, PermissionDenied) as exc:
+            errors = error_messages(exc)
+    return render(request, "members/joining/group_apply.html", {
+        "s": s, "society": app.society, "form": form, "errors": errors, "app": app}, status=400 if posted else 200)
+
+
+@login_required
+@require_POST
+def group_application_act(request, pk: int):
+    app = _group_application(request, pk)
+    form = f.DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("未知的操作。"))
+        return redirect("members:group-application", pk=app.pk)
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    try:
+        if action == "approve":
+            gm = gsvc.approve_group(request.user, app)
+            messages.success(request, _("已批准单位入会，单位会员号 %(n)s。") % {"n": gm.number})
+        elif action == "return":
+            gsvc.return_group(request.user, app, reason)
+            messages.success(request, _("已退回申请单位修改。"))
+        elif action == "reject":
+            gsvc.reject_group(request.user, app, reason)
+            messages.success(request, _("已不予批准。"))
+        else:
+            gsvc.withdraw_group(request.user, app)
+            messages.success(request, _("已撤回单位入会申请。"))
+    except (ValidationError, PermissionDenied) as exc:
+        for message in error_messages(exc):
+            messages.error(request, message)
+    return redirect("members:group-application", pk=app.pk)
+
+
+@login_required
+def group_letter(request, pk: int):
+    """The unit's letter (单位公函), from private storage: the applicant and the society's staff only."""
+    app = _group_application(request, pk)
+    if not app.letter:
+        raise Http404(_("该申请没有上传单位公函。"))
+    try:
+        handle = app.letter.open("rb")
+    except OSError:
+        raise Http404(_("该申请没有上传单位公函。")) from None
+    return FileResponse(handle, as_attachment=True, filename=app.letter_name or "letter")
+
+
 # ---- the society's staff ----------------------------------------------------------------------------------
 QUEUE_COLUMNS = (
     Column("person", gettext_lazy("申请人"), ("person__name",)),
@@ -204,35 +331,76 @@ QUEUE_COLUMNS = (
 )
 
 
-def _queue(request) -> tuple[Any, f.QueueFilter]:
+GROUP_QUEUE_COLUMNS = (
+    Column("unit", gettext_lazy("申请单位"), ("unit_name",)),
+    Column("society", gettext_lazy("学会"), ("society__name",)),
+    Column("kind", gettext_lazy("单位类型"), ("unit_kind",), "hide-sm"),
+    Column("contact", gettext_lazy("联系人"), ("contact_name",), "hide-sm"),
+    Column("submitted", gettext_lazy("提交时间"), ("submitted_at",)),
+    Column("due", gettext_lazy("审批期限"), ("due_at",)),
+    Column("status", gettext_lazy("状态"), ("status",)),
+)
+
+
+def _queue(request) -> tuple[Any, f.QueueFilter, bool]:
+    """The queue of personal applications, or with ``kind=group`` of unit applications (单位入会)."""
     flt = f.QueueFilter(request.GET)
     flt.is_valid()
     data = getattr(flt, "cleaned_data", {})
-    qs = svc.staff_queue(request.user)
+    groups = data.get("kind") == "group"
+    qs: Any = gsvc.group_queue(request.user) if groups else svc.staff_queue(request.user)
     if data.get("status"):
         qs = qs.filter(status=data["status"])
     text = str(data.get("q") or "").strip()
     if text:
-        qs = qs.filter(Q(person__name__startswith=text) | Q(society__name__contains=text))
-    return qs, flt
+        who = Q(unit_name__contains=text) | Q(unit_uscc=text.upper()) if groups else Q(person__name__startswith=text)
+        qs = qs.filter(who | Q(society__name__contains=text))
+    return qs, flt, groups
 
 
 @login_required
 def queue(request):
-    qs, flt = _queue(request)
-    table = Table(request, qs, QUEUE_COLUMNS, row_template="members/joining/queue.html#row", filterset=flt,
-                  export_url=reverse("members:queue-export"), table_id="join-queue", default=("-submitted_at", "-id"),
-                  empty=Empty(_("暂无入会申请。开放网上入会后，科技工作者的申请会出现在这里。"),
-                              _("网上入会目录"), reverse("members:societies"),
-                              filtered=_("没有符合条件的入会申请。")))
+    qs, flt, groups = _queue(request)
+    if groups:
+        table = Table(request, qs, GROUP_QUEUE_COLUMNS, row_template="members/joining/queue.html#group_row",
+                      filterset=flt, export_url=reverse("members:queue-export"), table_id="group-queue",
+                      default=("-submitted_at", "-id"),
+                      empty=Empty(_("暂无单位入会申请。在入会设置中接受单位会员后，单位的申请会出现在这里。"),
+                                  _("网上入会目录"), reverse("members:societies"),
+                                  filtered=_("没有符合条件的单位入会申请。")))
+    else:
+        table = Table(request, qs, QUEUE_COLUMNS, row_template="members/joining/queue.html#row", filterset=flt,
+                      export_url=reverse("members:queue-export"), table_id="join-queue",
+                      default=("-submitted_at", "-id"),
+                      empty=Empty(_("暂无入会申请。开放网上入会后，科技工作者的申请会出现在这里。"),
+                                  _("网上入会目录"), reverse("members:societies"),
+                                  filtered=_("没有符合条件的入会申请。")))
     own = Organisation.objects.for_user(request.user, "members.change").filter(
         kind__code__in=("society", "society_branch", "agri_assoc"), deleted_at__isnull=True).order_by("path")[:20]
-    return render(request, "members/joining/queue.html", {"table": table, "filter": flt, "own": list(own)})
+    waiting = {
+        "people": svc.staff_queue(request.user).filter(status="submitted").count(),
+        "groups": gsvc.group_queue(request.user).filter(status="submitted").count(),
+    }
+    return render(request, "members/joining/queue.html", {"table": table, "filter": flt, "own": list(own),
+                                                          "groups": groups, "waiting": waiting})
+
+
+def _group_export(request, qs: Any) -> FileResponse:
+    qs = qs.filter(pk__in=GroupApplication.objects.for_user(request.user, "members.export").values("pk"))
+    headers = [_("申请单位"), _("统一社会信用代码"), _("单位类型"), _("所在地区"), _("学会"), _("联系人"), _("联系电话"),
+               _("状态"), _("提交时间"), _("审批期限"), _("理由"), _("单位会员号")]
+    rows = ((a.unit_name, a.unit_uscc, a.get_unit_kind_display(), a.region.name if a.region else "", a.society.name,
+             a.contact_name, a.contact_phone_masked, a.get_status_display(), a.submitted_at, a.due_at, a.reason,
+             a.group_membership.number if a.group_membership else "")
+            for a in qs.select_related("group_membership").order_by("-submitted_at").iterator(chunk_size=2000))
+    return xlsx_response(_("单位入会申请"), _("单位入会申请"), headers, rows)
 
 
 @login_required
 def queue_export(request):
-    qs, _flt = _queue(request)
+    qs, _flt, groups = _queue(request)
+    if groups:
+        return _group_export(request, qs)
     qs = qs.filter(pk__in=MembershipApplication.objects.for_user(request.user, "members.export").values("pk"))
     headers = [_("申请人"), _("学会"), _("会员类别"), _("状态"), _("提交时间"), _("审批期限"), _("理由"), _("会员号")]
     rows = ((a.person.name, a.society.name, a.get_category_display(), a.get_status_display(), a.submitted_at,
@@ -302,12 +470,16 @@ def card(request, pk: int):
     except (ValidationError, PermissionDenied) as exc:
         problem = " ".join(error_messages(exc))
     verify_path = reverse("members:verify-code", args=[cert.code]) if cert else ""
+    verify_url = request.build_absolute_uri(verify_path) if verify_path else ""
     s = JoinSettings.objects.filter(society_id=m.society_id).first()
     pay = backend().start(m, timezone.localdate().year, Decimal(s.dues_for(m.category))) if s and svc.is_member_self(
         request.user, m) else None
+    from kexie.members.joining.certificates import qr_svg
+
     return render(request, "members/joining/card.html", {
-        "m": m, "cert": cert, "problem": problem, "verify_url": request.build_absolute_uri(verify_path)
-        if verify_path else "", "pay": pay, "staff": user_can(request.user, "members.change", m.org_path)})
+        "m": m, "cert": cert, "problem": problem, "verify_url": verify_url,
+        "qr": qr_svg(verify_url, title=_("扫码核验会员身份")), "pay": pay,
+        "staff": user_can(request.user, "members.change", m.org_path)})
 
 
 @login_required
@@ -318,10 +490,11 @@ def certificate(request, pk: int):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(error_messages(exc)))
         return redirect("members:card", pk=m.pk)
-    from kexie.members.joining.certificates import render_certificate  # WeasyPrint loads only here
+    from kexie.members.joining.certificates import qr_svg, render_certificate  # WeasyPrint loads only here
 
-    pdf = render_certificate({"m": m, "cert": cert, "verify_url": request.build_absolute_uri(
-        reverse("members:verify-code", args=[cert.code]))})
+    verify_url = request.build_absolute_uri(reverse("members:verify-code", args=[cert.code]))
+    pdf = render_certificate({"m": m, "cert": cert, "verify_url": verify_url,
+                              "qr": qr_svg(verify_url, title=_("扫码核验会员身份"), sized=False)})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{m.pk}.pdf"'
     return response
