@@ -339,9 +339,11 @@ def test_parallel_job_in_worker_processes(jobs, django_db_blocker):
     counted in the progress by the process that wrote it."""
     from kexie.accounts.models import User
     from kexie.exports import parallel
+    from tests.conftest import seed_tiny
 
     if not parallel.processes_possible():
         pytest.skip("an in-memory SQLite test database is not visible to another process")
+    seed_tiny()  # again, after an earlier transactional test's flush
     user = User.objects.get(username="demo-province")
     jobs.KEXIE_EXPORT_WORKERS = 1
     _job, serial = _job_csv(user)
