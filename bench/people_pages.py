@@ -56,11 +56,12 @@ def urls(terms: dict[str, str]) -> dict[str, str]:
     }
 
 
-def measure_pages(terms: dict[str, str], runs: int, keys: tuple[str, ...] = ()) -> dict:
+def measure_pages(terms: dict[str, str], runs: int, keys: tuple[str, ...] = (),
+                  users: tuple[str, ...] = USERS) -> dict:
     from kexie.accounts.models import User
 
     out: dict[str, dict] = {}
-    for username in USERS:
+    for username in users:
         client = Client()
         client.force_login(User.objects.get(username=username))
         for key, url in urls(terms).items():
@@ -206,8 +207,28 @@ def shipped_vs_built(runs: int) -> dict:
     return out
 
 
+def member_arm_side_by_side(runs: int, rounds: int = 2) -> dict:
+    """PostgreSQL: a city's people pages with the membership arm of its scope as an id array
+    (``MEMBER_ARRAY_MAX``, the planner may combine it with the path range and the search index in one bitmap)
+    and as the hashed IN-subquery it was before, alternating ``rounds`` times on the same data."""
+    from unittest import mock
+
+    from kexie.people import models as people_models
+
+    terms = pick_terms()
+    out: dict = {"terms": terms, "array": [], "subquery": []}
+    for i in range(rounds):
+        log(f"  round {i + 1}: membership arm as an id array")
+        out["array"].append(measure_pages(terms, runs, users=("demo-city-a",)))
+        with mock.patch.object(people_models, "MEMBER_ARRAY_MAX", -1):
+            log(f"  round {i + 1}: membership arm as an IN-subquery (before)")
+            out["subquery"].append(measure_pages(terms, runs, users=("demo-city-a",)))
+    return out
+
+
 if __name__ == "__main__":
     # DATABASE_URL=postgres://…/kexie_bench… KEXIE_VAR_DIR=… .venv/bin/python -m bench.people_pages OUT.json [RUNS]
+    # [member-arm | pages]  (member_arm_side_by_side, or every user's pages as built, instead of shipped_vs_built)
     import json
     import os
     import sys
@@ -216,6 +237,12 @@ if __name__ == "__main__":
     import django
 
     django.setup()
-    result = shipped_vs_built(int(sys.argv[2]) if len(sys.argv) > 2 else 30)
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 30
+    if len(sys.argv) > 3 and sys.argv[3] == "member-arm":
+        result = member_arm_side_by_side(runs)
+    elif len(sys.argv) > 3 and sys.argv[3] == "pages":  # every user's pages as built, once
+        result = measure_pages(pick_terms(), runs)
+    else:
+        result = shipped_vs_built(runs)
     with open(sys.argv[1], "w", encoding="utf-8") as fh:
         json.dump(result, fh, ensure_ascii=False, indent=1, default=str)

@@ -233,6 +233,7 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "zh-hans"
+FORMAT_MODULE_PATH = ["kexie.formats"]  # ISO first in date inputs (kexie/formats/zh_Hans/formats.py)
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"

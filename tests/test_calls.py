@@ -568,6 +568,16 @@ def test_pages_from_call_to_formal_check(province, staff, tmp_path, settings):
     setup_services.edit_call(province["users"]["demo-province"], call, expert_library=lib)
     assert admin.post(f"/calls/{call.pk}/open/").status_code == 302
     assert admin.post(f"/calls/{call.pk}/quotas/", {f"q-{a.pk}": "1"}).status_code == 302
+    # an organisation deeper in the owner's subtree is added by search, with its places; without places: refused
+    from kexie.orgs.widgets import shown
+
+    deep = Organisation.objects.filter(path__startswith=a.path, depth=a.depth + 1).first()
+    bad = admin.post(f"/calls/{call.pk}/quotas/", {"add": shown(deep)})
+    assert bad.status_code == 400 and "请填写该推荐单位的名额。" in bad.content.decode()
+    assert not call.quotas.filter(organisation=deep).exists()
+    assert admin.post(f"/calls/{call.pk}/quotas/", {"add": shown(deep), "add_places": "2"}).status_code == 302
+    assert call.quotas.get(organisation=deep).places == 2 and call.quotas.get(organisation=a).places == 1
+    assert deep.name in admin.get(f"/calls/{call.pk}/quotas/").content.decode()
 
     person = make_person(a, user=True)
     client = Client()

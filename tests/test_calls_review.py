@@ -480,7 +480,7 @@ def test_daily_task_reminds_unfinished_reviewers_once(province):
     assert waiting and done.expert.user_id not in waiting
     first = remind_reviewers_task.call()
     assert first["notices"] == len(waiting)
-    assert set(Notification.objects.filter(title__contains=call.name).values_list("user_id", flat=True)) == waiting
+    assert set(Notification.objects.filter(key__startswith=f"calls-remind-{call.pk}-").values_list("user_id", flat=True)) == waiting
     assert remind_reviewers_task.call()["notices"] == 0  # the same day again: nobody twice
 
 

@@ -165,6 +165,16 @@ def test_county_breakdown_for_one_city(province, refreshed, client_a, client_pro
     a = province["city_a"]
     census = client_province.get(f"/census/?org={a.pk}").context["census"]
     assert "county" in [b.key for b in census.breakdowns]
+    # the organisation typed into the picker ("code name", or a unique part of the name) gives the same figures
+    from kexie.orgs.widgets import shown
+
+    for typed in (shown(a), a.name):
+        resp = client_province.get("/census/", {"org": typed})
+        assert resp.status_code == 200 and resp.context["census"].total == census.total
+    # city A cannot type its way into city B: a Chinese message, no figures
+    resp = client_a.get("/census/", {"org": province["city_b"].name})
+    assert resp.status_code == 400 and resp.context["census"] is None
+    assert "找不到" in resp.content.decode()
 
 
 def test_page_filters_htmx_and_csp(province, refreshed, client_province):

@@ -282,3 +282,23 @@ def test_lists_fit_a_phone_and_their_tables_become_cards(page):  # noqa: F811 - 
     page.goto("/imports/")  # no batch yet: the empty state with its next step, inside the page width too
     assert page.locator(".empty-state a.empty-next").get_attribute("href") == "/imports/template/people/"
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_a_date_input_writes_its_value_as_an_iso_date_in_both_languages():
+    """An <input type="date"> shows only YYYY-MM-DD: with Django's zh-hans format ("2026/12/08") every edit
+    form showed its saved dates empty, and saving it again cleared them."""
+    import datetime as dt
+
+    from django import forms
+    from django.utils import translation
+
+    class F(forms.Form):
+        on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    for lang in ("zh-hans", "en"):
+        with translation.override(lang):
+            html = str(F(initial={"on": dt.date(2026, 12, 8)})["on"])
+            assert 'value="2026-12-08"' in html, (lang, html)
+            for typed in ("2026-12-08", "2026/12/08") if lang == "zh-hans" else ("2026-12-08",):
+                form = F({"on": typed})
+                assert form.is_valid() and form.cleaned_data["on"] == dt.date(2026, 12, 8)

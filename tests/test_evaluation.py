@@ -507,7 +507,7 @@ def _xlsx(resp):
 
 
 @pytest.mark.django_db
-def test_pages_for_the_province(province, client_province, society_run):
+def test_pages_for_the_province(province, client_province, society_run, settings, django_capture_on_commit_callbacks):
     html = client_province.get("/evaluation/").content.decode()
     assert "学会综合能力评价" in html and f"/evaluation/runs/{society_run.pk}/" in html
     system = society_run.system
@@ -523,8 +523,10 @@ def test_pages_for_the_province(province, client_province, society_run):
     html = client_province.get(f"/evaluation/scores/{score.pk}/").content.decode()
     assert f"总分 {score.total}" in html and "明细之和与总分不一致" not in html
     assert "(0." in html and "× 4 分 =" in html  # the dues-share rule, in words
-    # run again from the page
-    resp = client_province.post(f"/evaluation/systems/{system.pk}/run/", {"year": YEAR})
+    # run again from the page (the background task runs at once: the immediate backend, decision 0047)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client_province.post(f"/evaluation/systems/{system.pk}/run/", {"year": YEAR})
     new = EvaluationRun.objects.get(system=system, year=YEAR, is_current=True)
     assert resp.status_code == 302 and resp["Location"] == f"/evaluation/runs/{new.pk}/" and new.pk != society_run.pk
     resp = client_province.post(f"/evaluation/systems/{system.pk}/run/", {"year": "1999"}, follow=True)
@@ -618,7 +620,8 @@ def test_category_by_city(province):
         services.create_system(province["users"]["demo-city-a"], {**data, "code": "x"}, owner=province["city_b"])
 
 
-def test_staff_start_a_run_from_the_list_page_and_read_labels_not_keys(province):
+def test_staff_start_a_run_from_the_list_page_and_read_labels_not_keys(province, settings,
+                                                                      django_capture_on_commit_callbacks):
     """Issue 15 item 5: 开始评价 on /evaluation/ (a system the user may run, a year); the pages name the person who
     ran it, the demo entered expert scores (no organisation lacks them all), sources read as labels, and the
     ranking's filters offer 全部, not 未知."""
@@ -633,7 +636,9 @@ def test_staff_start_a_run_from_the_list_page_and_read_labels_not_keys(province)
     assert seeded.run_by.username == "demo-province"
     assert seeded.scores.filter(missing_count=0).exists()  # expert scores were entered for most
     year = seeded.year
-    resp = client.post("/evaluation/run/", {"system": system.pk, "year": year})
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post("/evaluation/run/", {"system": system.pk, "year": year})
     run = EvaluationRun.objects.filter(system=system, year=year).latest("run_at")
     assert resp.status_code == 302 and resp["Location"] == f"/evaluation/runs/{run.pk}/" and run.pk != seeded.pk
     assert run.run_by.username == "demo-province"

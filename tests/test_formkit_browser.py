@@ -47,10 +47,10 @@ def test_staff_design_a_form_in_the_builder_and_it_fits_a_phone(page):  # noqa: 
     builder.locator("details.fk-add summary", has_text="添加字段").click()
     form = builder.locator("details.fk-add[open] form.fk-form")
     form.locator("select.fk-type").select_option("choice")
-    assert form.get_by_label("选项（每行一个）").is_visible() and not form.get_by_label("单位").is_visible()
+    assert form.get_by_label("选项（每行一个）", exact=True).is_visible() and not form.get_by_label("单位", exact=True).is_visible()
     form.get_by_label("字段键").fill("level")
     form.get_by_label("名称").fill("职称")
-    form.get_by_label("选项（每行一个）").fill("正高级\n副高级")
+    form.get_by_label("选项（每行一个）", exact=True).fill("正高级\n副高级")
     form.get_by_role("button", name="添加").click()
     page.locator(".fk-preview select#f-level").wait_for()
     assert page.locator(".fk-preview select#f-level option").all_inner_texts() == ["—", "正高级", "副高级"]

@@ -119,7 +119,7 @@ def test_need_flow_review_before_publication(province):
     assert need.status == NeedStatus.PUBLISHED and need.published_at is not None
     actions = list(NeedEvent.objects.filter(need=need).values_list("action", flat=True))
     assert actions == ["created", "submitted", "review_return", "submitted", "review_approve"]
-    assert Notification.objects.filter(user=user, title__contains="需求审核结果").count() == 2
+    assert Notification.objects.filter(user=user, title__startswith=f"需求「{need.title}」审核结果").count() == 2
 
 
 def test_dispatch_answer_complete_rate_and_service_records(province):
@@ -179,7 +179,11 @@ def test_overdue_dispatches_escalate_once_per_level(province):
     society, society_user = society_with_staff(province)
     a = province["city_a"]
     Need.objects.filter(pk=need.pk).update(owner=a, org_path=a.path)  # received by city A: its parent is told
-    [d] = dispatches.dispatch(province["users"]["demo-city-a"], Need.objects.get(pk=need.pk), [society], respond_days=3)
+    # a provincial society: city A asks, the province agrees (decision 0043); the city stays the dispatcher
+    req = dispatches.request_dispatch(province["users"]["demo-city-a"], Need.objects.get(pk=need.pk), [society],
+                                      respond_days=3)
+    dispatches.decide_request(province["users"]["demo-province"], req, approve=True)
+    d = Dispatch.objects.get(need=need)
     now = timezone.now()
     assert dispatches.escalate_overdue(now) == {"reminded": 0, "escalated": 0}
     late = d.respond_by + dt.timedelta(hours=1)

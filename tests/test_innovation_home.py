@@ -125,4 +125,4 @@ def test_review_notices_name_the_need(province):
     services.review_need(province["users"]["demo-province"], need, "approve", "")
     titles = list(Notification.objects.filter(user=company, key__startswith=f"innovation-need-{need.pk}-")
                   .values_list("title", flat=True))
-    assert titles == ["需求审核结果：已发布 — 齿轮箱体铸件砂眼修补"]
+    assert titles == ["需求「齿轮箱体铸件砂眼修补」审核结果：已发布"]

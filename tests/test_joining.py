@@ -320,7 +320,8 @@ def test_pages_for_applicant_and_staff(setup):
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert login("demo-city-b").get(reverse("members:card", args=[app.membership_id])).status_code == 404
     dues = staff.post(reverse("members:dues", args=[app.membership_id]),
-                      {"period": str(timezone.localdate().year + 1), "amount": "200", "receipt_number": "SJ-1"})
+                      {"period": str(timezone.localdate().year + 1), "amount": "200", "receipt_number": "SJ-1",
+                       "method": "transfer", "paid_on": timezone.localdate().isoformat()})
     assert dues.status_code == 302
 
 

@@ -141,6 +141,9 @@ def test_unread_badge_beside_notices(province):
     from kexie.notices.services import notify
 
     user = province["users"]["demo-scientist"]
+    from kexie.notices.services import mark_read
+
+    mark_read(user)  # the seed's call-opening notices (decision 0042): only the new one is unread
     notify([user], title="评审结果", body="已通过", url="/calls/", key="registry-badge", email=False)
     html = login("demo-scientist").get(reverse("calls:list")).content.decode()
     assert re.search(r'id="notices-link">通知 <span class="badge">1</span></a>', html)

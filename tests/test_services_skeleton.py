@@ -119,8 +119,12 @@ DYNAMIC = {
                                  ("published", "closed", "cancelled", "awarded", "completed")],
     "members/services.py": [f"members.membership.{v}" for v in
                             ("applied", "approved", "rejected", "category_changed", "dues_paid", "withdrawn",
-                             "expelled")],
+                             "expelled", "added")],
     "reports/services.py": ["reports.submission.accepted", "reports.submission.returned"],
+    # the shared review steps (kexie/reviewing): each workflow's audit_prefix and the six verbs
+    "reviewing/steps.py": [f"{prefix}.{v}" for prefix in ("members.application", "members.groupapplication",
+                                                         "orgs.formation")
+                           for v in ("submitted", "resubmitted", "withdrawn", "approved", "returned", "rejected")],
 }
 
 

@@ -42,7 +42,11 @@ def test_province_admin_creates_a_county_account_that_sees_only_its_county(page)
     page.fill("input[name=username]", "county-staff")
     page.fill("input[name=display_name]", "县科协干事")
     page.fill("input[name=email]", "county-staff@example.cn")
-    page.select_option("#account-create select[name=organisation]", str(county.pk))
+    # the organisation picker: type part of the name, take the suggestion
+    page.locator("#account-create input[name=organisation]").press_sequentially(county.name[:4])
+    page.wait_for_function("n => [...document.querySelectorAll('#account-create datalist option')]"
+                           ".some(o => o.value.endsWith(n))", arg=county.name)
+    page.fill("#account-create input[name=organisation]", f"{county.code} {county.name}")
     page.select_option("#account-create select[name=role]", "county_staff")
     with page.expect_navigation():
         page.locator("#account-create button[type=submit]").click()
@@ -51,7 +55,7 @@ def test_province_admin_creates_a_county_account_that_sees_only_its_county(page)
     assert len(initial) >= 10
 
     page.get_by_text("授予角色").first.click()
-    page.select_option("#grant-role select[name=organisation]", str(township.pk))
+    page.fill("#grant-role input[name=organisation]", f"{township.code} {township.name}")
     page.select_option("#grant-role select[name=role]", "dept_popsci")
     with page.expect_navigation():
         page.locator("#grant-role button[type=submit]").click()

@@ -89,10 +89,21 @@ def test_city_admin_grants_in_their_city_and_not_in_city_b_or_the_province(provi
         with pytest.raises(PermissionDenied):
             services.grant_role(user_a, clerk, outside, "viewer")
     assert set(RoleAssignment.objects.values_list("pk", flat=True)) == before
-    # The picker offers city A's organisations only.
+    # The picker (search as you type) offers city A's organisations only.
     html = client.get(f"/accounts/users/{clerk.pk}/").content.decode()
-    assert f'value="{county.pk}"' in html
-    assert f'value="{province["city_b"].pk}"' not in html and f'value="{province["root"].pk}"' not in html
+    assert "action=accounts.manage" in html
+    from kexie.orgs.widgets import shown
+
+    def suggested(text):
+        return client.get("/orgs/picker/", {"action": "accounts.manage", "q": text}).content.decode()
+
+    assert shown(county) in suggested(county.name[:4])
+    city_b, root = province["city_b"], province["root"]
+    assert shown(city_b) not in suggested(city_b.name) and shown(root) not in suggested(root.name)
+    # typed by name, the grant goes through the picker's resolution
+    resp = client.post(url, {"organisation": shown(county), "role": "viewer"})
+    assert resp.status_code == 302
+    assert RoleAssignment.objects.filter(user=clerk, organisation=county, role__code="viewer").exists()
 
 
 @pytest.mark.django_db

@@ -3,53 +3,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kexie.accounts.models import Role
 from kexie.accounts.services import grantable_roles
-from kexie.core.http import to_id
-
-if TYPE_CHECKING:  # the stubs' field is generic in the model; Django's is not subscriptable
-    from kexie.orgs.models import Organisation
-
-    _OrgChoiceField = forms.ModelChoiceField[Organisation]
-else:
-    _OrgChoiceField = forms.ModelChoiceField
+from kexie.core.text import bracketed, join_list
+from kexie.orgs.widgets import OrgPickerField
 
 
 def role_label(role: Role) -> str:
-    return f"{role.name}（{'、'.join(str(a) for a in role.action_labels())}）"
+    return bracketed(role.name, join_list(role.action_labels()))
 
 
-class ManagedOrgField(_OrgChoiceField):
-    """An organisation in the administrator's ``manage`` subtree, indented by depth."""
+class ManagedOrgField(OrgPickerField):
+    """An organisation in the administrator's ``manage`` subtree, picked by typing a few characters of its name
+    or code (the organisation picker, decision 0034: a province holds thousands)."""
 
     def __init__(self, actor: Any, **kwargs: Any) -> None:
         from kexie.orgs.models import Organisation
 
-        queryset = Organisation.objects.for_user(actor, "accounts.manage").alive().order_by("path")
-        super().__init__(queryset=queryset, label=_("组织"), empty_label=_("— 请选择组织 —"),
-                         error_messages={"required": _("请选择组织。"),
-                                         "invalid_choice": _("只能选择您管理范围内的组织。")}, **kwargs)
-        self._top: int | None = None
-
-    def label_from_instance(self, obj: Organisation) -> str:
-        depth: int = obj.depth  # a treebeard field (treebeard ships no type information)
-        if self._top is None:
-            self._top = depth
-        return "\u3000" * max(0, depth - self._top) + obj.name
-
-    def to_python(self, value: Any) -> Any:
-        if value in self.empty_values:
-            return None
-        pk = to_id(value)
-        obj = self.queryset.filter(pk=pk).first() if pk is not None and self.queryset is not None else None
-        if obj is None:
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return obj
+        kwargs.setdefault("label", _("组织"))
+        super().__init__(queryset=Organisation.objects.for_user(actor, "accounts.manage").alive(),
+                         action="accounts.manage", **kwargs)
+        self.error_messages["required"] = _("请选择组织。")
+        self.error_messages["unknown"] = _("只能选择您管理范围内的组织。找不到“%(text)s”：请输入组织名称或编码的几个字，再从列表中选择。")
 
 
 class _RoleForm(forms.Form):
@@ -100,19 +80,19 @@ class ActiveForm(forms.Form):
 
 class UsersFilter(forms.Form):
     """The filter of the users-and-roles list: name or username, and an organisation of the administrator's
-    subtree (the view looks it up in scope: another one is 404, as a missing one)."""
+    subtree, picked by search (an unknown or out-of-scope one is a form error and the list shows nothing)."""
 
     q = forms.CharField(label=_("姓名或用户名"), required=False,
                         widget=forms.TextInput(attrs={"type": "search", "maxlength": 60}))
-    org = forms.CharField(label=_("组织（含下级）"), required=False)
 
-    def __init__(self, data: Any, options: list[tuple[int, str]]) -> None:
+    def __init__(self, data: Any, actor: Any) -> None:
         super().__init__(data)
-        self.fields["org"].widget = forms.Select(choices=[("", _("— 全部 —")), *options])
+        self.fields["org"] = ManagedOrgField(actor, label=_("组织（含下级）"), required=False)
 
-    def values(self) -> tuple[str, int | None]:
-        """The search words (NUL removed, at most 60 characters) and the organisation id (None: all)."""
+    def values(self) -> tuple[str, Any, bool]:
+        """The search words (NUL removed, at most 60 characters), the organisation (None: all) and whether the
+        organisation typed could not be resolved."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         q = str(data.get("q") or "").replace("\x00", "").strip()[:60]
-        return q, to_id(data.get("org"))
+        return q, data.get("org"), "org" in self.errors

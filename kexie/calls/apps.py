@@ -8,6 +8,7 @@ class CallsConfig(KexieAppConfig):
     name = "kexie.calls"
     label = "calls"
     url_prefix = "calls/"
+    desk = ("kexie.calls.desk.todos",)  # the to-do desk of the home page (decision 0041)
     actions = (
         Action("calls.view", _("查看申报评审"), "view"),
         Action("calls.change", _("设置与办理申报评审"), "change"),
@@ -29,6 +30,10 @@ class CallsConfig(KexieAppConfig):
     # Applicants, experts and project leaders are individuals: every kind is for everyone.
     notices = (
         NoticeKind("calls-app-", _("申报审查结果"), _("您的申报未获推荐、形式审查不通过或被退回修改时通知。"),
+                   audience="people"),
+        NoticeKind("calls-open-", _("新的申报批次"),
+                   _("有符合您学科和地区（或订阅设置）的申报批次开放申报、或本单位获得推荐名额时通知。"), audience="people"),
+        NoticeKind("calls-assigned-", _("评审任务"), _("您被分配为申报批次的评审专家时通知，每个批次一次。"),
                    audience="people"),
         NoticeKind("calls-remind-", _("评审提醒"), _("评审截止前提醒尚未提交评审意见的评审专家。"), audience="people"),
         NoticeKind("calls-result-", _("评审结果"), _("申报批次公布评审结果时通知申报人。"), audience="people"),

@@ -10,6 +10,7 @@ AUDIT_CODES = {
     "calls.call.quotas": _("设置推荐名额"),
     "calls.call.stage": _("进入下一阶段"),
     "calls.call.assigned": _("分配评审专家"),
+    "calls.subscription.saved": _("设置申报通知订阅"),
     "calls.call.notice": _("发布公示"),
     "calls.call.results": _("发布评审结果"),
     "calls.application.created": _("创建申报"),

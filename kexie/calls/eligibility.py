@@ -8,6 +8,8 @@
 - ``{"rule": "membership", "society": <organisation id or null for any society>}`` — a membership in good
   standing (新入会/有效/宽限期); for an organisation applicant, a group membership;
 - ``{"rule": "region", "orgs": [<organisation ids>]}`` — the applicant's organisation in one of the subtrees;
+- ``{"rule": "discipline", "codes": ["520", "31010"]}`` — a registry discipline of the applicant under one of the
+  GB/T 13745 codes (a code covers the disciplines below it); it also chooses who is told when the call opens;
 - ``{"rule": "previous", "years": 3, "types": ["talent"], "statuses": ["approved"]}`` — no application of
   those call types with those statuses in the last N call years (awards already received, or already applied).
 
@@ -26,13 +28,14 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from kexie.core.text import join_list
 
-RULES = ("age", "title", "membership", "region", "previous")
+RULES = ("age", "title", "membership", "region", "discipline", "previous")
 # The kinds as staff choose them on the call set-up page, with what each asks for.
 RULE_CHOICES = [
     ("age", _lazy("年龄")),
     ("title", _lazy("职称级别")),
     ("membership", _lazy("会员资格")),
     ("region", _lazy("所在地区或单位")),
+    ("discipline", _lazy("学科")),
     ("previous", _lazy("往届申报限制")),
 ]
 RULE_HELP = {
@@ -40,6 +43,7 @@ RULE_HELP = {
     "title": _lazy("申请人的职称级别须为所选之一"),
     "membership": _lazy("会籍有效（新入会、有效或宽限期）；留空学会编码为任一学会"),
     "region": _lazy("申请人的所在组织属于所列组织（含其下级）"),
+    "discipline": _lazy("申请人的登记学科属于所列学科代码（含其下级学科）"),
     "previous": _lazy("近若干年内在所选类型的批次中有所选状态的申报者不得申报"),
 }
 GOOD_STANDING = ("new", "current", "grace")
@@ -107,6 +111,11 @@ def check_rules(rules: Any) -> list[str]:
             orgs = r.get("orgs")
             if not isinstance(orgs, list) or not orgs or any(_int(o) is None for o in orgs):
                 problems.append(_("地区条件应列出组织。"))
+        elif kind == "discipline":
+            codes = r.get("codes")
+            if (not isinstance(codes, list) or not codes
+                    or any(not isinstance(c, str) or not c.isdigit() or len(c) > 7 for c in codes)):
+                problems.append(_("学科条件应列出学科代码。"))
         elif kind == "previous":
             years = _int(r.get("years"))
             if years is None or years < 1:
@@ -143,6 +152,12 @@ def describe(rule: dict[str, Any]) -> str:
     if kind == "region":
         names = Organisation.objects.filter(pk__in=rule.get("orgs") or []).values_list("name", flat=True)
         return _("所在组织属于：%(o)s") % {"o": join_list(names)}
+    if kind == "discipline":
+        from kexie.people.models import Discipline
+
+        codes = [c for c in rule.get("codes") or [] if isinstance(c, str)]
+        names = {d.code: str(d) for d in Discipline.objects.filter(code__in=codes)}  # in the interface language
+        return _("学科属于：%(d)s") % {"d": join_list(names.get(c, c) for c in codes)}
     if kind == "previous":
         types = dict(CallType.choices)
         statuses = dict(ApplicationStatus.choices)
@@ -225,6 +240,28 @@ def _region(call: Any, rule: dict[str, Any], person: Any, org: Any) -> Check:
     return Check("region", False, _("所在组织不在申报范围内（限：%(o)s）。") % {"o": join_list(n for _p, n in roots)})
 
 
+def _discipline(call: Any, rule: dict[str, Any], person: Any, org: Any) -> Check:
+    from kexie.people.models import PersonDiscipline
+
+    codes = [c for c in rule.get("codes") or [] if isinstance(c, str) and c]
+    if person is None:
+        return Check("discipline", False, _("学科条件只适用于个人申报。"))
+    have = PersonDiscipline.objects.filter(person=person).filter(discipline_q(codes, "discipline__code")).exists()
+    if have:
+        return Check("discipline", True, _("登记学科在申报范围内。"))
+    return Check("discipline", False, _("登记学科不在申报范围内（限：%(c)s）。") % {"c": join_list(codes)})
+
+
+def discipline_q(codes: list[str], field: str) -> Any:
+    """Codes at or below any of ``codes`` (GB/T 13745 codes grow by digits: 520 → 52010 → 5201010)."""
+    from django.db.models import Q
+
+    q = Q(pk__in=[])
+    for code in codes:
+        q |= Q(**{f"{field}__startswith": code})
+    return q
+
+
 def _previous(call: Any, rule: dict[str, Any], person: Any, org: Any) -> Check:
     from kexie.calls.models import Application
 
@@ -243,5 +280,6 @@ def _previous(call: Any, rule: dict[str, Any], person: Any, org: Any) -> Check:
                  % {"y": hit.call.year, "c": hit.call.name, "s": hit.get_status_display(), "n": years})
 
 
-_CHECKS = {"age": _age, "title": _title, "membership": _membership, "region": _region, "previous": _previous}
+_CHECKS = {"age": _age, "title": _title, "membership": _membership, "region": _region, "discipline": _discipline,
+           "previous": _previous}
 

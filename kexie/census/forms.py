@@ -8,17 +8,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kexie.census.services import Filters
-from kexie.core.http import to_id
-from kexie.core.scope import get_in_scope, prefix_q, scope_paths
+from kexie.core.scope import get_in_scope
 from kexie.orgs.models import Organisation
+from kexie.orgs.widgets import OrgPickerField
 from kexie.people.models import Discipline, TitleLevel
 
 NONE = "none"  # the choice for "no primary discipline" / "no title"
-MAX_ORG_CHOICES = 400
 
 
 class CensusForm(forms.Form):
-    org = forms.IntegerField(label=_("组织"), required=False, min_value=1, widget=forms.Select)
+    org = OrgPickerField(label=_("组织"), required=False, action="census.view",
+                         help_text=_("不填为本人权限范围内的全部；输入名称或编码的几个字，从列表中选择"))
     discipline = forms.ChoiceField(label=_("一级学科"), required=False)
     title_level = forms.ChoiceField(label=_("职称级别"), required=False)
 
@@ -28,35 +28,20 @@ class CensusForm(forms.Form):
         disc, title = self.fields["discipline"], self.fields["title_level"]
         assert isinstance(disc, forms.ChoiceField) and isinstance(title, forms.ChoiceField)
         disc.choices = [("", _("全部")), (NONE, _("未填"))] + [
-            (code, f"{code} {name}") for code, name in
-            Discipline.objects.filter(parent__isnull=True).order_by("code").values_list("code", "name")
+            (d.code, str(d)) for d in Discipline.objects.filter(parent__isnull=True).order_by("code")
         ]
         title.choices = [("", _("全部"))] + [(v, label) for v, label in TitleLevel.choices if v] + [(NONE, _("无职称"))]
-        self.fields["org"].widget.choices = [("", _("全部（本人权限范围）"))] + self._org_choices()
-
-    def _org_choices(self) -> list[tuple[int, str]]:
-        """The organisations at the top of the user's scope and their children (deeper ones by ``?org=``)."""
-        paths = scope_paths(self.user, self.action)
-        qs = Organisation.objects.alive()
-        if paths is None:
-            top = 1
-        elif not paths:
-            return []
-        else:
-            qs = qs.filter(prefix_q("path", paths))
-            top = min(len(p) for p in paths) // Organisation.steplen
-        rows = list(qs.filter(depth__lte=top + 1).order_by("path").values_list("pk", "name", "depth")[:MAX_ORG_CHOICES])
-        chosen = self.data.get("org") if hasattr(self.data, "get") else None
-        chosen_id = to_id(chosen)
-        if chosen_id is not None and chosen_id not in {r[0] for r in rows}:
-            extra = Organisation.objects.for_user(self.user, self.action).filter(pk=chosen_id)
-            rows += list(extra.values_list("pk", "name", "depth"))
-        return [(pk, "\u3000" * max(0, depth - top) + name) for pk, name, depth in rows]
+        org = self.fields["org"]
+        assert isinstance(org, OrgPickerField)
+        org.set_scope(Organisation.objects.for_user(user, action).alive(), action=action)
+        raw = data.get("org") if hasattr(data, "get") else None
+        if isinstance(raw, str) and raw.strip().isdigit():  # a drill-down link: another subtree's id is 404
+            get_in_scope(Organisation.objects, user, raw.strip(), action)
 
     def filters(self) -> Filters:
-        """The validated filters; an organisation outside the scope (or missing) answers 404."""
+        """The validated filters (the organisation resolved in the scope by the picker)."""
         data = self.cleaned_data
-        org = get_in_scope(Organisation.objects, self.user, data["org"], self.action) if data.get("org") else None
+        org = data.get("org")
         disc = data.get("discipline") or None
         title = data.get("title_level") or None
         return Filters(org=org, discipline="" if disc == NONE else disc, title_level="" if title == NONE else title)

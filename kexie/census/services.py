@@ -366,7 +366,7 @@ def breakdowns(tally: Tally, paths: list[str] | None) -> list[Breakdown]:
         per[Dimension.EDUCATION], {str(v): str(label) for v, label in Education.choices if v},
         [v for v in Education.values if v], total)))
     codes = [c for c in per[Dimension.DISCIPLINE] if c]
-    names = {c: f"{c} {n}" for c, n in Discipline.objects.filter(code__in=codes).values_list("code", "name")}
+    names = {d.code: str(d) for d in Discipline.objects.filter(code__in=codes)}  # in the interface language
     out.append(Breakdown("discipline", _("一级学科"), _rows(per[Dimension.DISCIPLINE], names, sorted(names), total)))
     kind_rows = list(OrgKind.objects.order_by("sort", "code"))
     out.append(Breakdown("kind", _("组织类型"), _rows(
@@ -401,8 +401,8 @@ def filters_label(filters: Filters) -> list[tuple[str, str]]:
     if filters.discipline == "":
         disc = str(UNKNOWN)
     elif filters.discipline:
-        found = Discipline.objects.filter(code=filters.discipline).values_list("name", flat=True).first()
-        disc = f"{filters.discipline} {found or ''}".strip()
+        found = Discipline.objects.filter(code=filters.discipline).first()
+        disc = str(found) if found else filters.discipline
     title = _("全部")
     if filters.title_level == "":
         title = _("无职称")

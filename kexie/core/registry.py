@@ -29,6 +29,10 @@ An app subclasses :class:`KexieAppConfig` and fills in class attributes::
 - ``notices``: the kinds of notices the app sends (``NoticeKind``): every ``notify(..., key=...)`` key starts
   with a declared ``key_prefix`` (tests/test_notices.py scans the code); users switch each kind's e-mail on or
   off at /notices/settings/ (``notice_kinds()``, ``notice_kind(key)``).
+- ``desk``: the to-do desk (工作台) of the staff home page: dotted paths of ``todos(user) -> list[Todo]``, each
+  counting what waits for the user in the app (``Todo.kind`` ``"mine"``) and what the user started that waits
+  for others (``"waiting"``) from ``for_user(user, action)`` in one or two aggregate queries (``summarise()``);
+  ``desk_items(user)`` reads every app (decision 0041).
 
 Everything is read in ``INSTALLED_APPS`` order; ``order`` sorts menu entries and daily jobs across apps.
 Code is named by dotted paths and imported only when used, so apps.py imports no models or views.
@@ -36,6 +40,7 @@ Code is named by dotted paths and imported only when used, so apps.py imports no
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -46,7 +51,7 @@ from django.utils.module_loading import import_string
 from kexie.core.permissions import Action
 
 __all__ = ["Action", "ApiRoute", "DailyJob", "ExportKind", "Figure", "ImportKind", "KexieAppConfig", "MenuEntry",
-           "NoticeKind", "PortalBlock"]
+           "NoticeKind", "PortalBlock", "Summary", "Todo"]
 
 
 def _load(ref: Any) -> Any:
@@ -243,6 +248,8 @@ class KexieAppConfig(AppConfig):
     notices: ClassVar[tuple[NoticeKind, ...]] = ()
     # The blocks of the public portal's home page (PortalBlock).
     portal_blocks: ClassVar[tuple[PortalBlock, ...]] = ()
+    # The to-do desk of the staff home page: dotted paths of ``todos(user) -> list[Todo]`` (decision 0041).
+    desk: ClassVar[tuple[str, ...]] = ()
 
 
 def app_configs() -> list[KexieAppConfig]:
@@ -349,3 +356,89 @@ def notice_kind(key: str, kinds: Mapping[str, NoticeKind] | None = None) -> Noti
         return None
     found = [k for prefix, k in (notice_kinds() if kinds is None else kinds).items() if key.startswith(prefix)]
     return max(found, key=lambda k: len(k.key_prefix), default=None)
+
+
+TODO_KINDS = ("mine", "waiting")
+
+
+@dataclass(frozen=True)
+class Todo:
+    """One line of the to-do desk (工作台): ``count`` things of one sort wait (``kind`` ``"mine"``: for the user;
+    ``"waiting"``: what the user started, waiting for others), ``url`` the page where they are handled (the one
+    record when there is one, else the list, filtered where the list can be), ``deadline`` the nearest deadline
+    (a date; ``None`` when the sort has none), ``overdue`` how many are past theirs, ``order`` sorts the lines across
+    apps; ``note``: an optional short line under the label (what the deadline is: 答复时限, 截止日期…)."""
+
+    label: Any
+    count: int
+    url: str
+    deadline: dt.date | None = None
+    overdue: int = 0
+    kind: str = "mine"
+    order: int = 100
+    note: Any = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in TODO_KINDS:
+            raise ValueError(f"to-do {self.label!r}: kind must be one of {TODO_KINDS}")
+
+    @property
+    def late(self) -> bool:
+        """Something is past its deadline (the nearest deadline passed, or an overdue count)."""
+        from django.utils import timezone
+
+        return self.overdue > 0 or (self.deadline is not None and self.deadline < timezone.localdate())
+
+    @property
+    def days_left(self) -> int | None:
+        """Days from today to the nearest deadline (negative once past), ``None`` without one."""
+        from django.utils import timezone
+
+        return None if self.deadline is None else (self.deadline - timezone.localdate()).days
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What ``summarise()`` counts: ``count`` rows, the nearest ``deadline`` (a local date), ``overdue`` rows past
+    theirs, ``single`` the one value of the ``one`` field when every row shares it (the record or the list to
+    link to), else ``None``."""
+
+    count: int
+    deadline: dt.date | None
+    overdue: int
+    single: Any
+
+
+def summarise(qs: Any, deadline: str | None = None, one: str = "pk") -> Summary:
+    """Count ``qs`` in one aggregate query. ``deadline`` names a date or date-time field (``"respond_by"``,
+    ``"campaign__deadline"``): its nearest value and how many rows are past it (before today for a date, before
+    now for a date-time). ``one`` names a field (``"pk"``, ``"campaign"``) whose value ``single`` gives when all
+    rows share it."""
+    from django.db.models import Count, DateTimeField, Min, Q
+    from django.utils import timezone
+
+    aggregates: dict[str, Any] = {"n": Count("pk"), "kinds": Count(one, distinct=True), "single": Min(one)}
+    if deadline is not None:
+        model, field = qs.model, None
+        for part in deadline.split("__"):
+            field = model._meta.get_field(part)
+            model = field.related_model or model
+        now: Any = timezone.now() if isinstance(field, DateTimeField) else timezone.localdate()
+        aggregates |= {"first": Min(deadline), "late": Count("pk", filter=Q(**{f"{deadline}__lt": now}))}
+    row = qs.order_by().aggregate(**aggregates)
+    first = row.get("first")
+    if isinstance(first, dt.datetime):
+        first = timezone.localdate(first) if timezone.is_aware(first) else first.date()
+    return Summary(row["n"] or 0, first, row.get("late") or 0, row["single"] if row["kinds"] == 1 else None)
+
+
+def desk_items(user: Any) -> list[Todo]:
+    """Every app's to-do lines for ``user`` with something to count, in ``order`` (``INSTALLED_APPS`` order for
+    equal orders)."""
+    items = [t for c in app_configs() for ref in c.desk for t in import_string(ref)(user)]
+    return sorted((t for t in items if t.count > 0), key=lambda t: t.order)
+
+
+def desk_functions() -> list[str]:
+    """The dotted paths of every app's desk functions, in ``INSTALLED_APPS`` order."""
+    return [ref for c in app_configs() for ref in c.desk]

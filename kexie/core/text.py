@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.utils.translation import pgettext
+from django.utils.translation import gettext, pgettext
 
-__all__ = ["join_clauses", "join_list"]
+__all__ = ["bracketed", "join_clauses", "join_list"]
 
 
 def join_list(items: Iterable[object]) -> str:
@@ -27,3 +27,9 @@ def join_list(items: Iterable[object]) -> str:
 def join_clauses(items: Iterable[object]) -> str:
     """Clauses or whole sentences: "甲；乙" in Chinese, "a; b" in English."""
     return pgettext("message separator", "；").join(str(item) for item in items)
+
+
+def bracketed(name: object, detail: object) -> str:
+    """A name with a detail after it in brackets: "名称（代码）" in Chinese, "name (code)" in English (the brackets
+    are the catalogue's; decision 0045)."""
+    return gettext("%(name)s（%(detail)s）") % {"name": name, "detail": detail}

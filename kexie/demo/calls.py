@@ -118,12 +118,24 @@ def seed_calls(gen: Any, log: Any = print) -> dict[str, int]:
         out["talent"] = _talent(root, rng, today, year, lib)
         out["popsci"] = _popsci(root, rng, today, year, lib)
         out["projects"] = _topics(root, rng, today, year - 1, lib)
+        _subscribe_scientist()
         out["papers"] = _papers(root, rng, today, year, lib)
         out["think_tank"] = _think_tank(root, rng, today, year, lib)
     log(f"  申报评审：专家 {out['experts']} 位，托举工程申报 {out['talent']} 份，科普作品申报 {out['popsci']} 份，"
         f"上年度立项课题 {out['projects']} 项，开放申报的论文遴选 {out['papers']} 份，评审中的智库课题 "
         f"{out['think_tank']} 份")
     return out
+
+
+def _subscribe_scientist() -> None:
+    """demo-scientist subscribes to 申报通知 in their own disciplines before this year's calls open, so the open
+    calls (province-wide, every discipline: subscribers only) reach them as notices."""
+    from kexie.calls.subscriptions import save_subscription
+
+    user = User.objects.filter(username="demo-scientist").first()
+    person = Person.objects.filter(user=user).first() if user is not None else None
+    if person is not None:
+        save_subscription(user, active=True, disciplines=list(person.disciplines.all()), region=None)
 
 
 def _library(root: Organisation, rng: random.Random, today: dt.date) -> int:
@@ -165,6 +177,9 @@ def _talent(root: Organisation, rng: random.Random, today: dt.date, year: int, l
     people = sorted(rng.sample(sorted(society_of), min(36, len(society_of))))
     societies = sorted({society_of[p] for p in people})
     quota_orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=societies)}
+    demo_society = Organisation.objects.filter(assignments__user__username="demo-society").first()
+    if demo_society is not None:  # demo-society holds places too: its staff get the call's opening notice
+        quota_orgs.setdefault(demo_society.pk, demo_society)
     cities = list(Organisation.objects.filter(depth=2, kind__code="kx").order_by("path"))
     setup_services.set_quotas(SYSTEM, call, {**{o: 2 for o in quota_orgs.values()}, **{c: 3 for c in cities}})
     codes_of = _codes(people)
@@ -484,4 +499,8 @@ def _think_tank(root: Organisation, rng: random.Random, today: dt.date, year: in
     stages[2]["deadline"] = (today + dt.timedelta(days=14)).isoformat()
     stages[3]["deadline"] = (today + dt.timedelta(days=30)).isoformat()
     setup_services.edit_call(SYSTEM, Call.objects.get(pk=call.pk), stages=stages)
+    if user is not None:  # demo-expert's review tasks arrived as a notice, as the assignment sends one
+        from kexie.calls.review.services import tell_assigned
+
+        tell_assigned(Call.objects.get(pk=call.pk), {reviewer})
     return len(apps)

@@ -49,6 +49,16 @@ class Grade(models.TextChoices):
     FAIL = "fail", _("不合格")
 
 
+class RunStatus(models.TextChoices):
+    """A run started from the page waits for the task worker (排队中), computes and writes its scores in batches
+    (进行中, with progress), then becomes the current result (完成) or records why it stopped (失败)."""
+
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("完成")
+    FAILED = "failed", _("失败")
+
+
 class IndicatorSystem(models.Model):
     """指标体系: the indicators (two levels), which organisations it evaluates, how it groups them
     (分类评价) and how it grades them."""
@@ -146,6 +156,12 @@ class EvaluationRun(models.Model):
     missing_leaves = models.PositiveIntegerField(_("缺失数据项数"), default=0)
     orgs_with_missing = models.PositiveIntegerField(_("有缺失数据的组织数"), default=0)
     grade_counts = models.JSONField(_("各等次数量"), default=dict, blank=True)
+    # background runs (decision 0047): a run is current only once it is done; ``organisations`` is the total
+    status = models.CharField(_("状态"), max_length=10, choices=RunStatus.choices, default=RunStatus.DONE)
+    orgs_done = models.PositiveIntegerField(_("已评价组织数"), default=0)
+    error = models.TextField(_("失败原因"), blank=True, max_length=2000)
+    beat_at = models.DateTimeField(_("最近进度"), null=True, blank=True)  # written with the progress
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -161,6 +177,17 @@ class EvaluationRun(models.Model):
     def scope_q(cls, paths: list[str]) -> Q:
         scored = Score.objects.filter(prefix_q("org_path", paths), run=OuterRef("pk"))
         return prefix_q("org_path", paths) | Q(Exists(scored))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (RunStatus.DONE, RunStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        """Organisations scored, in per cent of the total (0 while the data is read)."""
+        if not self.organisations:
+            return 100 if self.status == RunStatus.DONE else 0
+        return min(100, self.orgs_done * 100 // self.organisations)
 
 
 class Score(models.Model):

@@ -9,24 +9,28 @@ run of the year before.
 from __future__ import annotations
 
 import json
+import logging
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kexie.core import bulk
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import prefix_q
-from kexie.core.services import require
+from kexie.core.services import SYSTEM, require
 from kexie.evaluation import engine, sources
 from kexie.evaluation.models import (
     CategoryRule,
@@ -39,6 +43,7 @@ from kexie.evaluation.models import (
     IndicatorSystem,
     LeafScore,
     Method,
+    RunStatus,
     Score,
     SourceType,
     Stage,
@@ -50,6 +55,7 @@ from kexie.reports.figures import report_values
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 INACTIVE = (OrgStatus.DISSOLVED, OrgStatus.REVOKED)
 CENT = Decimal("0.01")
+log = logging.getLogger(__name__)
 
 
 
@@ -267,35 +273,181 @@ def _raw_matrix(system: IndicatorSystem, year: int, target: Target, leaves: list
     return raw, has_report
 
 
-def run_evaluation(actor: Any, system: IndicatorSystem, year: int) -> EvaluationRun:
-    """Score every organisation the system evaluates for ``year`` and store the explanation."""
-    started = time.perf_counter()
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+def progress_share() -> float:
+    """A run writes its scores (and its progress) in batches of this share of its organisations."""
+    return min(1.0, max(0.001, float(getattr(settings, "KEXIE_EVAL_PROGRESS_SHARE", 0.05))))
+
+
+def stale_minutes() -> int:
+    """A queued or running run whose progress has not moved for this long is taken for dead (its worker died)."""
+    return int(getattr(settings, "KEXIE_EVAL_STALE_MINUTES", 30))
+
+
+def active_run(system: IndicatorSystem, year: int) -> EvaluationRun | None:
+    run: EvaluationRun | None = (EvaluationRun.objects.filter(system=system, year=year, status__in=ACTIVE)
+                                 .order_by("-id").first())
+    return run
+
+
+def recover_stale(run: EvaluationRun) -> bool:
+    """Fail a queued or running run whose progress stopped ``stale_minutes()`` ago (its partial scores
+    removed), so that the year can be evaluated again. True when it was failed."""
+    if run.status not in ACTIVE:
+        return False
+    beat = run.beat_at or run.run_at
+    if beat is None or timezone.now() - beat < timedelta(minutes=stale_minutes()):
+        return False
+    with translation.override(settings.LANGUAGE_CODE):  # stored in Chinese, the record's language
+        reason = _("评价中断：超过 %(minutes)s 分钟没有进度（后台任务可能已停止），可以重新开始评价。") % {
+            "minutes": stale_minutes()}
+    _fail(run, reason, None, only_active=True)
+    return True
+
+
+def queue_run(actor: Any, system: IndicatorSystem, year: int, *, enqueue: bool = True) -> EvaluationRun:
+    """A queued run of ``system`` for ``year`` (checked now: the actor may run the system, it has indicators,
+    no other run of the same system and year is queued or running); the background task is enqueued once the
+    row is committed. The run becomes current only when it is done (``perform_run``)."""
+    if not 1900 <= int(year) <= 2100:
+        raise ValidationError(_("评价年度有误。"))
     with transaction.atomic():
         system = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
         require(actor, "evaluation.change", system.org_path)
-        leaves = list(system.indicators.filter(parent__isnull=False).order_by("order", "id"))
-        if not leaves:
+        if not system.indicators.filter(parent__isnull=False).exists():
             raise ValidationError(_("该指标体系没有二级指标，无法评价。"))
-        target = targets(system)
-        raw, has_report = _raw_matrix(system, year, target, leaves)
-        engine_leaves = [engine.Leaf(leaf.code, float(leaf.weight), leaf.method, leaf.params) for leaf in leaves]
-        result = engine.evaluate(raw, target.categories, engine_leaves, engine.Grading.from_config(system.grading))
-        previous = _previous(system, year)
-        EvaluationRun.objects.filter(system=system, year=year, is_current=True).update(is_current=False)
+        running = active_run(system, year)
+        if running is not None and not recover_stale(running):
+            raise ValidationError(
+                _("%(system)s %(year)s 年度的评价正在进行（%(status)s），请等它完成后再开始。"),
+                params={"system": system.name, "year": year, "status": running.get_status_display()})
         run = EvaluationRun.objects.create(
-            system=system, year=year, org_path=system.org_path, run_by=actor if getattr(actor, "pk", None) else None,
-            organisations=len(target.ids), missing_leaves=int(result.missing.sum()),
-            orgs_with_missing=int(result.missing.any(axis=1).sum()) if len(target.ids) else 0,
-            grade_counts={g: int(sum(1 for x in result.grade if x == g)) for g in Grade.values})
-        score_ids = _write_scores(run, target, result, has_report, previous)
-        _write_leaves(score_ids, leaves, raw, result, has_report)
-        log_action(actor, "evaluation.run.created", run, scope_path=run.org_path,
-                   extra={"year": year, "organisations": run.organisations, "missing_leaves": run.missing_leaves,
-                          "grades": run.grade_counts})
-    # the time includes the commit (PostgreSQL checks the deferred foreign keys of every row there)
+            system=system, year=year, org_path=system.org_path, is_current=False, status=RunStatus.QUEUED,
+            run_by=actor if getattr(actor, "pk", None) else None, beat_at=timezone.now())
+        log_action(actor, "evaluation.run.queued", run, scope_path=run.org_path, extra={"year": year})
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(run.pk))
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from kexie.evaluation.tasks import run_evaluation_task
+
+    run_evaluation_task.enqueue(run_id)
+
+
+def run_evaluation(actor: Any, system: IndicatorSystem, year: int) -> EvaluationRun:
+    """Score every organisation the system evaluates for ``year`` and store the explanation, at once (the
+    console, the seed): a queued run performed in this process. A refusal or failure raises (and is recorded
+    on the run when it had started)."""
+    run = queue_run(actor, system, year, enqueue=False)
+    return perform_run(run.pk, actor=actor, raise_errors=True)
+
+
+def perform_run(run_id: int, *, actor: Any = None, raise_errors: bool = False) -> EvaluationRun:
+    """Run a queued run once (the background task): claim it, score every organisation, write the scores and
+    their explanations in batches of ``progress_share()`` of the organisations with the progress on the run
+    row (in autocommit: the page polls it), then make it the current result of its system and year. A refusal
+    or error marks it failed with the Chinese reason and removes what it wrote. ``actor``: the console's
+    actor; the task acts as the user who started the run, with that user's CURRENT roles. The reason is stored
+    in Chinese (the record's language), whatever the interface language of a request that ran it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _perform(run_id, actor, raise_errors)
+
+
+def _perform(run_id: int, actor: Any, raise_errors: bool) -> EvaluationRun:
+    claimed = EvaluationRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, beat_at=timezone.now())
+    run = EvaluationRun.objects.select_related("system", "run_by").get(pk=run_id)
+    if not claimed:
+        return run
+    actor = actor or run.run_by  # the task acts as the person who started the run
+    started = time.perf_counter()
+    try:
+        if not actor:
+            raise PermissionDenied(_("开始评价的账号已不存在。"))
+        if getattr(actor, "pk", None) and not actor.is_active:
+            raise PermissionDenied(_("开始评价的账号已停用。"))
+        with transaction.atomic():
+            system = IndicatorSystem.objects.get(pk=run.system_id)
+            require(actor, "evaluation.change", system.org_path)
+            leaves = list(system.indicators.filter(parent__isnull=False).order_by("order", "id"))
+            if not leaves:
+                raise ValidationError(_("该指标体系没有二级指标，无法评价。"))
+            target = targets(system)
+            raw, has_report = _raw_matrix(system, run.year, target, leaves)
+            engine_leaves = [engine.Leaf(leaf.code, float(leaf.weight), leaf.method, leaf.params) for leaf in leaves]
+            result = engine.evaluate(raw, target.categories, engine_leaves,
+                                     engine.Grading.from_config(system.grading))
+            previous = _previous(system, run.year)
+        n = len(target.ids)
+        EvaluationRun.objects.filter(pk=run.pk).update(organisations=n, beat_at=timezone.now())
+        step = max(1, math.ceil(n * progress_share()))
+        for first in range(0, n, step):
+            last = min(n, first + step)
+            with transaction.atomic():
+                score_ids = _write_scores(run, target, result, has_report, previous, first, last)
+                _write_leaves(score_ids, leaves, raw, result, has_report, first)
+            _progress(run, last)
+        with transaction.atomic():
+            IndicatorSystem.objects.select_for_update().get(pk=system.pk)
+            EvaluationRun.objects.filter(system=system, year=run.year, is_current=True).exclude(pk=run.pk).update(
+                is_current=False)
+            done = dict(
+                status=RunStatus.DONE, is_current=True, organisations=n, orgs_done=n, error="",
+                missing_leaves=int(result.missing.sum()),
+                orgs_with_missing=int(result.missing.any(axis=1).sum()) if n else 0,
+                grade_counts={g: int(sum(1 for x in result.grade if x == g)) for g in Grade.values},
+                finished_at=timezone.now(), beat_at=timezone.now())
+            EvaluationRun.objects.filter(pk=run.pk).update(**done)
+            for key, value in done.items():
+                setattr(run, key, value)
+            log_action(actor, "evaluation.run.created", run, scope_path=run.org_path,
+                       extra={"year": run.year, "organisations": run.organisations,
+                              "missing_leaves": run.missing_leaves, "grades": run.grade_counts})
+    except (ValidationError, PermissionDenied) as exc:
+        _fail(run, _join(exc), actor)
+        if raise_errors:
+            raise
+        return run
+    except Exception:
+        log.exception("evaluation run %s failed", run_id)
+        _fail(run, _("评价时发生内部错误，已记录在服务器日志中。请稍后重新开始评价，或联系系统管理员。"), actor)
+        if raise_errors:
+            raise
+        return run
+    # the time includes the commits (PostgreSQL checks the deferred foreign keys of every row there)
     run.seconds = round(time.perf_counter() - started, 3)
     EvaluationRun.objects.filter(pk=run.pk).update(seconds=run.seconds)
     return run
+
+
+def _progress(run: EvaluationRun, done: int) -> None:
+    """The organisations scored so far, on the run row (outside any transaction of the run: the page polls it)."""
+    EvaluationRun.objects.filter(pk=run.pk).update(orgs_done=done, beat_at=timezone.now())
+
+
+def _join(exc: Exception) -> str:
+    messages = list(exc.messages) if isinstance(exc, ValidationError) else [str(exc)]
+    return pgettext("message separator", "；").join(str(m) for m in messages if m) or _("评价失败。")
+
+
+def _fail(run: EvaluationRun, reason: str, actor: Any, *, only_active: bool = False) -> None:
+    """Mark ``run`` failed with ``reason`` (Chinese), its partial scores removed; never the current result."""
+    with transaction.atomic():
+        qs = EvaluationRun.objects.filter(pk=run.pk)
+        if only_active:
+            qs = qs.filter(status__in=ACTIVE)
+        if not qs.update(status=RunStatus.FAILED, is_current=False, error=reason[:2000],
+                         finished_at=timezone.now(), beat_at=timezone.now()):
+            return
+        LeafScore.objects.filter(score__run_id=run.pk).delete()
+        Score.objects.filter(run_id=run.pk).delete()
+        run.status, run.is_current, run.error = RunStatus.FAILED, False, reason[:2000]
+        log_action(actor or SYSTEM, "evaluation.run.failed", run, scope_path=run.org_path,
+                   extra={"year": run.year, "reason": reason[:500]})
 
 
 def _previous(system: IndicatorSystem, year: int) -> dict[int, tuple[Decimal, str, int]]:
@@ -311,10 +463,12 @@ def _cents(c: int) -> Decimal:
 
 
 def _write_scores(run: EvaluationRun, target: Target, result: engine.Result, has_report: np.ndarray,
-                  previous: dict[int, tuple[Decimal, str, int]]) -> list[int]:
+                  previous: dict[int, tuple[Decimal, str, int]], first: int, last: int) -> list[int]:
+    """The scores of the organisations ``first`` … ``last - 1`` (target order); their ids in that order."""
     missing_counts = result.missing.sum(axis=1) if len(target.ids) else np.zeros(0, dtype=np.int64)
     rows = []
-    for i, org in enumerate(target.orgs):
+    for i in range(first, last):
+        org = target.orgs[i]
         prev = previous.get(org.pk)
         rows.append(Score(
             run=run, organisation_id=org.pk, org_path=org.path, category=target.categories[i],
@@ -327,23 +481,25 @@ def _write_scores(run: EvaluationRun, target: Target, result: engine.Result, has
     ids = [s.pk for s in created]
     if any(pk is None for pk in ids):  # a backend that returns no ids: read them back in the same order
         by_org = dict(Score.objects.filter(run=run).values_list("organisation_id", "pk"))
-        ids = [by_org[oid] for oid in target.ids]
+        ids = [by_org[oid] for oid in target.ids[first:last]]
     return [int(pk) for pk in ids]
 
 
 def _write_leaves(score_ids: list[int], leaves: list[Indicator], raw: np.ndarray, result: engine.Result,
-                  has_report: np.ndarray) -> None:
-    """Every leaf of every score, written with COPY (PostgreSQL) or executemany (SQLite). The rule text
-    is stored in Chinese (the record's language, like the audit log)."""
+                  has_report: np.ndarray, first: int = 0) -> None:
+    """Every leaf of the scores ``score_ids`` (the organisations from ``first`` on, in target order), written
+    with COPY (PostgreSQL) or executemany (SQLite). The rule text is stored in Chinese (the record's language,
+    like the audit log)."""
     with translation.override(None):
         describers = [sources.Describer(leaf) for leaf in leaves]
     report_leaf = [leaf.source_type == SourceType.REPORT for leaf in leaves]
-    raw_list = raw.tolist()
-    frac_list = result.fractions.tolist()
-    ref_list = result.refs.tolist()
-    cents_list = result.cents.tolist()
-    missing_list = result.missing.tolist()
-    no_report = (~has_report).tolist()
+    part = slice(first, first + len(score_ids))
+    raw_list = raw[part].tolist()
+    frac_list = result.fractions[part].tolist()
+    ref_list = result.refs[part].tolist()
+    cents_list = result.cents[part].tolist()
+    missing_list = result.missing[part].tolist()
+    no_report = (~has_report[part]).tolist()
 
     def rows() -> Iterator[tuple[Any, ...]]:
         for i, score_id in enumerate(score_ids):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from kexie.evaluation.models import (
     Grade,
     IndicatorSystem,
     LeafScore,
+    RunStatus,
     Score,
     SourceType,
     Stage,
@@ -133,13 +134,21 @@ def run_create(request, pk: int):
 
 
 def _run(request, system: IndicatorSystem, year: int, back: str = ""):
+    """Queue the run (the background task computes it; decision 0047) and open its page, which shows the
+    progress until the ranking is ready. A second start while one runs is refused with the reason."""
     try:
-        run = services.run_evaluation(request.user, system, year)
+        run = services.queue_run(request.user, system, year)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, join_messages(error_messages(exc)))
         return redirect(back) if back else redirect("evaluation:system", pk=system.pk)
-    messages.success(request, _("已完成 %(year)s 年度评价：%(n)s 个组织，用时 %(seconds)s 秒。")
-                     % {"year": run.year, "n": run.organisations, "seconds": run.seconds})
+    run.refresh_from_db()  # the immediate task backend (the demo) has already run it
+    if run.status == RunStatus.DONE:
+        messages.success(request, _("已完成 %(year)s 年度评价：%(n)s 个组织，用时 %(seconds)s 秒。")
+                         % {"year": run.year, "n": run.organisations, "seconds": run.seconds})
+    elif run.status == RunStatus.FAILED:
+        messages.error(request, _("评价失败：%(reason)s") % {"reason": run.error})
+    else:
+        messages.success(request, _("已开始 %(year)s 年度评价，正在后台计算，完成后本页显示排名。") % {"year": run.year})
     return redirect("evaluation:run", pk=run.pk)
 
 
@@ -152,6 +161,15 @@ def _scores(request, run: EvaluationRun, action: str):
 @login_required
 def run_detail(request, pk: int):
     run = get_in_scope(EvaluationRun.objects.select_related("system", "run_by"), request.user, pk)
+    if services.recover_stale(run):
+        run.refresh_from_db()
+    other_runs = EvaluationRun.objects.for_user(request.user).filter(system=run.system).exclude(pk=run.pk)
+    if run.status != RunStatus.DONE:
+        return _run_progress(request, run, other_runs)
+    if request.htmx and request.GET.get("poll"):  # the run finished while the page polled: show the ranking
+        response = HttpResponse()
+        response["HX-Refresh"] = "true"
+        return response
     filt, qs = _scores(request, run, "evaluation.view")
     table = Table(request, qs, SCORE_COLUMNS, row_template="evaluation/run.html#row", filterset=filt,
                   per_page=PAGE_SIZE, table_id="ranking", export_url=reverse("evaluation:run-export", args=[run.pk]),
@@ -165,13 +183,27 @@ def run_detail(request, pk: int):
     return render(request, "evaluation/run.html", {
         "run": run, "system": run.system, "filter": filt, "table": table,
         "grades": [(g, label, run.grade_counts.get(g, 0)) for g, label in Grade.choices],
-        "other_runs": EvaluationRun.objects.for_user(request.user).filter(system=run.system).exclude(pk=run.pk),
+        "other_runs": other_runs,
     })
+
+
+def _run_progress(request, run: EvaluationRun, other_runs):
+    """A queued, running or failed run: its status, the progress (organisations scored of the total) to those
+    who may run the system, polled every 2 s until it is done; a failure's reason and a new start."""
+    can_run = user_can(request.user, "evaluation.change", run.org_path)
+    context = {"run": run, "system": run.system, "can_run": can_run, "other_runs": other_runs,
+               "form": RunForm(initial={"year": run.year}) if can_run and run.status == RunStatus.FAILED else None}
+    if request.htmx and request.GET.get("poll"):
+        return render(request, "evaluation/progress.html#status", context)
+    return render(request, "evaluation/progress.html", context)
 
 
 @login_required
 def run_export(request, pk: int):
     run = get_in_scope(EvaluationRun.objects.select_related("system"), request.user, pk, "evaluation.export")
+    if run.status != RunStatus.DONE:
+        messages.error(request, _("评价尚未完成，完成后才能导出结果。"))
+        return redirect("evaluation:run", pk=run.pk)
     _filt, qs = _scores(request, run, "evaluation.export")
     grades = dict(Grade.choices)
 
@@ -207,7 +239,8 @@ def run_export(request, pk: int):
 
 @login_required
 def score_detail(request, pk: int):
-    score = get_in_scope(Score.objects.select_related("run__system", "organisation"), request.user, pk)
+    score = get_in_scope(Score.objects.select_related("run__system", "organisation")
+                         .filter(run__status=RunStatus.DONE), request.user, pk)
     leaves = list(LeafScore.objects.filter(score=score).select_related("indicator__parent")
                   .order_by("indicator__order", "indicator_id"))
     groups: list[dict] = []
@@ -301,7 +334,7 @@ def follow_ups(request, pk: int):
     org = get_in_scope(Organisation.objects.all(), request.user, pk)
     steps = list(FollowUp.objects.for_user(request.user).filter(organisation=org)
                  .select_related("decided_by", "run__system").order_by("created_at", "id"))
-    scores = list(Score.objects.for_user(request.user).filter(organisation=org)
+    scores = list(Score.objects.for_user(request.user).filter(organisation=org, run__status=RunStatus.DONE)
                   .select_related("run__system").order_by("-run__year", "-run__run_at"))
     can_decide = user_can(request.user, "evaluation.change", services._evaluator_path(org))
     choices = services.next_stages(org) if can_decide else []

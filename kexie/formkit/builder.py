@@ -97,17 +97,27 @@ def _rule_index(schema: Schema, index: int) -> int:
 
 
 # ---- sections -----------------------------------------------------------------------------------
-def add_section(schema: Mapping[str, Any] | None, key: str, title: str, *, prefill: Collection[str] = ()) -> Schema:
+def add_section(schema: Mapping[str, Any] | None, key: str, title: str, *, title_en: str = "",
+                prefill: Collection[str] = ()) -> Schema:
     out = _copy(schema)
-    out["sections"].append({"key": key, "title": title, "fields": []})
+    section: dict[str, Any] = {"key": key, "title": title, "fields": []}
+    if title_en.strip():
+        section["title_en"] = title_en.strip()
+    out["sections"].append(section)
     return _checked(schema, out, prefill)
 
 
 def edit_section(schema: Mapping[str, Any] | None, key: str, *, title: str, new_key: str | None = None,
-                 prefill: Collection[str] = ()) -> Schema:
+                 title_en: str | None = None, prefill: Collection[str] = ()) -> Schema:
+    """Rename a section; ``title_en`` None keeps its English title, "" removes it."""
     out = _copy(schema)
     section = _section(out, key)
     section["title"] = title
+    if title_en is not None:
+        if title_en.strip():
+            section["title_en"] = title_en.strip()
+        else:
+            section.pop("title_en", None)
     if new_key:
         section["key"] = new_key
     return _checked(schema, out, prefill)
@@ -194,21 +204,24 @@ def move_column(schema: Mapping[str, Any] | None, table: str, key: str, directio
 
 
 # ---- rules --------------------------------------------------------------------------------------
-def _rule(expr: str, message: str) -> dict[str, Any]:
-    return {"expr": expr.strip(), "message": message.strip()}
+def _rule(expr: str, message: str, message_en: str = "") -> dict[str, Any]:
+    rule = {"expr": expr.strip(), "message": message.strip()}
+    if message_en.strip():
+        rule["message_en"] = message_en.strip()
+    return rule
 
 
-def add_rule(schema: Mapping[str, Any] | None, expr: str, message: str = "", *,
+def add_rule(schema: Mapping[str, Any] | None, expr: str, message: str = "", *, message_en: str = "",
              prefill: Collection[str] = ()) -> Schema:
     out = _copy(schema)
-    out["rules"].append(_rule(expr, message))
+    out["rules"].append(_rule(expr, message, message_en))
     return _checked(schema, out, prefill)
 
 
-def edit_rule(schema: Mapping[str, Any] | None, index: int, expr: str, message: str = "", *,
+def edit_rule(schema: Mapping[str, Any] | None, index: int, expr: str, message: str = "", *, message_en: str = "",
               prefill: Collection[str] = ()) -> Schema:
     out = _copy(schema)
-    out["rules"][_rule_index(out, index)] = _rule(expr, message)
+    out["rules"][_rule_index(out, index)] = _rule(expr, message, message_en)
     return _checked(schema, out, prefill)
 
 

@@ -73,8 +73,9 @@ def apply_edit(schema: Mapping[str, Any] | None, post: Mapping[str, Any], *,
             raise ValidationError(_form_errors(section_form))
         s = section_form.cleaned_data
         if op == "add_section":
-            return builder.add_section(schema, s["key"], s["title"], prefill=names)
-        return builder.edit_section(schema, s["section"], title=s["title"], new_key=s["key"], prefill=names)
+            return builder.add_section(schema, s["key"], s["title"], title_en=s.get("title_en") or "", prefill=names)
+        return builder.edit_section(schema, s["section"], title=s["title"], new_key=s["key"],
+                                    title_en=s.get("title_en") or "", prefill=names)
     if op == "remove_section":
         return builder.delete_section(schema, d["section"], prefill=names)
     if op == "move_section":
@@ -101,10 +102,12 @@ def apply_edit(schema: Mapping[str, Any] | None, post: Mapping[str, Any], *,
             raise ValidationError(_form_errors(rule_form))
         r = rule_form.cleaned_data
         if op == "add_rule":
-            return builder.add_rule(schema, r["expr"], r["message"], prefill=names)
+            return builder.add_rule(schema, r["expr"], r["message"], message_en=r.get("message_en") or "",
+                                    prefill=names)
         if r.get("index") is None:
             raise ValidationError(_("没有这条规则。"))
-        return builder.edit_rule(schema, r["index"], r["expr"], r["message"], prefill=names)
+        return builder.edit_rule(schema, r["index"], r["expr"], r["message"], message_en=r.get("message_en") or "",
+                                 prefill=names)
     if d.get("index") is None:
         raise ValidationError(_("没有这条规则。"))
     if op == "remove_rule":
@@ -142,6 +145,7 @@ def context(schema: Mapping[str, Any] | None, *, edit_url: str, editable: bool,
             form = FieldForm(initial=FieldForm.initial_for(skey, f), prefix=prefix, prefill=prefill) if editable else None
             fields.append({
                 "f": f, "type_label": type_labels.get(str(f.get("type")), f.get("type")), "prefix": prefix,
+                "choices": "/".join(S.choice_values(f)),
                 "form": form, "inputs": _inputs(form),
                 "columns": _column_formset(prefix, f.get("columns")) if editable else None,
             })
@@ -149,14 +153,15 @@ def context(schema: Mapping[str, Any] | None, *, edit_url: str, editable: bool,
             if editable else None
         sections.append({
             "key": skey, "title": s.get("title"), "fields": fields,
-            "form": SectionForm(initial={"section": skey, "key": skey, "title": s.get("title")},
-                                prefix=f"es-{skey}") if editable else None,
+            "title_shown": S.title_of(s),
+            "form": SectionForm(initial={"section": skey, "key": skey, "title": s.get("title"),
+                                         "title_en": s.get("title_en")}, prefix=f"es-{skey}") if editable else None,
             "new_field": new_field, "new_inputs": _inputs(new_field), "new_prefix": f"n-{skey}",
             "new_columns": _column_formset(f"n-{skey}") if editable else None,
         })
-    rules = [{"index": i, "expr": r.get("expr"), "message": r.get("message"),
-              "form": RuleForm(initial={"index": i, "expr": r.get("expr"), "message": r.get("message")},
-                               prefix=f"er-{i}") if editable else None}
+    rules = [{"index": i, "expr": r.get("expr"), "message": S.message_of(r),
+              "form": RuleForm(initial={"index": i, "expr": r.get("expr"), "message": r.get("message"),
+                                        "message_en": r.get("message_en")}, prefix=f"er-{i}") if editable else None}
              for i, r in enumerate(S.rules(schema))]
     return {
         "edit_url": edit_url, "editable": editable, "sections": sections, "rules": rules,

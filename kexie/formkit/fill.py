@@ -87,6 +87,12 @@ class Cell:
     choices: list[str]
     required: bool
     unit: str = ""
+    options: list[tuple[str, str]] = field(default_factory=list)  # (stored value, label in the interface language)
+    shown: str = ""  # the value as read on review pages: a choice's label in the interface language
+
+    @property
+    def label_unit(self) -> str:
+        return S.with_unit(self.label, self.unit)
 
 
 @dataclass
@@ -109,6 +115,12 @@ class FieldView:
     prefill: str = ""
     previous: str = ""  # last year's figure, shown beside this year's (reports)
     warnings: list[str] = field(default_factory=list)  # checks for the filer that do not block
+    options: list[tuple[str, str]] = field(default_factory=list)  # (stored value, label in the interface language)
+    shown: str = ""  # the value as read on review pages: a choice's label in the interface language
+
+    @property
+    def label_unit(self) -> str:
+        return S.with_unit(self.label, self.unit)
 
 
 @dataclass
@@ -126,9 +138,14 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _shown(f: Mapping[str, Any], value: str) -> str:
+    return S.choice_label(f, value) if value and f.get("type") == "choice" else value
+
+
 def _cells(columns: list[dict[str, Any]], row: Mapping[str, Any]) -> list[Cell]:
     return [Cell(c["key"], S.label_of(c), str(c.get("type")), _text(row.get(c["key"])),
-                 [str(x) for x in c.get("choices") or []], bool(c.get("required")), str(c.get("unit") or ""))
+                 S.choice_values(c), bool(c.get("required")), S.unit_of(c), S.choice_options(c),
+                 _shown(c, _text(row.get(c["key"]))))
             for c in columns]
 
 
@@ -144,11 +161,12 @@ def views(schema: Mapping[str, Any], data: Mapping[str, Any], errors: Mapping[st
             value = data.get(key)
             decimals = int(f.get("decimals") or 0)
             fv = FieldView(key, S.label_of(f), ftype, value if ftype == "file" else _text(value),
-                           bool(f.get("required")), str(f.get("unit") or ""), str(f.get("help") or ""),
-                           [str(c) for c in f.get("choices") or []], list(errors.get(key, [])), f.get("min"),
+                           bool(f.get("required")), S.unit_of(f), S.help_of(f),
+                           S.choice_values(f), list(errors.get(key, [])), f.get("min"),
                            f.get("max"), "1" if not decimals else "0." + "0" * (decimals - 1) + "1",
                            bool(f.get("multiline")), prefill=str(f.get("prefill") or ""),
-                           previous=previous.get(key, ""), warnings=list(warnings.get(key, [])))
+                           previous=previous.get(key, ""), warnings=list(warnings.get(key, [])),
+                           options=S.choice_options(f), shown=_shown(f, _text(value)) if ftype != "file" else "")
             if ftype == "table":
                 columns = [c for c in f.get("columns") or [] if isinstance(c, dict)]
                 fv.columns = _cells(columns, {})
@@ -158,7 +176,7 @@ def views(schema: Mapping[str, Any], data: Mapping[str, Any], errors: Mapping[st
                     fv.rows.append(_cells(columns, {}))
                 fv.value = ""
             fvs.append(fv)
-        out.append(SectionView(str(section.get("key")), str(section.get("title") or ""), fvs))
+        out.append(SectionView(str(section.get("key")), S.title_of(section), fvs))
     return out
 
 

@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from kexie.core.text import join_list
+from kexie.core.text import bracketed, join_list
 from kexie.formkit import figures
 
 TYPES = ("number", "text", "choice", "date", "file", "table")
@@ -46,6 +47,79 @@ TABLE_MAX_ROWS = 500
 FILE_MAX_BYTES = 20 * 1024 * 1024
 FILE_EXTENSIONS = ("pdf", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip")
 ALL = "__all__"
+
+
+# ---- labels in the interface language -----------------------------------------------------------
+def english() -> bool:
+    """Whether the interface is in English (any ``en`` variant)."""
+    return (get_language() or "").lower().startswith("en")
+
+
+def localized(label: Any, label_en: Any = None) -> str:
+    """The English label in the English interface when there is one; the Chinese label otherwise."""
+    if isinstance(label_en, str) and label_en.strip() and english():
+        return label_en.strip()
+    return "" if label is None else str(label)
+
+
+def label_of(f: Mapping[str, Any]) -> str:
+    return localized(f.get("label") or f.get("key") or "", f.get("label_en"))
+
+
+def help_of(f: Mapping[str, Any]) -> str:
+    return localized(f.get("help") or "", f.get("help_en"))
+
+
+def unit_of(f: Mapping[str, Any]) -> str:
+    return localized(f.get("unit") or "", f.get("unit_en"))
+
+
+def title_of(section: Mapping[str, Any]) -> str:
+    return localized(section.get("title") or section.get("key") or "", section.get("title_en"))
+
+
+def message_of(rule: Mapping[str, Any]) -> str:
+    return localized(rule.get("message") or "", rule.get("message_en"))
+
+
+def with_unit(label: str, unit: str) -> str:
+    """"name（unit）", its brackets following the language."""
+    return bracketed(label, unit) if unit else label
+
+
+def _choice_value(c: Any) -> str | None:
+    if isinstance(c, str):
+        return c
+    if isinstance(c, dict) and isinstance(c.get("value"), str):
+        return str(c["value"])
+    return None
+
+
+def _choice_items(f: Mapping[str, Any]) -> list[Any]:
+    items = f.get("choices")
+    return items if isinstance(items, list) else []
+
+
+def choice_values(f: Mapping[str, Any]) -> list[str]:
+    """The stored values of a choice field (plain strings or the ``value`` of ``{value, label, label_en}``)."""
+    return [v for v in (_choice_value(c) for c in _choice_items(f)) if v is not None]
+
+
+def choice_options(f: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(stored value, label in the interface language) of each choice."""
+    out: list[tuple[str, str]] = []
+    for c in _choice_items(f):
+        value = _choice_value(c)
+        if value is None:
+            continue
+        out.append((value, localized(c.get("label") or value, c.get("label_en")) if isinstance(c, dict) else value))
+    return out
+
+
+def choice_label(f: Mapping[str, Any], value: Any) -> str:
+    """The label of a stored choice value in the interface language (the value itself when unknown)."""
+    text = "" if value is None else str(value)
+    return dict(choice_options(f)).get(text, text)
 
 
 # ---- walking a schema ---------------------------------------------------------------------------
@@ -76,20 +150,15 @@ def figure_keys(schema: Mapping[str, Any]) -> dict[str, str]:
     the sum of each number column. These are the names rules may use and aggregation offers."""
     out: dict[str, str] = {}
     for f in fields(schema):
-        key, label = f.get("key"), str(f.get("label") or f.get("key"))
+        key, label = f.get("key"), label_of(f)
         if f.get("type") == "number":
             out[str(key)] = label
         elif f.get("type") == "table":
             out[f"{key}.{figures.ROWS}"] = _("%(t)s（行数）") % {"t": label}
             for col in f.get("columns") or []:
                 if isinstance(col, dict) and col.get("type") == "number":
-                    out[f"{key}.{col.get('key')}"] = _("%(t)s：%(c)s（合计）") % {
-                        "t": label, "c": col.get("label") or col.get("key")}
+                    out[f"{key}.{col.get('key')}"] = _("%(t)s：%(c)s（合计）") % {"t": label, "c": label_of(col)}
     return out
-
-
-def label_of(f: Mapping[str, Any]) -> str:
-    return str(f.get("label") or f.get("key") or "")
 
 
 # ---- checking a schema --------------------------------------------------------------------------
@@ -150,14 +219,19 @@ def _check_field(f: Any, seen: set[str], metrics: Collection[str], in_table: str
     seen.add(key)
     if not str(label or "").strip():
         problems.append(_("%(w)s“%(k)s”缺少名称。") % {"w": where, "k": key})
+    for name in ("label_en", "help_en", "unit_en"):
+        if f.get(name) is not None and not isinstance(f.get(name), str):
+            problems.append(_("%(w)s“%(k)s”的英文名称、说明或单位应为文本。") % {"w": where, "k": key})
+            break
     if ftype not in TYPES:
         problems.append(_("%(w)s“%(k)s”的类型“%(t)s”未知。") % {"w": where, "k": key, "t": ftype or ""})
         return problems
     if ftype == "choice":
         choices = f.get("choices")
-        if not isinstance(choices, list) or not choices or not all(isinstance(c, str) and c.strip() for c in choices):
+        values = [_choice_value(c) for c in choices] if isinstance(choices, list) else []
+        if not values or not all(v and v.strip() for v in values):
             problems.append(_("选项字段“%(k)s”没有选项。") % {"k": key})
-        elif len(set(choices)) != len(choices):
+        elif len(set(values)) != len(values):
             problems.append(_("选项字段“%(k)s”有重复的选项。") % {"k": key})
     if ftype == "number":
         lo, hi, dec = f.get("min"), f.get("max"), f.get("decimals", 0)
@@ -339,10 +413,15 @@ def _text(f: Mapping[str, Any], value: Any) -> str:
 
 def _choice(f: Mapping[str, Any], value: Any) -> str:
     text = str(value).strip()
-    choices = [str(c) for c in f.get("choices") or []]
-    if text not in choices:
-        raise ValueError(_("“%(f)s”应为以下选项之一：%(c)s。") % {"f": label_of(f), "c": join_list(choices)})
-    return text
+    options = choice_options(f)
+    if text in dict(options):
+        return text
+    # the label in either language names the same choice (a spreadsheet filled in the English interface)
+    for c in _choice_items(f):
+        stored = _choice_value(c)
+        if stored and isinstance(c, dict) and text in {str(c.get("label") or ""), str(c.get("label_en") or "")} - {""}:
+            return stored
+    raise ValueError(_("“%(f)s”应为以下选项之一：%(c)s。") % {"f": label_of(f), "c": join_list([lab for _v, lab in options])})
 
 
 def _date(f: Mapping[str, Any], value: Any) -> str:
@@ -513,5 +592,5 @@ def check_rule(rule: Mapping[str, Any], data: Mapping[str, Any], known: set[str]
     except RuleError as exc:
         return str(exc)
     if parsed.holds(data) is False:
-        return str(rule.get("message") or _("不满足校验规则：%(e)s") % {"e": parsed.expr})
+        return message_of(rule) or _("不满足校验规则：%(e)s") % {"e": parsed.expr}
     return ""

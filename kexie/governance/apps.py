@@ -8,6 +8,7 @@ class GovernanceConfig(KexieAppConfig):
     name = "kexie.governance"
     label = "governance"
     url_prefix = "governance/"
+    desk = ("kexie.governance.desk.todos",)  # the to-do desk of the home page (decision 0041)
     actions = (
         Action("governance.view", _("查看换届与治理"), "view"),
         Action("governance.change", _("设置合规规则"), "change"),

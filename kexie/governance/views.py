@@ -17,6 +17,7 @@ from kexie.core.export import xlsx_response
 from kexie.core.http import bad_request, error_messages, forbidden
 from kexie.core.scope import get_in_scope
 from kexie.core.tables import Column, Empty, Table
+from kexie.core.text import bracketed
 from kexie.governance import services
 from kexie.governance.forms import OverviewForm, RuleForm
 from kexie.governance.models import ComplianceRule
@@ -67,7 +68,7 @@ def export(request):
     def rows():
         for row in ov.rows:
             f = row.facts
-            problems = sep.join(f"{r.rule.name}（{r.figure}）" for r in row.failures)
+            problems = sep.join(bracketed(r.rule.name, r.figure) for r in row.failures)
             yield (row.org_name, row.org_code, row.org_kind, row.body_kind_label, f.number, f.starts_on, f.ends_on,
                    f.members if f.term_id else None, f.frontline if f.term_id else None, str(verdicts[row.verdict]),
                    problems, *[str(verdicts[r.verdict]) for r in row.results])

@@ -11,6 +11,7 @@ class HomeConfig(KexieAppConfig):
     name = "kexie.home"
     label = "home"
     url_prefix = ""
+    desk = ("kexie.home.todos.todos",)  # the to-do desk of the home page (decision 0041)
     verbose_name = _("首页")
     menu = (
         # Staff: the verified-field change requests of the people their organisations hold (decision 0029).

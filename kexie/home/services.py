@@ -24,6 +24,7 @@ from kexie.core.audit import log_action, snapshot
 from kexie.core.services import require
 from kexie.core.text import join_list
 from kexie.home.models import ChangeStatus, ProfileChange
+from kexie.innovation.limits import SHORT_REASON, too_long
 from kexie.notices.services import notify
 from kexie.orgs.models import Organisation
 from kexie.people.models import Discipline, Person, PersonDiscipline
@@ -106,9 +107,12 @@ def request_change(actor: Any, person: Person, data: dict[str, Any], note: str =
     birth = data.get("birth_date")
     if isinstance(birth, dt.date) and birth > timezone.localdate():
         raise ValidationError({"birth_date": [_("出生日期不能晚于今天。")]})
+    note = note or ""
+    if len(note) > SHORT_REASON:
+        raise ValidationError({"note": [too_long(_("说明"), SHORT_REASON)]})
     phone = str(data.pop("phone", "") or "")
     change = ProfileChange(
-        person=current, requested_by=actor if getattr(actor, "pk", None) else None, note=note[:500],
+        person=current, requested_by=actor if getattr(actor, "pk", None) else None, note=note,
         changes={k: _plain(k, v) for k, v in data.items()},
         before={k: _plain(k, getattr(current, k)) for k in data} | ({"phone_masked": current.phone_masked}
                                                                     if phone else {}),
@@ -185,10 +189,12 @@ def reject_change(actor: Any, change: ProfileChange, reason: str) -> ProfileChan
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("驳回时请填写理由。")]})
+    if len(reason) > SHORT_REASON:
+        raise ValidationError({"reason": [too_long(_("驳回理由"), SHORT_REASON)]})
     current = _lock_change(change)
     require(actor, "people.change", current.person.org_path)
     ProfileChange.WORKFLOW.apply(current, "reject")
-    current.reason = reason[:500]
+    current.reason = reason
     current.decided_at = timezone.now()
     current.decided_by = actor if getattr(actor, "pk", None) else None
     current.save(update_fields=["status", "reason", "decided_at", "decided_by"])

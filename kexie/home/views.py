@@ -7,12 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.export import xlsx_response
 from kexie.core.http import client_ip, error_messages, forbidden
+from kexie.core.registry import desk_items
 from kexie.core.scope import get_in_scope, scope_paths
 from kexie.core.tables import Column, Empty, Table
 from kexie.core.text import join_clauses, join_list
@@ -28,7 +30,8 @@ from kexie.signup.services import consent_rows
 
 
 def home(request):
-    """Staff: their organisations and people. An individual (no role anywhere): the personal desk. Anonymous
+    """Staff: the to-do desk (工作台: what waits for them, what they started that waits for others; decision
+    0041) beside their organisations and people. An individual (no role anywhere): the personal desk. Anonymous
     visitors: the public portal (the sign-in page while there is none)."""
     if not request.user.is_authenticated:
         return redirect(desk.link("portal:home") or f"{desk.link('login')}?next=/")
@@ -41,11 +44,15 @@ def home(request):
     orgs = Organisation.objects.for_user(request.user).alive()
     roots = orgs.filter(path__in=scope_paths(request.user) or []) if scope_paths(request.user) is not None \
         else orgs.filter(depth=1)
+    todos = desk_items(request.user)  # 工作台: every app's lines (decision 0041)
     context = {
         "roots": roots.select_related("kind"),
         "org_count": orgs.count(),
         "people_count": Person.objects.for_user(request.user).alive().count(),
         "person": person,
+        "mine": [t for t in todos if t.kind == "mine"],
+        "waiting": [t for t in todos if t.kind == "waiting"],
+        "today": timezone.localdate(),
     }
     return render(request, "home/home.html", context)
 

@@ -8,6 +8,7 @@ class ImportsConfig(KexieAppConfig):
     name = "kexie.imports"
     label = "imports"
     url_prefix = "imports/"
+    desk = ("kexie.imports.desk.todos",)  # the to-do desk of the home page (decision 0041)
     actions = (
         Action("imports.view", _("查看导入记录"), "view"),
         Action("imports.change", _("导入数据与回滚"), "change"),

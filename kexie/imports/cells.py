@@ -26,6 +26,7 @@ from kexie.core.validators import (
     validate_uscc,
 )
 from kexie.imports.spec import CHOICE_SYNONYMS, Column
+from kexie.people.fields import split_keywords
 
 if TYPE_CHECKING:
     from kexie.imports.validate import Context
@@ -243,7 +244,7 @@ def _uscc(ctx: Context, col: Column, v: str) -> str:
 
 def _keywords(ctx: Context, col: Column, v: str) -> list[str]:
     _text(ctx, col, v)
-    words = list(dict.fromkeys(w.strip() for w in _KEYWORD_SPLIT.split(v) if w.strip()))
+    words = split_keywords(v.replace("|", "、"))  # the one parser of 专业特长; a cell may also use "|"
     if len(words) > MAX_KEYWORDS:
         raise CellError(_("专业特长最多填写%(n)s个关键词。") % {"n": MAX_KEYWORDS})
     if any(len(w) > 30 for w in words):

@@ -74,6 +74,11 @@ def write_template(fileobj, spec: Spec) -> None:
     wb.close()
 
 
+def cell_message(column: str, message: str) -> str:
+    """One problem of a row as the error workbook's first column says it: the column named, then the message."""
+    return _("“%(column)s”：%(message)s") % {"column": column, "message": message} if column else message
+
+
 def write_error_workbook(fileobj, spec: Spec, table: Table, error_rows: dict[int, list[tuple[str, str]]],
                          errors: Iterable[tuple[int, str, str]]) -> None:
     """Every data row of the upload, in order, with an error column in front and the failing cells
@@ -98,7 +103,7 @@ def write_error_workbook(fileobj, spec: Spec, table: Table, error_rows: dict[int
         problems = error_rows.get(number)
         marked = set()
         if problems:
-            ws.write_string(out, 0, join_clauses(f"“{col}”：{m}" if col else m for col, m in problems), msg)
+            ws.write_string(out, 0, join_clauses(cell_message(col, m) for col, m in problems), msg)
             marked = {index[col] for col, _m in problems if col in index}
         for c, value in enumerate(cells):
             if value or c in marked:

@@ -8,6 +8,7 @@ class InnovationConfig(KexieAppConfig):
     name = "kexie.innovation"
     label = "innovation"
     url_prefix = "innovation/"
+    desk = ("kexie.innovation.desk.todos",)  # the to-do desk of the home page (decision 0041)
     actions = (
         Action("innovation.view", _("查看数字科创"), "view"),
         Action("innovation.change", _("办理数字科创"), "change"),
@@ -48,6 +49,10 @@ class InnovationConfig(KexieAppConfig):
         NoticeKind("innovation-need-submitted-", _("技术需求待审核"), _("企业提交技术需求、需要审核时通知。")),
         NoticeKind("innovation-dispatch-", _("科协报到派单"), _("上级科协把技术需求派给本会、请限期答复时通知。")),
         NoticeKind("innovation-answer-", _("派单答复"), _("受派学会响应或婉拒技术需求时通知派单的工作人员。")),
+        NoticeKind("innovation-dispatch-request-", _("派单请求待确认"),
+                   _("下级科协请求向本会管理的学会派单、需要确认时通知。")),
+        NoticeKind("innovation-dispatch-decided-", _("派单请求结果"),
+                   _("上级科协同意或不同意本会的派单请求时通知。")),
         NoticeKind("innovation-overdue-", _("派单督办"), _("派单超过答复时限仍未响应时提醒，逾期更久时上报上级科协。")),
         NoticeKind("innovation-enquiry-", _("对接意向"), _("有人对成果或需求提交对接意向时通知。")),
         NoticeKind("innovation-intro-", _("专家引荐申请"), _("企业申请引荐专家（点厨）、需要联系专家时通知。")),

@@ -16,6 +16,8 @@ AUDIT_CODES = {
     "innovation.dispatch.answered": _("学会响应派单"),
     "innovation.dispatch.completed": _("服务完成"),
     "innovation.dispatch.rated": _("企业评价服务"),
+    "innovation.dispatch.requested": _("请求上级科协向学会派单"),
+    "innovation.dispatch.request_decided": _("处理派单请求"),
     "innovation.achievement.created": _("登记科技成果"),
     "innovation.achievement.edited": _("修改科技成果"),
     "innovation.achievement.published": _("发布科技成果"),

@@ -18,6 +18,7 @@ class MembersConfig(KexieAppConfig):
     name = "kexie.members"
     label = "members"
     url_prefix = "members/"
+    desk = ("kexie.members.desk.todos",)  # the to-do desk of the home page (decision 0041)
     actions = (
         Action("members.view", _("查看会员与组织机构"), "view"),
         Action("members.change", _("办理会员与换届"), "change"),

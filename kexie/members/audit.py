@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 AUDIT_CODES = {
     "members.membership.applied": _("申请入会"),
     "members.membership.approved": _("批准入会"),
+    "members.membership.added": _("学会添加会员"),
     "members.membership.rejected": _("不予批准入会"),
     "members.membership.category_changed": _("变更会员类别"),
     "members.membership.dues_paid": _("缴纳会费"),

@@ -203,6 +203,13 @@ class ApplicationEvent(WorkflowEvent):
 class PaymentMethod(models.TextChoices):
     MANUAL = "manual", _("线下缴费")
     ONLINE = "online", _("网上缴费")
+    CASH = "cash", _("现金")
+    TRANSFER = "transfer", _("转账")
+    OTHER = "other", _("其他")
+
+
+# What staff choose when they record a payment made to the secretariat (the older "线下缴费" rows keep their label).
+OFFLINE_METHODS = (PaymentMethod.CASH, PaymentMethod.TRANSFER, PaymentMethod.OTHER)
 
 
 class DuesPayment(models.Model):
@@ -220,6 +227,7 @@ class DuesPayment(models.Model):
     method = models.CharField(_("缴费方式"), max_length=10, choices=PaymentMethod.choices,
                               default=PaymentMethod.MANUAL)
     receipt_number = models.CharField(_("收据号"), max_length=40)
+    paid_on = models.DateField(_("缴费日期"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("登记人"))
     recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)

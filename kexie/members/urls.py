@@ -7,6 +7,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.membership_list, name="list"),
     path("export/", views.export, name="export"),
+    path("add/", views.add_member, name="add"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/<str:action>/", views.act, name="act"),
     path("groups/", views.group_list, name="groups"),

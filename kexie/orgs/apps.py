@@ -17,6 +17,7 @@ class OrgsConfig(KexieAppConfig):
     name = "kexie.orgs"
     label = "orgs"
     url_prefix = "orgs/"
+    desk = ("kexie.orgs.desk.todos",)  # the to-do desk of the home page (decision 0041)
     actions = (
         Action("orgs.view", _("查看组织"), "view"),
         Action("orgs.change", _("编辑组织"), "change"),

@@ -8,6 +8,7 @@ Chinese form error naming the candidates."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -118,6 +119,10 @@ class OrgPickerField(forms.Field):
         text = " ".join(str(value or "").replace("\x00", "").split())[:MAX_TEXT]
         if not text:
             return None
+        return self.resolve(text)
+
+    def resolve(self, text: str) -> Organisation | None:
+        """One typed text → the organisation of the queryset it names, else a Chinese ValidationError."""
         qs = self.queryset
         org: Organisation | None = qs.filter(code=text).first()
         if org is None and text.isdigit() and (pk := to_id(text)) is not None:
@@ -139,3 +144,104 @@ class OrgPickerField(forms.Field):
 
     def _unknown(self, text: str) -> Organisation | None:
         raise forms.ValidationError(self.error_messages["unknown"], code="unknown", params={"text": text})
+
+
+# ---- several organisations: chips, each added by search (decision 0043) ---------------------------------------
+SEPARATORS = re.compile(r"[;；\n]+")
+MAX_CHOSEN = 50
+
+
+class OrgMultiPickerInput(OrgPickerInput):
+    """The chosen organisations as ticked boxes (chips: untick to remove; work without JavaScript) and a search
+    field to add one more (``static/kexie/picker.js`` turns a chosen suggestion into a chip). Without JavaScript
+    the search field may hold several names separated by "；"."""
+
+    template_name = "components/org_multi_picker.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.picker_url = ""  # a caller's own suggestions endpoint (with its query), else orgs:picker
+        self.include = ""  # a CSS selector of other fields the suggestions depend on (hx-include)
+        self.chosen: list[Organisation] = []
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        ids = data.getlist(f"{name}_ids") if hasattr(data, "getlist") else data.get(f"{name}_ids", [])
+        return {"ids": [str(i) for i in ids][:MAX_CHOSEN + 1], "text": str(data.get(name, "") or "")}
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and f"{name}_ids" not in data
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        text = value.get("text", "") if isinstance(value, dict) else ""
+        context = super().get_context(name, text or None, attrs)
+        if self.picker_url:
+            list_id = context["list_id"]
+            sep = "&" if "?" in self.picker_url else "?"
+            context["widget"]["picker_url"] = f"{self.picker_url}{sep}{urlencode({'field': name, 'list': list_id})}"
+        context["widget"].update(chosen=[(o.pk, shown(o)) for o in self.chosen], include=self.include)
+        return context
+
+
+class OrgMultiPickerField(OrgPickerField):
+    """Several organisations of ``queryset`` (``cleaned_data``: a list, in the order chosen). ``url``: the
+    suggestions endpoint when the choice is not simply "in my scope for an action" (as the societies a need may be
+    dispatched to)."""
+
+    widget = OrgMultiPickerInput
+    default_error_messages = {
+        **OrgPickerField.default_error_messages,
+        "required": _("请至少选择一个组织。"),
+        "gone": _("所选组织中有的已不在可选范围内，请重新选择。"),
+        "too_many": _("一次最多选择 %(n)s 个组织。"),
+    }
+
+    def __init__(self, *, url: str = "", include: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        assert isinstance(self.widget, OrgMultiPickerInput)
+        self.widget.picker_url, self.widget.include = url, include
+
+    def set_url(self, url: str) -> None:
+        assert isinstance(self.widget, OrgMultiPickerInput)
+        self.widget.picker_url = url
+
+    def prepare_value(self, value: Any) -> Any:
+        return value
+
+    def to_python(self, value: Any) -> list[Organisation]:  # type: ignore[override]  # a list, not one
+        if not isinstance(value, dict):
+            value = {"ids": [], "text": str(value or "")}
+        ids = [to_id(i) for i in value.get("ids", [])]
+        if len(ids) > MAX_CHOSEN:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many", params={"n": MAX_CHOSEN})
+        chosen: dict[int, Organisation] = {}
+        if ids:
+            if None in ids:
+                raise forms.ValidationError(self.error_messages["gone"], code="gone")
+            found = {o.pk: o for o in self.queryset.filter(pk__in=ids).select_related("kind")}
+            if len(found) != len(set(ids)):
+                raise forms.ValidationError(self.error_messages["gone"], code="gone")
+            chosen.update((i, found[i]) for i in ids if i is not None)
+        errors = []
+        text = str(value.get("text", "")).replace("\x00", "")[:MAX_TEXT * 10]
+        for part in SEPARATORS.split(text):
+            part = " ".join(part.split())[:MAX_TEXT]
+            if not part:
+                continue
+            try:
+                org = self.resolve(part)
+            except forms.ValidationError as exc:
+                errors.append(exc)
+                continue
+            if org is not None:
+                chosen.setdefault(org.pk, org)
+        assert isinstance(self.widget, OrgMultiPickerInput)
+        self.widget.chosen = list(chosen.values())
+        if errors:
+            raise forms.ValidationError(errors)
+        if len(chosen) > MAX_CHOSEN:
+            raise forms.ValidationError(self.error_messages["too_many"], code="too_many", params={"n": MAX_CHOSEN})
+        return list(chosen.values())
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")

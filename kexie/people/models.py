@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import F, OrderBy, Q, Sum
+from django.db.models import BooleanField, Expression, F, OrderBy, Q, Subquery, Sum
 from django.db.models.lookups import In
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,7 @@ class Discipline(models.Model):
 
     code = models.CharField(_("学科代码"), max_length=7, unique=True)
     name = models.CharField(_("学科名称"), max_length=60)
+    name_en = models.CharField(_("英文名称"), max_length=120, blank=True)  # shown in the English interface (0045)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     sector = models.CharField(_("门类"), max_length=4, blank=True)
 
@@ -31,7 +34,9 @@ class Discipline(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        from kexie.people.disciplines import display_name
+
+        return f"{self.code} {display_name(self.name, self.name_en)}"
 
 
 class Gender(models.TextChoices):
@@ -60,12 +65,46 @@ class Education(models.TextChoices):
 SMALL_SCOPE = 30_000
 
 
-def _estimated_scope_size(paths: list[str]) -> int:
+# PostgreSQL, large scopes, a dense search: up to this many memberships in scope, the membership arm is an array of
+# ids read first (``id = ANY(ARRAY(…))``), which the planner can OR with the path range into one bitmap and AND with
+# the search index, so a common surname's capped count in a city reads the few thousand matching rows instead of
+# filtering a sequential scan (decision 0034, docs/benchmarks.md). Any other query keeps the hashed IN-subquery,
+# with which a rare term starts from the search index alone.
+MEMBER_ARRAY_MAX = 2000
+
+
+def _estimated_scope_size(paths: list[str]) -> tuple[int, int]:
+    """People whose own organisation lies in scope (the denormalised head counts) and memberships in scope."""
     from kexie.members.models import Membership
     from kexie.orgs.models import Organisation
 
     own = Organisation.objects.filter(prefix_q("path", paths)).aggregate(n=Sum("people_count"))["n"] or 0
-    return own + Membership.objects.filter(prefix_q("org_path", paths)).count()
+    return own, Membership.objects.filter(prefix_q("org_path", paths)).count()
+
+
+class _MemberArm(Expression):
+    """``id IN (members)``, or on PostgreSQL ``id = ANY(ARRAY(members))`` when the query is a dense search
+    (``query.dense_search``, set by ``PersonQuerySet.search``) and the scope's memberships are few (``array``):
+    the form is chosen when the SQL is written, so the page and its count share one queryset."""
+
+    conditional = True
+
+    def __init__(self, key: Any, members: Any, array: bool = False) -> None:
+        super().__init__(output_field=BooleanField())
+        self.key, self.members, self.array = key, members, array
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.key, self.members]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        self.key, self.members = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        key_sql, key_params = compiler.compile(self.key)
+        sub_sql, sub_params = compiler.compile(self.members)
+        if self.array and connection.vendor == "postgresql" and getattr(compiler.query, "dense_search", False):
+            return f"{key_sql} = ANY(ARRAY{sub_sql})", [*key_params, *sub_params]
+        return f"{key_sql} IN {sub_sql}", [*key_params, *sub_params]
 
 
 # A query matching at least this share of all people walks the primary key on PostgreSQL (decision 0034).
@@ -120,8 +159,10 @@ class PersonQuerySet(ScopedQuerySet["Person"]):
         index's matches and sorts those (walking the key for a 4-hit term read the whole table: 4.6 s).
         Both orders return the same rows."""
         qs = self.filter(search_text__tokens=query)
-        if connection.vendor == "postgresql" and search_plan(query) == "sort":
-            return qs.order_by(OrderBy(F("id") + 0, descending=True))
+        if connection.vendor == "postgresql":
+            if search_plan(query) == "sort":
+                return qs.order_by(OrderBy(F("id") + 0, descending=True))
+            qs.query.dense_search = True  # type: ignore[attr-defined]  # read by _MemberArm; copied with the query
         return qs.order_by("-id")
 
 
@@ -213,10 +254,12 @@ class Person(SoftDeleteModel):
 
         own = Person.objects.filter(prefix_q("org_path", paths)).values("id")
         members = Membership.objects.filter(prefix_q("org_path", paths)).values("person_id")
-        if _estimated_scope_size(paths) <= SMALL_SCOPE:
+        own_count, member_count = _estimated_scope_size(paths)
+        if own_count + member_count <= SMALL_SCOPE:
             return Q(id__in=own.union(members, all=True))
-        key = F("id") + 0 if connection.vendor == "sqlite" else F("id")
-        return prefix_q("org_path", paths) | Q(In(key, members))
+        if connection.vendor == "sqlite":
+            return prefix_q("org_path", paths) | Q(In(F("id") + 0, members))
+        return prefix_q("org_path", paths) | Q(_MemberArm(F("id"), Subquery(members), member_count <= MEMBER_ARRAY_MAX))
 
     @classmethod
     def public_q(cls) -> Q:

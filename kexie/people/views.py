@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -197,3 +199,28 @@ def restore(request, pk: int):
     else:
         messages.success(request, _("已恢复“%(name)s”。") % {"name": person.name})
     return redirect("people:detail", pk=person.pk)
+
+
+_PICKER_NAME = re.compile(r"[A-Za-z0-9_-]{1,60}")
+
+
+@login_required
+def picker(request):
+    """``people:picker``: the suggestions of a person picker (kexie/people/widgets.py) — at most 20 people of the
+    caller's ``people.view`` scope whose name (or employer) holds the typed text, as "姓名（工作单位）" with the
+    phone masked; never an ID number or a full phone (decision 0043)."""
+    from kexie.people.widgets import SUGGESTIONS, base, hint, matching, shown
+
+    field = request.GET.get("field", "")
+    field = field if _PICKER_NAME.fullmatch(field) else "q"
+    list_id = request.GET.get("list", "")
+    list_id = list_id if _PICKER_NAME.fullmatch(list_id) else "person-choices"
+    text = " ".join(request.GET.get(field, request.GET.get("q", "")).replace("\x00", "").split())[:40]
+    found = []
+    if text:
+        qs = base(Person.objects.for_user(request.user, "people.view"))
+        found = list(matching(qs, text).order_by("name", "pk")[:SUGGESTIONS])
+    response = render(request, "components/person_picker.html#choices",
+                      {"list_id": list_id, "choices": [(shown(p), p, hint(p)) for p in found]})
+    patch_vary_headers(response, ["Cookie"])
+    return response

@@ -8,6 +8,7 @@ class ReportsConfig(KexieAppConfig):
     name = "kexie.reports"
     label = "reports"
     url_prefix = "reports/"
+    desk = ("kexie.reports.desk.todos",)  # the to-do desk of the home page (decision 0041)
     actions = (
         Action("reports.view", _("查看填报"), "view"),
         Action("reports.change", _("填报与审核"), "change"),

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import xlsxwriter
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kexie.core.export import Sheet, neutralise
@@ -35,8 +37,26 @@ MAX_REPORT_ROWS = 100_000
 
 
 def _header(f: dict[str, Any]) -> str:
-    unit = f.get("unit")
-    return f"{S.label_of(f)}（{unit}）" if unit else S.label_of(f)
+    """A column's header in the interface language: "name（unit）", brackets following the language."""
+    return S.with_unit(S.label_of(f), S.unit_of(f))
+
+
+def _headers(f: dict[str, Any]) -> set[str]:
+    """Every header a column is recognised by on import (normalised): its name with or without its unit, in either
+    language, so a template downloaded in the English interface imports as well."""
+    labels = {str(x) for x in (f.get("label") or f.get("key"), f.get("label_en")) if x}
+    units = {str(x) for x in (f.get("unit"), f.get("unit_en")) if x}
+    return {_norm(label) for label in labels} | {_norm(f"{label}（{unit}）") for label in labels for unit in units}
+
+
+def _any_language(msgid: str) -> set[str]:
+    """A fixed header or sheet name (already marked for translation) as written in each interface language,
+    normalised: a template downloaded in one language imports in the other."""
+    out = {_norm(msgid)}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            out.add(_norm(_(msgid)))
+    return out
 
 
 def _norm(text: str) -> str:
@@ -128,7 +148,7 @@ def write_template(fileobj: Any, campaign: Campaign, submissions: Sequence[Submi
         ws.set_column(c, c, max(12, len(_header(f)) * 2 + 2))
         if f.get("type") == "choice":
             ws.data_validation(1, c, max(1, len(submissions)), c, {
-                "validate": "list", "source": [str(x) for x in f.get("choices") or []], "error_type": "warning"})
+                "validate": "list", "source": [label for _v, label in S.choice_options(f)], "error_type": "warning"})
     for r, s in enumerate(submissions, start=1):
         ws.write_string(r, 0, s.organisation.code, locked)
         ws.write_string(r, 1, str(neutralise(s.organisation.name)), locked)
@@ -179,13 +199,13 @@ def write_template(fileobj: Any, campaign: Campaign, submissions: Sequence[Submi
         help_ws.write_string(row, c, h, bold)
     for f in flat + [c for t in table_fields(schema) for c in t.get("columns") or []]:
         row += 1
-        desc = [str(f.get("help") or "")]
+        desc = [S.help_of(f)]
         if f.get("type") == "number":
             bounds = [x for x in (f.get("min"), f.get("max")) if x is not None]
             desc.append(_("数值，%(d)s 位小数") % {"d": f.get("decimals") or 0}
                         + (_("，范围 %(lo)s～%(hi)s") % {"lo": f.get("min"), "hi": f.get("max")} if len(bounds) == 2 else ""))
         elif f.get("type") == "choice":
-            desc.append(_("可选值：%(v)s") % {"v": join_list(f.get("choices") or [])})
+            desc.append(_("可选值：%(v)s") % {"v": join_list([label for _v, label in S.choice_options(f)])})
         elif f.get("type") == "date":
             desc.append(_("日期，如 2024-05-01"))
         help_ws.write_string(row, 0, _header(f))
@@ -201,9 +221,18 @@ def write_template(fileobj: Any, campaign: Campaign, submissions: Sequence[Submi
     wb.close()
 
 
-def _sheet_title(t: dict[str, Any]) -> str:
-    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in S.label_of(t))[:31]
+def _sheet_title(t: dict[str, Any], label: str | None = None) -> str:
+    name = "".join("_" if ch in "[]:*?/\\" else ch for ch in (S.label_of(t) if label is None else label))[:31]
     return name or t["key"][:31]
+
+
+def _table_sheet(sheets: dict[str, list[list[str]]], t: dict[str, Any]) -> list[list[str]] | None:
+    """A table field's sheet, named in the interface language or in the other one."""
+    for label in (S.label_of(t), str(t.get("label") or ""), str(t.get("label_en") or "")):
+        rows = sheets.get(_sheet_title(t, label))
+        if rows:
+            return rows
+    return None
 
 
 # ---- import -------------------------------------------------------------------------------------
@@ -271,10 +300,11 @@ def import_sheets(actor: Any, campaign: Campaign, sheets: dict[str, list[list[st
         result.errors.append(_("文件中没有工作表。"))
         return result
     main_name = _("填报数据")
-    main = sheets.get(main_name) or next(iter(sheets.values()))
-    flat = {_norm(_header(f)): f for f in flat_fields(schema) if f.get("type") != "file"}
-    flat.update({_norm(S.label_of(f)): f for f in flat_fields(schema) if f.get("type") != "file"})
-    if not main or _norm(main[0][0] if main[0] else "") != _norm(_("组织编码")):
+    main = (sheets.get(main_name)
+            or next((rows for name, rows in sheets.items() if _norm(name) in _any_language("填报数据")), None)
+            or next(iter(sheets.values())))
+    flat = {h: f for f in flat_fields(schema) if f.get("type") != "file" for h in _headers(f)}
+    if not main or _norm(main[0][0] if main[0] else "") not in _any_language("组织编码"):
         result.errors.append(_("“%(s)s”表的第一列应为“组织编码”：请使用下载的模板。") % {"s": main_name})
         return result
     header = main[0]
@@ -311,11 +341,11 @@ def import_sheets(actor: Any, campaign: Campaign, sheets: dict[str, list[list[st
         raw_by_code[code], line_of[code] = values, r
     # Table sheets: rows keyed by organisation code, replacing that filer's table.
     for t in table_fields(schema):
-        rows = sheets.get(_sheet_title(t))
+        rows = _table_sheet(sheets, t)
         if not rows:
             continue
         cols = [c for c in t.get("columns") or [] if isinstance(c, dict)]
-        by_head = {_norm(_header(c)): c for c in cols} | {_norm(S.label_of(c)): c for c in cols}
+        by_head = {h: c for c in cols for h in _headers(c)}
         mapping: dict[int, dict[str, Any]] = {}
         for c, text in enumerate(rows[0][1:], start=1):
             if text and _norm(text) in by_head:

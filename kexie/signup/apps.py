@@ -10,6 +10,7 @@ class SignupConfig(KexieAppConfig):
     name = "kexie.signup"
     label = "signup"
     url_prefix = "signup/"
+    desk = ("kexie.signup.desk.todos",)  # the to-do desk of the home page (decision 0041)
     verbose_name = _("个人账号")
     actions = (Action("signup.claims", _("处理档案认领申请"), "change"),)
     menu = (MenuEntry(_("档案认领"), "signup:claims", order=26, action="signup.claims"),)

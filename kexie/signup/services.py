@@ -31,6 +31,7 @@ from kexie.core.validators import (
     normalize_phone,
     validate_id_number,
 )
+from kexie.innovation.limits import SHORT_REASON, too_long
 from kexie.notices.services import notify
 from kexie.orgs import counts
 from kexie.orgs.models import Level, Organisation
@@ -368,8 +369,10 @@ def reject_claim(actor: Any, pk: int, reason: str) -> ClaimRequest:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("请填写不予确认的理由。")]})
+    if len(reason) > SHORT_REASON:
+        raise ValidationError({"reason": [too_long(_("不予确认的理由"), SHORT_REASON)]})
     ClaimRequest.WORKFLOW.apply(claim, "reject")
-    claim.reason, claim.decided_by, claim.decided_at = reason[:500], actor, timezone.now()
+    claim.reason, claim.decided_by, claim.decided_at = reason, actor, timezone.now()
     claim.save(update_fields=["status", "reason", "decided_by", "decided_at"])
     log_action(actor, "signup.claim.rejected", claim, scope_path=person.org_path, after={"reason": claim.reason})
     notify([claim.user], title=_("档案认领未通过：%(name)s") % {"name": claim.name},

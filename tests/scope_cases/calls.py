@@ -45,6 +45,7 @@ TABLE = {
     "calls:export-all": ("change", "call"),
     "calls:notice": ("detail", "call"),  # a published call's notice is public; the city-B call is a draft
     "calls:my-reviews": ("own", None),  # the caller's own assignments only
+    "calls:subscribe": ("own", None),  # the caller's own subscription (tests/test_call_notices.py)
     "calls:review": ("change", "assignment"),  # the assigned expert only
     "calls:vote": ("change", "application"),  # panel members of the call and the call's staff
     "calls:object": ("change", "application"),  # publicised applications only

@@ -11,6 +11,9 @@ TABLE = {
     "innovation:need-act": ("change", "need"),
     "innovation:need-feedback": ("change", "need"),
     "innovation:dispatch": ("change", "dispatch"),
+    "innovation:dispatch-picker": ("change", "need"),  # a need's society suggestions: 404 out of scope
+    "innovation:dispatch-requests": ("list", None),  # requests asked by or decided at the caller's associations
+    "innovation:dispatch-request": ("change", "dispatch_request"),
     "innovation:enterprise-register": ("own", None),  # registers the caller's own enterprise
     "innovation:enterprise": ("change", "enterprise"),
     "need-list": ("api-list", "need"),  # API; tests/test_innovation.py checks the list holds only what one may see
@@ -41,4 +44,8 @@ def records(province):
     record = ServiceRecord.objects.create(society=society, enterprise=ent, enterprise_name=ent.name, need=need,
                                           kind="research", served_on=timezone.localdate(), org_path=society.path,
                                           need_path=b.path)
-    return {"need": need, "dispatch": d, "enterprise": ent, "service_record": record}
+    from kexie.innovation.models import DispatchRequest
+
+    req = DispatchRequest.objects.create(need=need, org_path=b.path, decider_path=province["root"].path)
+    req.societies.set([society])
+    return {"need": need, "dispatch": d, "enterprise": ent, "service_record": record, "dispatch_request": req}

@@ -66,6 +66,7 @@ from kexie.calls.models.review import (
     ReviewStatus,
     Vote,
 )
+from kexie.calls.models.subscriptions import CallSubscription
 
 __all__ = [
     "APPLICATION_FLOW",
@@ -79,6 +80,7 @@ __all__ = [
     "AssignmentStatus",
     "Call",
     "CallStatus",
+    "CallSubscription",
     "CallType",
     "CaseStatus",
     "ConflictDeclaration",

@@ -52,44 +52,63 @@ EDITABLE = ProjectReport.WORKFLOW.sources("fill")
 OUTPUT_KEYS = ("papers", "patents", "standards", "advisory_reports", "adopted", "talents")
 
 _OUTPUTS = [
-    {"key": "papers", "label": "发表论文", "type": "number", "unit": "篇", "min": 0},
-    {"key": "patents", "label": "申请或授权专利", "type": "number", "unit": "件", "min": 0},
-    {"key": "standards", "label": "制定标准", "type": "number", "unit": "项", "min": 0},
-    {"key": "advisory_reports", "label": "咨询报告", "type": "number", "unit": "篇", "min": 0},
-    {"key": "adopted", "label": "被采纳或获批示", "type": "number", "unit": "项", "min": 0},
-    {"key": "talents", "label": "培养人才", "type": "number", "unit": "人", "min": 0},
-    {"key": "spent", "label": "已支出经费", "type": "number", "unit": "万元", "min": 0, "decimals": 2,
+    {"key": "papers", "label": "发表论文", "label_en": "Papers published", "type": "number", "unit": "篇",
+     "unit_en": "papers", "min": 0},
+    {"key": "patents", "label": "申请或授权专利", "label_en": "Patents filed or granted", "type": "number",
+     "unit": "件", "unit_en": "patents", "min": 0},
+    {"key": "standards", "label": "制定标准", "label_en": "Standards drafted", "type": "number", "unit": "项",
+     "unit_en": "standards", "min": 0},
+    {"key": "advisory_reports", "label": "咨询报告", "label_en": "Advisory reports", "type": "number", "unit": "篇",
+     "unit_en": "reports", "min": 0},
+    {"key": "adopted", "label": "被采纳或获批示", "label_en": "Adopted or endorsed by officials", "type": "number",
+     "unit": "项", "unit_en": "items", "min": 0},
+    {"key": "talents", "label": "培养人才", "label_en": "Researchers trained", "type": "number", "unit": "人",
+     "unit_en": "persons", "min": 0},
+    {"key": "spent", "label": "已支出经费", "label_en": "Funds spent", "type": "number", "unit": "万元",
+     "unit_en": "10,000 yuan", "min": 0, "decimals": 2,
      "required": True},
 ]
-_ACHIEVEMENTS = {"key": "achievements", "label": "代表性成果", "type": "table", "max_rows": 50, "columns": [
-    {"key": "name", "label": "成果名称", "type": "text", "required": True},
-    {"key": "kind", "label": "类型", "type": "choice",
-     "choices": ["论文", "专利", "标准", "咨询报告", "软件著作权", "新产品", "其他"]},
-    {"key": "date", "label": "时间", "type": "date"},
-    {"key": "note", "label": "说明（刊物、专利号、采纳单位等）", "type": "text"},
+_ACHIEVEMENTS = {"key": "achievements", "label": "代表性成果", "label_en": "Representative outputs", "type": "table",
+                 "max_rows": 50, "columns": [
+    {"key": "name", "label": "成果名称", "label_en": "Output", "type": "text", "required": True},
+    {"key": "kind", "label": "类型", "label_en": "Type", "type": "choice",
+     "choices": [{"value": "论文", "label_en": "Paper"}, {"value": "专利", "label_en": "Patent"},
+                 {"value": "标准", "label_en": "Standard"}, {"value": "咨询报告", "label_en": "Advisory report"},
+                 {"value": "软件著作权", "label_en": "Software copyright"},
+                 {"value": "新产品", "label_en": "New product"}, {"value": "其他", "label_en": "Other"}]},
+    {"key": "date", "label": "时间", "label_en": "Date", "type": "date"},
+    {"key": "note", "label": "说明（刊物、专利号、采纳单位等）",
+     "label_en": "Details (journal, patent number, adopting body, etc.)", "type": "text"},
 ]}
-_FILE = {"key": "attachment", "label": "报告全文及佐证材料", "type": "file", "extensions": ["pdf", "doc", "docx", "zip"]}
+_FILE = {"key": "attachment", "label": "报告全文及佐证材料",
+         "label_en": "Full report and supporting documents", "type": "file", "extensions": ["pdf", "doc", "docx", "zip"]}
 
 # The report forms, in the schema language of ``kexie.formkit.schema`` (validated by ``S.clean``).
 SCHEMAS: dict[str, dict[str, Any]] = {
     ReportKind.MIDTERM: {"sections": [
-        {"key": "progress", "title": "研究进展", "fields": [
-            {"key": "progress", "label": "研究进展与阶段性成果", "type": "text", "multiline": True, "required": True},
-            {"key": "problems", "label": "存在的问题", "type": "text", "multiline": True},
-            {"key": "plan", "label": "下一阶段计划", "type": "text", "multiline": True, "required": True},
+        {"key": "progress", "title": "研究进展", "title_en": "Research Progress", "fields": [
+            {"key": "progress", "label": "研究进展与阶段性成果", "label_en": "Progress and interim results",
+             "type": "text", "multiline": True, "required": True},
+            {"key": "problems", "label": "存在的问题", "label_en": "Problems encountered", "type": "text", "multiline": True},
+            {"key": "plan", "label": "下一阶段计划", "label_en": "Plan for the next stage", "type": "text", "multiline": True, "required": True},
         ]},
-        {"key": "outputs", "title": "阶段成果与经费", "fields": [*_OUTPUTS, _ACHIEVEMENTS]},
-        {"key": "files", "title": "附件", "fields": [_FILE]},
+        {"key": "outputs", "title": "阶段成果与经费", "title_en": "Interim Outputs and Funding", "fields": [*_OUTPUTS, _ACHIEVEMENTS]},
+        {"key": "files", "title": "附件", "title_en": "Attachments", "fields": [_FILE]},
     ], "rules": []},
     ReportKind.FINAL: {"sections": [
-        {"key": "summary", "title": "完成情况", "fields": [
-            {"key": "summary", "label": "研究工作总结", "type": "text", "multiline": True, "required": True},
-            {"key": "goals", "label": "目标完成情况", "type": "choice", "required": True,
-             "choices": ["全面完成", "基本完成", "部分完成", "未完成"]},
-            {"key": "impact", "label": "成果应用与社会效益", "type": "text", "multiline": True},
+        {"key": "summary", "title": "完成情况", "title_en": "Completion", "fields": [
+            {"key": "summary", "label": "研究工作总结", "label_en": "Summary of the research", "type": "text", "multiline": True, "required": True},
+            {"key": "goals", "label": "目标完成情况", "label_en": "Attainment of objectives", "type": "choice",
+             "required": True,
+             "choices": [{"value": "全面完成", "label_en": "Fully attained"},
+                         {"value": "基本完成", "label_en": "Largely attained"},
+                         {"value": "部分完成", "label_en": "Partly attained"},
+                         {"value": "未完成", "label_en": "Not attained"}]},
+            {"key": "impact", "label": "成果应用与社会效益",
+             "label_en": "Application of results and social benefits", "type": "text", "multiline": True},
         ]},
-        {"key": "outputs", "title": "成果与经费", "fields": [*_OUTPUTS, _ACHIEVEMENTS]},
-        {"key": "files", "title": "附件", "fields": [{**_FILE, "required": True}]},
+        {"key": "outputs", "title": "成果与经费", "title_en": "Outputs and Funding", "fields": [*_OUTPUTS, _ACHIEVEMENTS]},
+        {"key": "files", "title": "附件", "title_en": "Attachments", "fields": [{**_FILE, "required": True}]},
     ], "rules": []},
 }
 

@@ -144,7 +144,27 @@ def run_assignment(actor: Any, call: Call, *, mode: str = "optimal", seed: int |
     log_action(actor, "calls.call.assigned", call, scope_path=call.org_path,
                extra={"mode": mode, "seed": seed, "created": len(rows), "kept": len(pinned),
                       "objective": round(result.objective, 6), "conflicts_violated": result.conflicts_violated})
+    tell_assigned(call, {r.expert_id for r in rows})
     return AssignOutcome(call=call, created=len(rows), kept=len(pinned), result=result)
+
+
+def tell_assigned(call: Call, expert_ids: set[int]) -> int:
+    """Each newly assigned expert with an account: one notice per call and stage, with how many applications
+    await them and the deadline (a rerun that adds one more sends nothing again)."""
+    if not expert_ids:
+        return 0
+    stage = call.current_stage
+    counts = dict(ReviewAssignment.objects.filter(call=call, stage=stage, expert_id__in=expert_ids)
+                  .exclude(status=AssignmentStatus.RELEASED).values("expert_id").annotate(n=Count("pk"))
+                  .values_list("expert_id", "n"))
+    deadline = call.deadline_of(stage)
+    body = (_("请于 %(d)s 前提交评审意见。") % {"d": deadline.isoformat()} if deadline
+            else _("请及时提交评审意见。"))
+    sent = 0
+    for person in Person.objects.filter(pk__in=list(counts), user__isnull=False).select_related("user"):
+        sent += notify([person.user], title=_("评审任务：%(c)s（%(n)s 份）") % {"c": call.name, "n": counts[person.pk]},
+                       body=body, url=reverse("calls:my-reviews"), key=f"calls-assigned-{call.pk}-{stage}")
+    return sent
 
 
 # ---- reviews ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from kexie.calls.formfields import choice_filter, search_filter
 from kexie.calls.models import ApplicantKind, CallStatus, CallType, ExpertLibrary, Stage
 from kexie.calls.setup.formsets import setup_from_upload
+from kexie.orgs.models import Organisation
 from kexie.orgs.widgets import OrgPickerField
 
 # Left empty, these take the model's defaults.
@@ -98,9 +99,15 @@ class AdvanceForm(forms.Form):
 
 
 class QuotaForm(forms.Form):
-    """推荐名额: one field per candidate organisation (``q-<id>``); empty leaves it unchanged."""
+    """推荐名额: one field per listed organisation (``q-<id>``; empty leaves it unchanged), and one more
+    organisation of the call owner's subtree found by search (``add`` with ``add_places``)."""
 
-    def __init__(self, *args: Any, orgs: Any, initial_places: dict[int, int] | None = None, **kwargs: Any) -> None:
+    add_places = forms.IntegerField(label=_("名额"), required=False, min_value=0, max_value=100000,
+                                    error_messages={"invalid": _("推荐名额应为非负整数。"),
+                                                    "min_value": _("推荐名额应为非负整数。")})
+
+    def __init__(self, *args: Any, orgs: Any, initial_places: dict[int, int] | None = None,
+                 choices: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.orgs = {o.pk: o for o in orgs}
         for pk, org in self.orgs.items():
@@ -108,9 +115,21 @@ class QuotaForm(forms.Form):
                 label=org.name, required=False, min_value=0, max_value=100000,
                 initial=(initial_places or {}).get(pk), widget=forms.NumberInput(attrs={"aria-label": org.name}),
                 error_messages={"invalid": _("推荐名额应为非负整数。"), "min_value": _("推荐名额应为非负整数。")})
+        self.fields["add"] = OrgPickerField(label=_("添加推荐单位"), required=False, action="calls.view",
+                                            queryset=choices if choices is not None else Organisation.objects.none())
+        self.order_fields(["add", "add_places"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("add") is not None and data.get("add_places") is None:
+            self.add_error("add_places", _("请填写该推荐单位的名额。"))
+        return data
 
     def places(self) -> dict[Any, int]:
-        return {self.orgs[int(k[2:])]: v for k, v in self.cleaned_data.items() if k.startswith("q-") and v is not None}
+        out = {self.orgs[int(k[2:])]: v for k, v in self.cleaned_data.items() if k.startswith("q-") and v is not None}
+        if self.cleaned_data.get("add") is not None:
+            out[self.cleaned_data["add"]] = self.cleaned_data["add_places"]
+        return out
 
 
 class CallListFilter(forms.Form):

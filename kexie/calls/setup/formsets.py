@@ -22,7 +22,7 @@ from kexie.calls.eligibility import RULE_CHOICES
 from kexie.calls.models import ApplicationStatus, CallType, Stage
 from kexie.formkit import schema as S
 from kexie.orgs.models import Organisation
-from kexie.people.models import TitleLevel
+from kexie.people.models import Discipline, TitleLevel
 
 SETUP_KEYS = ("eligibility", "stages", "rubric", "form_schema")
 SETUP_MAX_BYTES = 2 * 1024 * 1024
@@ -54,6 +54,7 @@ class EligibilityRuleForm(forms.Form):
                                        choices=[c for c in TitleLevel.choices if c[0]])
     society = forms.CharField(label=_("学会编码（留空为任一学会）"), required=False, max_length=40)
     orgs = forms.CharField(label=_("组织编码（多个用逗号分隔）"), required=False, max_length=2000)
+    disciplines = forms.CharField(label=_("学科代码（多个用逗号分隔，如 520、31010）"), required=False, max_length=400)
     years = forms.IntegerField(label=_("年限（年）"), required=False, min_value=1, max_value=50)
     types = forms.MultipleChoiceField(label=_("批次类型"), required=False, widget=forms.CheckboxSelectMultiple,
                                       choices=CallType.choices)
@@ -62,7 +63,7 @@ class EligibilityRuleForm(forms.Form):
 
     # which inputs each kind needs (the template marks them with data-kind)
     KIND_INPUTS = {"on": "age", "min_age": "age", "max_age": "age", "levels": "title", "society": "membership",
-                   "orgs": "region", "years": "previous", "types": "previous", "statuses": "previous"}
+                   "orgs": "region", "disciplines": "discipline", "years": "previous", "types": "previous", "statuses": "previous"}
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -115,6 +116,15 @@ class EligibilityRuleForm(forms.Form):
                 self.add_error("orgs", _gettext("没有找到编码为“%(c)s”的组织，或它不在您的管理范围内。")
                                % {"c": missing[0]})
             rule["orgs"] = [found[c].pk for c in codes if c in found]
+        elif kind == "discipline":
+            codes = list(dict.fromkeys(c for c in CODES_RE.split(d.get("disciplines") or "") if c))
+            known = set(Discipline.objects.filter(code__in=codes).values_list("code", flat=True)) if codes else set()
+            missing = [c for c in codes if c not in known]
+            if not codes:
+                self.add_error("disciplines", _gettext("学科条件须至少填写一个学科代码。"))
+            elif missing:
+                self.add_error("disciplines", _gettext("没有学科代码“%(c)s”（请按 GB/T 13745 填写）。") % {"c": missing[0]})
+            rule["codes"] = [c for c in codes if c in known]
         elif kind == "previous":
             if d.get("years") is None:
                 self.add_error("years", _gettext("往届条件须填写年限。"))
@@ -136,6 +146,8 @@ class EligibilityRuleForm(forms.Form):
             initial["society"] = codes.get(society, "") if isinstance(society, int) else ""
         elif kind == "region":
             initial["orgs"] = ", ".join(codes.get(o, str(o)) for o in rule.get("orgs") or [] if isinstance(o, int))
+        elif kind == "discipline":
+            initial["disciplines"] = ", ".join(str(c) for c in rule.get("codes") or [])
         elif kind == "previous":
             initial.update(years=rule.get("years"), types=rule.get("types") or [], statuses=rule.get("statuses") or [])
         return initial

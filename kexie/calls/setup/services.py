@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -30,6 +31,7 @@ from kexie.calls.models import (
     Quota,
     Stage,
 )
+from kexie.calls.subscriptions import announce_call
 from kexie.core.audit import log_action, snapshot
 from kexie.core.scope import user_can
 from kexie.core.services import is_system, require
@@ -224,6 +226,7 @@ def set_quotas(actor: Any, call: Call, places: Mapping[Organisation, int]) -> in
         n += 1
     log_action(actor, "calls.call.quotas", call, scope_path=call.org_path,
                extra={"quotas": {org.name: c for org, c in places.items()}})
+    announce_call(call)  # an open call: the staff of organisations newly given places hear of it (once each)
     return n
 
 
@@ -263,6 +266,7 @@ def open_call(actor: Any, call: Call) -> Call:
     call.current_stage = Stage.APPLY
     call.save(update_fields=["status", "current_stage", "updated_at"])
     log_action(actor, "calls.call.opened", call, scope_path=call.org_path)
+    announce_call(call)  # quota holders' staff and the scientists it is for (decision 0042)
     return call
 
 
@@ -342,6 +346,14 @@ def _bulk_status(actor: Any, qs: Any, transition: str, action: str, comment: str
 def nominated_count(call: Call, org: Organisation) -> int:
     return Application.objects.filter(call=call, nominator=org, nominated_at__isnull=False).exclude(
         status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.NOT_NOMINATED, ApplicationStatus.CLOSED]).count()
+
+
+def nominated_counts(call: Call) -> dict[int, int]:
+    """``nominated_count`` of every nominating organisation of the call, in one query."""
+    rows = (Application.objects.filter(call=call, nominated_at__isnull=False).exclude(
+        status__in=[ApplicationStatus.WITHDRAWN, ApplicationStatus.NOT_NOMINATED, ApplicationStatus.CLOSED])
+        .values("nominator_id").annotate(n=Count("pk")).values_list("nominator_id", "n"))
+    return {org_id: n for org_id, n in rows if org_id is not None}
 
 
 def quota_usage(call: Call, orgs: Iterable[Quota]) -> list[dict[str, Any]]:

@@ -49,6 +49,8 @@ from kexie.formkit import editor
 from kexie.formkit.forms import UploadForm, schema_from_upload
 from kexie.orgs.models import Organisation
 
+QUOTA_CHILDREN_LISTED = 60  # the owner's direct children listed on the quota page; more are added by search
+
 CALL_COLUMNS = (
     Column("name", gettext_lazy("名称"), ("name",)),
     Column("type", gettext_lazy("类型"), ("type",)),
@@ -140,12 +142,15 @@ def call_advance(request, pk: int):
 def call_quotas(request, pk: int):
     call = _call(request, pk, "calls.change")
     quotas = {q.organisation_id: q for q in Quota.objects.filter(call=call)}
-    # The candidates: organisations with a quota and the owner's direct children, those the user may see.
-    candidates = list(Organisation.objects.for_user(request.user).alive().filter(
-        Q(pk__in=list(quotas)) | Q(depth=call.owner.depth + 1, path__startswith=call.owner.path))
-        .order_by("path")[:300])
-    form = QuotaForm(request.POST or None, orgs=candidates,
-                       initial_places={k: q.places for k, q in quotas.items()})
+    # Listed: the organisations holding a quota, and the owner's direct children while they are few; any other
+    # organisation of the owner's subtree the user may see is added by search (no list is cut short).
+    visible = Organisation.objects.for_user(request.user).alive()
+    children = visible.filter(depth=call.owner.depth + 1, path__startswith=call.owner.path)
+    few_children = children.count() <= QUOTA_CHILDREN_LISTED
+    listed = Q(pk__in=list(quotas)) | (Q(pk__in=children.values("pk")) if few_children else Q(pk__in=[]))
+    candidates = list(visible.filter(listed).order_by("path"))
+    form = QuotaForm(request.POST or None, orgs=candidates, initial_places={k: q.places for k, q in quotas.items()},
+                     choices=visible.filter(path__startswith=call.owner.path))
     if request.method == "POST":
         try:
             if not form.is_valid():
@@ -155,9 +160,11 @@ def call_quotas(request, pk: int):
             return redirect("calls:quotas", pk=call.pk)
         except ValidationError as exc:
             _refuse(request, exc)
-    rows = [{"org": o, "quota": quotas.get(o.pk), "used": services.nominated_count(call, o),
-             "field": form[f"q-{o.pk}"]} for o in candidates]
-    return render(request, "calls/quotas.html", {"call": call, "rows": rows, "form": form},
+    used = services.nominated_counts(call)
+    rows = [{"org": o, "quota": quotas.get(o.pk), "used": used.get(o.pk, 0), "field": form[f"q-{o.pk}"]}
+            for o in candidates]
+    return render(request, "calls/quotas.html", {"call": call, "rows": rows, "form": form,
+                                                 "few_children": few_children},
                   status=400 if form.errors else 200)
 
 

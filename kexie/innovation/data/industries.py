@@ -15,6 +15,8 @@ editorial judgement used to suggest experts for a technology need when nothing b
 "36" 汽车制造业 → 460 机械工程, 470 动力与电气工程, 430 材料科学, 580 交通运输工程).
 """
 
+from collections.abc import Iterator, Mapping
+
 SECTIONS: list[tuple[str, str]] = [
     ("A", "农、林、牧、渔业"),
     ("B", "采矿业"),
@@ -265,3 +267,176 @@ DIVISION_DISCIPLINES: dict[str, list[str]] = {
     "96": ["840", "810"],
     "97": ["810", "820"],
 }
+
+# English names (decision 0045): the sections follow the English edition of the classification (close to ISIC
+# Rev. 4 where the scope is the same); the divisions are translated in the same style. Shown in the English
+# interface by ``display_name``; the Chinese names stay the data.
+SECTION_NAMES_EN: dict[str, str] = {
+    "A": "Agriculture, Forestry, Animal Husbandry and Fishery",
+    "B": "Mining",
+    "C": "Manufacturing",
+    "D": "Production and Supply of Electricity, Heat, Gas and Water",
+    "E": "Construction",
+    "F": "Wholesale and Retail Trade",
+    "G": "Transport, Storage and Postal Services",
+    "H": "Accommodation and Catering",
+    "I": "Information Transmission, Software and Information Technology Services",
+    "J": "Finance",
+    "K": "Real Estate",
+    "L": "Leasing and Business Services",
+    "M": "Scientific Research and Technical Services",
+    "N": "Management of Water Conservancy, Environment and Public Facilities",
+    "O": "Resident Services, Repair and Other Services",
+    "P": "Education",
+    "Q": "Health and Social Work",
+    "R": "Culture, Sports and Entertainment",
+    "S": "Public Administration, Social Security and Social Organisations",
+    "T": "International Organisations",
+}
+
+DIVISION_NAMES_EN: dict[str, str] = {
+    "01": "Agriculture",
+    "02": "Forestry",
+    "03": "Animal husbandry",
+    "04": "Fishery",
+    "05": "Support activities for agriculture, forestry, animal husbandry and fishery",
+    "06": "Mining and washing of coal",
+    "07": "Extraction of petroleum and natural gas",
+    "08": "Mining and processing of ferrous metal ores",
+    "09": "Mining and processing of non-ferrous metal ores",
+    "10": "Mining and processing of non-metallic minerals",
+    "11": "Mining support activities",
+    "12": "Other mining",
+    "13": "Processing of food from agricultural products",
+    "14": "Manufacture of foods",
+    "15": "Manufacture of liquor, beverages and refined tea",
+    "16": "Manufacture of tobacco products",
+    "17": "Manufacture of textiles",
+    "18": "Manufacture of textile wearing apparel and accessories",
+    "19": "Manufacture of leather, fur, feathers and related products, and footwear",
+    "20": "Processing of timber and manufacture of wood, bamboo, rattan, palm and straw products",
+    "21": "Manufacture of furniture",
+    "22": "Manufacture of paper and paper products",
+    "23": "Printing and reproduction of recording media",
+    "24": "Manufacture of articles for culture, education, arts and crafts, sports and entertainment",
+    "25": "Processing of petroleum, coal and other fuels",
+    "26": "Manufacture of raw chemical materials and chemical products",
+    "27": "Manufacture of medicines",
+    "28": "Manufacture of chemical fibres",
+    "29": "Manufacture of rubber and plastics products",
+    "30": "Manufacture of non-metallic mineral products",
+    "31": "Smelting and pressing of ferrous metals",
+    "32": "Smelting and pressing of non-ferrous metals",
+    "33": "Manufacture of metal products",
+    "34": "Manufacture of general-purpose machinery",
+    "35": "Manufacture of special-purpose machinery",
+    "36": "Manufacture of motor vehicles",
+    "37": "Manufacture of railway, ship, aerospace and other transport equipment",
+    "38": "Manufacture of electrical machinery and apparatus",
+    "39": "Manufacture of computers, communication and other electronic equipment",
+    "40": "Manufacture of measuring instruments and meters",
+    "41": "Other manufacturing",
+    "42": "Comprehensive utilisation of waste resources",
+    "43": "Repair of metal products, machinery and equipment",
+    "44": "Production and supply of electricity and heat",
+    "45": "Production and supply of gas",
+    "46": "Production and supply of water",
+    "47": "Construction of buildings",
+    "48": "Civil engineering",
+    "49": "Installation activities",
+    "50": "Building decoration, renovation and other construction activities",
+    "51": "Wholesale trade",
+    "52": "Retail trade",
+    "53": "Rail transport",
+    "54": "Road transport",
+    "55": "Water transport",
+    "56": "Air transport",
+    "57": "Pipeline transport",
+    "58": "Multimodal transport and transport agency services",
+    "59": "Loading, unloading, handling and warehousing",
+    "60": "Postal services",
+    "61": "Accommodation",
+    "62": "Catering services",
+    "63": "Telecommunications, radio and television broadcasting and satellite transmission services",
+    "64": "Internet and related services",
+    "65": "Software and information technology services",
+    "66": "Monetary and financial services",
+    "67": "Capital market services",
+    "68": "Insurance",
+    "69": "Other financial services",
+    "70": "Real estate",
+    "71": "Leasing",
+    "72": "Business services",
+    "73": "Research and experimental development",
+    "74": "Professional technical services",
+    "75": "Technology promotion and application services",
+    "76": "Water conservancy management",
+    "77": "Ecological protection and environmental management",
+    "78": "Management of public facilities",
+    "79": "Land management",
+    "80": "Resident services",
+    "81": "Repair of motor vehicles, electronic products and household goods",
+    "82": "Other services",
+    "83": "Education",
+    "84": "Health",
+    "85": "Social work",
+    "86": "News and publishing",
+    "87": "Radio, television, film and sound recording production",
+    "88": "Culture and arts",
+    "89": "Sports",
+    "90": "Entertainment",
+    "91": "Organs of the Communist Party of China",
+    "92": "State organs",
+    "93": "People's Political Consultative Conference and democratic parties",
+    "94": "Social security",
+    "95": "Mass organisations, social organisations and other membership organisations",
+    "96": "Grassroots self-governing organisations and other organisations",
+    "97": "International organisations",
+}
+
+_SECTION_NAMES = dict(SECTIONS)
+_DIVISION_NAMES = {code: name for code, name, _section in DIVISIONS}
+
+
+def _english() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").lower().startswith("en")
+
+
+def display_name(code: str | None) -> str:
+    """The name of a division ("36") or section ("C") in the interface language; "" for an unknown code."""
+    code = (code or "").strip()
+    if code in _DIVISION_NAMES:
+        return DIVISION_NAMES_EN[code] if _english() else _DIVISION_NAMES[code]
+    if code in _SECTION_NAMES:
+        return SECTION_NAMES_EN[code] if _english() else _SECTION_NAMES[code]
+    return ""
+
+
+def division_choices() -> list[tuple[str, str]]:
+    """(code, "code name") of every division in the interface language: a callable for a form's ``choices``."""
+    return [(code, f"{code} {display_name(code)}") for code, _name, _section in DIVISIONS]
+
+
+class _Names(Mapping[str, str]):
+    """Division and section names by code, read in the interface language at each look-up."""
+
+    def __getitem__(self, code: str) -> str:
+        name = display_name(code)
+        if not name:
+            raise KeyError(code)
+        return name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*_DIVISION_NAMES, *_SECTION_NAMES])
+
+    def __len__(self) -> int:
+        return len(_DIVISION_NAMES) + len(_SECTION_NAMES)
+
+
+NAMES: Mapping[str, str] = _Names()
+
+
+def choices_with_blank() -> list[tuple[str, str]]:
+    return [("", "—"), *division_choices()]

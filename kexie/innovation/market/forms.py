@@ -9,11 +9,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kexie.innovation import limits
-from kexie.innovation.data.industries import DIVISIONS
+from kexie.innovation.data.industries import choices_with_blank
 from kexie.innovation.formfields import IdField, Text, any_of, search_field
 from kexie.innovation.models import AchievementStatus, EnquiryStatus, Maturity, TransferMode
 
-INDUSTRY_CHOICES = [("", "—"), *[(code, f"{code} {name}") for code, name, _section in DIVISIONS]]
+INDUSTRY_CHOICES = choices_with_blank  # a callable: the names follow the interface language
 ENQUIRY_FIELDS = ("name", "organisation", "contact", "text")
 
 

@@ -28,7 +28,7 @@ from kexie.core.scope import get_in_scope, scope_paths, user_can
 from kexie.core.search import query_tokens
 from kexie.core.tables import Column, Empty, Table
 from kexie.innovation import recommend
-from kexie.innovation.data.industries import DIVISIONS
+from kexie.innovation.data import industries
 from kexie.innovation.formfields import ActionForm, add_errors, cleaned, form_errors, lenient
 from kexie.innovation.market import enquiries
 from kexie.innovation.market import services as market
@@ -44,7 +44,7 @@ from kexie.innovation.market.forms import (
 from kexie.innovation.models import Achievement, Enquiry, Maturity, Need, NeedKind
 from kexie.orgs.models import Organisation
 
-INDUSTRY_NAMES = {code: name for code, name, _s in DIVISIONS}
+INDUSTRY_NAMES = industries.NAMES  # in the interface language
 FLOW = Achievement.WORKFLOW
 KINDS = (("need", gettext_lazy("技术需求")), ("achievement", gettext_lazy("科技成果")))
 ACHIEVEMENT_COLUMNS = (
@@ -97,7 +97,7 @@ def market_home(request):
         row["industry_name"] = INDUSTRY_NAMES.get(row["industry"], "")
     return render(request, "innovation/market.html", {
         "page": page, "q": q, "kind": kind, "industry": industry, "maturity": maturity, "kinds": KINDS,
-        "industries": INDUSTRY_CHOICES[1:], "maturities": Maturity.choices,
+        "industries": INDUSTRY_CHOICES()[1:], "maturities": Maturity.choices,
     })
 
 

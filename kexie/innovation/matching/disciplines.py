@@ -5,6 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from kexie.people.data.disciplines import DISCIPLINES
+from kexie.people.data.disciplines_en import NAMES_EN
+from kexie.people.disciplines import display_name
 
 
 @lru_cache(maxsize=1)
@@ -20,8 +22,9 @@ def to_first_level(code: str) -> int:
 
 
 def label(code: int) -> str:
-    """"460 机械工程"."""
-    return f"{code} {first_level().get(code, '')}".strip()
+    """"460 机械工程" ("460 Mechanical engineering" in the English interface)."""
+    name = first_level().get(code, "")
+    return f"{code} {display_name(name, NAMES_EN.get(code_str(code), '')) if name else ''}".strip()
 
 
 def code_str(code: int) -> str:

@@ -187,6 +187,9 @@ class NeedAction(models.TextChoices):
     RATED = "rated", _("企业评价")
     SOLVED = "solved", _("已解决")
     CLOSED = "closed", _("关闭")
+    REQUESTED = "requested", _("请求上级科协派单")
+    REQUEST_APPROVED = "request_approved", _("上级科协同意派单")
+    REQUEST_DECLINED = "request_declined", _("上级科协未同意派单")
 
 
 class NeedEvent(WorkflowEvent):
@@ -270,6 +273,56 @@ class Dispatch(models.Model):
     def scope_q(cls, paths: list[str]) -> Q:
         """The need's association, or the society it was sent to."""
         return prefix_q("org_path", paths) | prefix_q("society_path", paths)
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("待上级科协确认")
+    APPROVED = "approved", _("已同意并派单")
+    DECLINED = "declined", _("未同意")
+
+
+class DispatchRequest(models.Model):
+    """A dispatch the need's association may not send itself (societies of the province, outside its own scope):
+    asked of the nearest association above both (``decider_path``), whose staff approve — the dispatches are then
+    created — or decline with a reason (decision 0043). The societies see nothing until it is approved."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="dispatch_requests",
+                             verbose_name=_("技术需求"))
+    societies = models.ManyToManyField("orgs.Organisation", related_name="+", verbose_name=_("承接学会"))
+    org_path = PathField(max_length=255, editable=False)  # the need's
+    decider_path = PathField(max_length=255, editable=False)  # the association that decides
+    status = models.CharField(_("状态"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    note = models.TextField(_("派单说明"), blank=True, max_length=2000)
+    respond_days = models.PositiveSmallIntegerField(_("响应期限（天）"), default=5)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("确认人"))
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    reason = models.TextField(_("未同意理由"), blank=True, max_length=2000)
+
+    objects = ScopedQuerySet.as_manager()
+
+    WORKFLOW = Workflow("status", RequestStatus, [
+        Transition("approve", {RequestStatus.PENDING}, RequestStatus.APPROVED, _("同意并派单"),
+                   refusal=_("该派单请求已处理。")),
+        Transition("decline", {RequestStatus.PENDING}, RequestStatus.DECLINED, _("不同意"),
+                   refusal=_("该派单请求已处理。"), confirm=_("不同意后不会派单，确定吗？"), style="secondary"),
+    ])
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("派单请求")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "decider_path"], name="innov_dreq_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.need} · {self.get_status_display()}"
+
+    @classmethod
+    def scope_q(cls, paths: list[str]) -> Q:
+        """The need's association (who asked) and the association that decides — never the societies."""
+        return prefix_q("org_path", paths) | prefix_q("decider_path", paths)
 
 
 class ServiceSource(models.TextChoices):

@@ -5,15 +5,23 @@ and bound what a page may send."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kexie.innovation import limits
-from kexie.innovation.data.industries import DIVISIONS
-from kexie.innovation.formfields import IdField, IdListField, Text, any_of
-from kexie.innovation.models import Confidentiality, NeedKind, NeedStatus
+from kexie.innovation.data.industries import choices_with_blank
+from kexie.innovation.formfields import IdField, Text, any_of
+from kexie.innovation.models import Confidentiality, NeedKind, NeedStatus, RequestStatus
+from kexie.innovation.needs import dispatches
+from kexie.orgs.models import KindCategory
+from kexie.orgs.widgets import OrgMultiPickerField, OrgPickerField
+from kexie.people.models import Person
+from kexie.people.widgets import PersonMultiPickerField, PersonPickerField
 
-INDUSTRY_CHOICES = [("", "—"), *[(code, f"{code} {name}") for code, name, _section in DIVISIONS]]
+INDUSTRY_CHOICES = choices_with_blank  # a callable: the names follow the interface language
 
 
 class NeedForm(forms.Form):
@@ -30,9 +38,16 @@ class NeedForm(forms.Form):
 
 
 class OwnerForm(forms.Form):
-    """The association a new record belongs to (the page lists those in the user's change scope)."""
+    """The association a new need belongs to: picked by search among those in the user's change scope."""
 
-    owner = IdField(_("受理科协"))
+    owner = OrgPickerField(label=_("受理科协"), action="innovation.change", kinds=(KindCategory.ASSOCIATION,),
+                           error_messages={"required": _("请选择受理科协。")})
+
+    def __init__(self, data: Any = None, *, owners: Any, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        field = self.fields["owner"]
+        assert isinstance(field, OrgPickerField)
+        field.set_scope(owners)
 
 
 class EnterpriseForm(forms.Form):
@@ -57,9 +72,28 @@ class ReasonForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    societies = IdListField(_("承接学会"), message=_("所选学会不在您的管理范围内。"))
+    """点菜: the societies (search-as-you-type chips over every society the user may dispatch to directly or
+    through the association above; branches and committees only when 包括分支机构 is ticked), the answer time and
+    a note (decision 0043)."""
+
+    societies = OrgMultiPickerField(label=_("承接学会"), include="[name='branches']",
+                                    help_text=_("输入学会名称或编码的几个字，从列表中选择，可选多个"))
+    branches = forms.BooleanField(label=_("包括分支机构"), required=False,
+                                  help_text=_("勾选后也可选择学会的分支机构、专委会"))
     days = IdField(_("响应期限（天）"))  # empty: the default answer time; not a whole number: refused by the service
     note = Text(_("派单说明"), max_length=limits.REASON)
+
+    def __init__(self, data: Any = None, *, user: Any, need: Any, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        branches = bool(data) and str(data.get("branches", "")).lower() in ("on", "1", "true")
+        field = self.fields["societies"]
+        assert isinstance(field, OrgMultiPickerField)
+        field.set_scope(dispatches.eligible_targets(user, need, branches), action="innovation.change")
+        field.set_url(reverse("innovation:dispatch-picker", args=[need.pk]))
+
+
+class RequestDecisionForm(forms.Form):
+    reason = Text(_("未同意理由"), max_length=limits.REASON)
 
 
 class BackForm(forms.Form):
@@ -88,15 +122,29 @@ class FeedbackForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    """A society's answer to a dispatch: a team (leader, members ticked or given by id) and a plan, or a reason to
-    decline, or the outcome once the service is done."""
+    """A society's answer to a dispatch: a plan (the team in ``TeamForm``), or a reason to decline, or the
+    outcome once the service is done."""
 
-    leader = IdField(_("服务团队负责人"), message=_("团队成员有误或不在本学会范围内。"))
-    team = IdListField(_("团队成员"), message=_("团队成员有误或不在本学会范围内。"))
-    team_ids = IdListField(_("其他成员"), message=_("团队成员有误或不在本学会范围内。"), split=True)
     plan = Text(_("服务方案"), max_length=limits.OUTCOME)
     reason = Text(_("婉拒理由"), max_length=limits.REASON)
     outcome = Text(_("服务成效"), max_length=limits.OUTCOME)
+
+
+class TeamForm(forms.Form):
+    """The service team of an answer: the leader and the members, each picked by a person search over the
+    answering user's ``people.view`` scope (the society's members among them; decision 0043)."""
+
+    leader = PersonPickerField(label=_("服务团队负责人"))
+    team = PersonMultiPickerField(label=_("团队成员"), required=False,
+                                  help_text=_("输入姓名的几个字，从列表中选择，可选多人；负责人不必重复选择"))
+
+    def __init__(self, data: Any = None, *, user: Any, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        people = Person.objects.for_user(user, "people.view")
+        for name in ("leader", "team"):
+            field = self.fields[name]
+            assert isinstance(field, PersonPickerField)
+            field.set_scope(people)
 
 
 class NeedFilter(forms.Form):
@@ -104,3 +152,9 @@ class NeedFilter(forms.Form):
 
     status = any_of(_("状态"), NeedStatus.choices)
     kind = any_of(_("需求类型"), NeedKind.choices)
+
+
+class RequestFilter(forms.Form):
+    """The filter of the dispatch requests list (read with ``lenient``)."""
+
+    status = any_of(_("状态"), RequestStatus.choices)

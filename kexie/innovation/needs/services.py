@@ -252,7 +252,7 @@ def review_need(actor: Any, need: Need, verdict: str, reason: str = "") -> Need:
     need.save()
     _event(actor, need, f"review_{verdict}", before, reason)
     log_action(actor, "innovation.need.reviewed", need, scope_path=need.org_path, extra={"verdict": verdict})
-    _tell_enterprise(need, _("需求审核结果：%(s)s — %(t)s") % {"s": need.get_status_display(), "t": need.title},
+    _tell_enterprise(need, _("需求「%(t)s」审核结果：%(s)s") % {"s": need.get_status_display(), "t": need.title},
                      reason)
     return need
 

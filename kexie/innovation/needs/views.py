@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -12,17 +13,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kexie.core.http import error_messages
-from kexie.core.scope import scope_paths, user_can
+from kexie.core.scope import get_in_scope, path_in_scope, scope_paths, user_can
 from kexie.core.tables import Column, Empty, Table
+from kexie.core.text import join_list
 from kexie.innovation import recommend
-from kexie.innovation.data.industries import DIVISIONS
+from kexie.innovation.data import industries
 from kexie.innovation.formfields import ActionForm, add_errors, cleaned, lenient
-from kexie.innovation.models import Dispatch, Enterprise, MatchFeedback, Need
+from kexie.innovation.models import Dispatch, DispatchRequest, Enterprise, MatchFeedback, Need
 from kexie.innovation.needs import dispatches, enterprises, services
 from kexie.innovation.needs.forms import (
     BackForm,
@@ -34,11 +37,17 @@ from kexie.innovation.needs.forms import (
     OwnerForm,
     RateForm,
     ReasonForm,
+    RequestDecisionForm,
+    RequestFilter,
 )
 from kexie.orgs.models import Organisation
+from kexie.orgs.widgets import SUGGESTIONS as ORG_SUGGESTIONS
+from kexie.orgs.widgets import matching as org_matching
+from kexie.orgs.widgets import shown as org_shown
 from kexie.people.models import Person
 
-INDUSTRY_NAMES = {code: name for code, name, _s in DIVISIONS}
+INDUSTRY_NAMES = industries.NAMES  # in the interface language
+_PICKER_NAME = re.compile(r"[A-Za-z0-9_-]{1,60}")
 FLOW = Need.WORKFLOW
 NEED_COLUMNS = (
     Column("code", gettext_lazy("需求编号"), ("code",)),
@@ -90,11 +99,12 @@ def need_list(request):
         "table": table, "filter": flt, "enterprise": ent,
         "registered": Enterprise.objects.alive().filter(users=request.user).first(),
         "can_create": can_create, "pending": pending,
+        "requests_waiting": dispatches.requests_to_decide(request.user).count(),
     })
 
 
 def _owners(user: Any) -> Any:
-    return Organisation.objects.for_user(user, "innovation.change").alive().filter(kind__code="kx").order_by("path")[:200]
+    return Organisation.objects.for_user(user, "innovation.change").alive().filter(kind__code="kx")
 
 
 def _save(request: Any, need: Need) -> Any:
@@ -110,24 +120,27 @@ def _save(request: Any, need: Need) -> Any:
 @login_required
 def need_create(request):
     ent = enterprises.enterprise_of(request.user)
-    owners = [] if ent is not None else list(_owners(request.user))
-    if ent is None and not owners:
-        raise PermissionDenied(_("企业尚未通过核验，暂不能发布需求。"))
+    owner_form = None
+    if ent is None:  # staff: the association is picked by search over every one in scope (no list cut)
+        owners = _owners(request.user)
+        if not owners.exists():
+            raise PermissionDenied(_("企业尚未通过核验，暂不能发布需求。"))
+        owner_form = OwnerForm(request.POST or None, owners=owners)
     form = NeedForm(request.POST or None, initial={"confidentiality": "public"})
     if request.method == "POST" and form.is_valid():
         owner = None
-        if ent is None:
-            owner_id = lenient(OwnerForm(request.POST))["owner"]  # never invalid: a malformed id is None
-            owner = next((o for o in owners if o.pk == owner_id), None)
+        if owner_form is not None:
+            owner = owner_form.cleaned_data.get("owner") if owner_form.is_valid() else None
             if owner is None:
-                form.add_error(None, _("请选择受理科协。"))
+                for m in owner_form.errors.get("owner", []) or [_("请选择受理科协。")]:
+                    form.add_error(None, m)
         if not form.errors:
             try:
                 need = services.create_need(request.user, owner=owner, **form.cleaned_data)
                 return _save(request, need)
             except (ValidationError, PermissionDenied) as exc:
                 add_errors(form, exc)
-    return render(request, "innovation/need_form.html", {"form": form, "owners": owners, "need": None},
+    return render(request, "innovation/need_form.html", {"form": form, "owner_form": owner_form, "need": None},
                   status=400 if form.errors else 200)
 
 
@@ -145,7 +158,7 @@ def need_edit(request, pk: int):
             return _save(request, need)
         except (ValidationError, PermissionDenied) as exc:
             add_errors(form, exc)
-    return render(request, "innovation/need_form.html", {"form": form, "owners": [], "need": need},
+    return render(request, "innovation/need_form.html", {"form": form, "owner_form": None, "need": need},
                   status=400 if form.errors else 200)
 
 
@@ -179,19 +192,14 @@ def need_detail(request, pk: int):
             for d in need.dispatches.select_related("society", "team_leader").prefetch_related("team")
             .order_by("dispatched_at", "id")]
     matches, match_error = (_matches(request, need) if staff else ([], ""))
-    societies = []
-    if staff and FLOW.allows(need, "dispatch"):
-        societies = list(Organisation.objects.for_user(user).alive().filter(kind__code__in=dispatches.SOCIETY_KINDS,
-                                                                             depth__lte=3).order_by("path")[:300])
-    return render(request, "innovation/need.html", {
+    return render(request, "innovation/need.html", {**_dispatch_context(request, need),
         "need": need, "staff": staff, "editor": editor, "dispatches": rows, "flow": FLOW,
         "enterprise_user": enterprises.is_enterprise_user(user, need),
         "industry": INDUSTRY_NAMES.get(need.industry, ""), "events": need.events.select_related("actor"),
         "can_edit": editor and FLOW.allows(need, "edit"), "can_submit": editor and FLOW.allows(need, "submit"),
         "can_review": staff and FLOW.allows(need, "approve"),
         "can_solve": editor and FLOW.allows(need, "solve"), "can_close": editor and FLOW.allows(need, "close"),
-        "societies": societies, "matches": matches, "match_error": match_error,
-        "respond_days": dispatches.RESPOND_DAYS,
+        "matches": matches, "match_error": match_error, "respond_days": dispatches.RESPOND_DAYS,
     })
 
 
@@ -206,13 +214,8 @@ def need_act(request, pk: int):
         elif action in ("approve", "return", "reject"):
             services.review_need(request.user, need, action, cleaned(ReasonForm(request.POST))["reason"])
         elif action == "dispatch":
-            data = cleaned(DispatchForm(request.POST))
-            ids = data["societies"]
-            chosen = list(Organisation.objects.for_user(request.user).filter(pk__in=ids))
-            if len(chosen) != len(set(ids)):
-                raise ValidationError(_("所选学会不在您的管理范围内。"))
-            days = data["days"] if data["days"] is not None else dispatches.RESPOND_DAYS
-            dispatches.dispatch(request.user, need, chosen, respond_days=min(days, 1000), note=data["note"])
+            _dispatch(request, need)
+            return redirect("innovation:need", pk=need.pk)
         elif action == "rate":
             data = cleaned(RateForm(request.POST))
             d = need.dispatches.filter(pk=data["dispatch"] or 0).first()
@@ -231,6 +234,121 @@ def need_act(request, pk: int):
     if BackForm(request.POST).home():  # rated from the enterprise's home: back there
         return redirect("innovation:my-enterprise")
     return redirect("innovation:need", pk=need.pk)
+
+
+# ---- 点菜 by any level (decision 0043) -----------------------------------------------------------------------
+def _dispatch_context(request: Any, need: Need, form: DispatchForm | None = None) -> dict[str, Any]:
+    """The dispatch form when the user may dispatch this need; else, while it can be dispatched, who will."""
+    user = request.user
+    ctx: dict[str, Any] = {"dispatch_form": None, "dispatcher": None, "requests": []}
+    if user_can(user, "innovation.change", need.org_path) or user_can(user, "innovation.view", need.org_path):
+        ctx["requests"] = list(DispatchRequest.objects.for_user(user, "innovation.view").filter(need=need)
+                               .prefetch_related("societies").select_related("decided_by"))
+    if dispatches.can_dispatch(user, need):
+        ctx["dispatch_form"] = form or DispatchForm(user=user, need=need,
+                                                    initial={"days": dispatches.RESPOND_DAYS})
+    elif FLOW.allows(need, "dispatch") and not enterprises.is_enterprise_user(user, need):
+        ctx["dispatcher"] = dispatches.nearest_dispatcher(need.org_path)[0]
+    return ctx
+
+
+def _dispatch(request: Any, need: Need) -> None:
+    """Societies in the user's own scope are dispatched at once; the others go to the association above as one
+    request. Form errors are shown as messages (the page redirects)."""
+    user = request.user
+    if not dispatches.can_dispatch(user, need):
+        raise PermissionDenied(_("您不能为这条需求派单。"))
+    form = DispatchForm(request.POST, user=user, need=need)
+    data = cleaned(form)
+    days = data["days"] if data["days"] is not None else dispatches.RESPOND_DAYS
+    days = min(days, 1000)
+    paths = scope_paths(user, "innovation.change")
+    own = [s for s in data["societies"] if path_in_scope(s.path, paths)]
+    asked = [s for s in data["societies"] if not path_in_scope(s.path, paths)]
+    if own:
+        dispatches.dispatch(user, need, own, respond_days=days, note=data["note"])
+        messages.success(request, _("已派单给%(s)s。") % {"s": join_list(s.name for s in own)})
+    if asked:
+        try:
+            r = dispatches.request_dispatch(user, need, asked, respond_days=days, note=data["note"])
+        except (ValidationError, PermissionDenied) as exc:
+            if own:  # the direct dispatches stand; say what did not go
+                _refuse(request, exc)
+                return
+            raise
+        messages.success(request, _("向%(s)s派单须上级科协确认，已提交请求（%(o)s）。") % {
+            "s": join_list(s.name for s in asked), "o": r.get_status_display()})
+
+
+@login_required
+def dispatch_picker(request, pk: int):
+    """``innovation:dispatch-picker``: the societies a need may be dispatched to whose name or code holds the typed
+    text — those of the user's own scope, and (marked) those that need the association above — at most 12."""
+    need = _need(request, pk)
+    field = request.GET.get("field", "societies")
+    field = field if _PICKER_NAME.fullmatch(field) else "societies"
+    list_id = request.GET.get("list", "")
+    list_id = list_id if _PICKER_NAME.fullmatch(list_id) else "societies-choices"
+    text = " ".join(request.GET.get(field, request.GET.get("q", "")).replace("\x00", "").split())[:60]
+    branches = request.GET.get("branches", "") in ("on", "1", "true")
+    found: list[Organisation] = []
+    if text and dispatches.can_dispatch(request.user, need):
+        qs = dispatches.eligible_targets(request.user, need, branches)
+        found = list(org_matching(qs, text).select_related("kind").order_by("depth", "path")[:ORG_SUGGESTIONS])
+        paths = scope_paths(request.user, "innovation.change")
+        for o in found:
+            o.picker_note = "" if path_in_scope(o.path, paths) else _("须上级科协确认")  # type: ignore[attr-defined]
+    response = render(request, "components/org_picker.html#choices",
+                      {"list_id": list_id, "choices": [(org_shown(o), o) for o in found]})
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+REQUEST_COLUMNS = (
+    Column("need", gettext_lazy("技术需求")),
+    Column("owner", gettext_lazy("申请科协"), css="hide-sm"),
+    Column("societies", gettext_lazy("承接学会")),
+    Column("status", gettext_lazy("状态"), ("status",)),
+    Column("requested", gettext_lazy("申请时间"), ("requested_at",), "hide-sm"),
+)
+
+
+@login_required
+def request_list(request):
+    """派单请求: the requests the user decides (and those their association made), pending first."""
+    qs = (DispatchRequest.objects.for_user(request.user, "innovation.view").select_related("need", "need__owner")
+          .prefetch_related("societies"))
+    flt = RequestFilter(request.GET)
+    status = lenient(flt)["status"]
+    if status:
+        qs = qs.filter(status=status)
+    table = Table(request, qs.order_by("-requested_at", "-id"), REQUEST_COLUMNS,
+                  row_template="innovation/dispatch_requests.html#row", filterset=flt, table_id="dispatch-requests",
+                  empty=Empty(_("暂无派单请求。下级科协向本会管理的学会派单时，请求会出现在这里。"),
+                              filtered=_("没有符合条件的派单请求。")))
+    return render(request, "innovation/dispatch_requests.html", {"table": table, "filter": flt})
+
+
+@login_required
+def request_detail(request, pk: int):
+    qs = DispatchRequest.objects.select_related("need", "need__owner", "requested_by", "decided_by")
+    r: DispatchRequest = get_in_scope(qs, request.user, pk, "innovation.view")
+    can_decide = bool(user_can(request.user, "innovation.change", r.decider_path)) and r.status == "pending"
+    if request.method == "POST":
+        action = ActionForm(request.POST).value()
+        try:
+            if action not in ("approve", "decline") or not can_decide:
+                raise PermissionDenied(_("当前不能办理这项操作。"))
+            reason = cleaned(RequestDecisionForm(request.POST))["reason"]
+            dispatches.decide_request(request.user, r, approve=action == "approve", reason=reason)
+            messages.success(request, _("已同意并派单。") if action == "approve" else _("已告知申请的科协。"))
+            return redirect("innovation:dispatch-request", pk=r.pk)
+        except (ValidationError, PermissionDenied) as exc:
+            _refuse(request, exc)
+    return render(request, "innovation/dispatch_request.html", {
+        "r": r, "need": r.need, "societies": r.societies.select_related("kind").order_by("path"),
+        "can_decide": can_decide, "flow": DispatchRequest.WORKFLOW},
+        status=400 if request.method == "POST" else 200)
 
 
 @login_required

@@ -13,14 +13,14 @@ from django.utils.translation import gettext as _
 from kexie.calls.eligibility import GOOD_STANDING
 from kexie.core.http import error_messages
 from kexie.core.scope import get_in_scope, user_can
-from kexie.innovation.data.industries import DIVISIONS
+from kexie.innovation.data import industries
 from kexie.innovation.formfields import ActionForm, add_errors, cleaned
 from kexie.innovation.models import Dispatch, Enterprise, Need
 from kexie.innovation.needs import dispatches, enterprises
-from kexie.innovation.needs.forms import AnswerForm, EnterpriseForm, VerifyForm
+from kexie.innovation.needs.forms import AnswerForm, EnterpriseForm, TeamForm, VerifyForm
 from kexie.people.models import Person
 
-INDUSTRY_NAMES = {code: name for code, name, _s in DIVISIONS}
+INDUSTRY_NAMES = industries.NAMES  # in the interface language
 FLOW = Dispatch.WORKFLOW
 
 
@@ -29,16 +29,15 @@ def _refuse(request, exc: Exception) -> None:
         messages.error(request, m)
 
 
-def _team(user, data: dict) -> tuple[Person | None, list[Person]]:
-    """The leader and members of an answer: ids of people in the user's scope, else refused."""
-    ids = {*data["team"], *data["team_ids"]}
-    leader_id = data["leader"]
-    if leader_id is not None:
-        ids.add(leader_id)
-    people = {p.pk: p for p in Person.objects.for_user(user).filter(pk__in=ids, deleted_at__isnull=True)}
-    if len(people) != len(ids):
-        raise ValidationError(_("团队成员有误或不在本学会范围内。"))
-    return (people.get(leader_id) if leader_id is not None else None), list(people.values())
+def _team(form: TeamForm) -> tuple[Person | None, list[Person]]:
+    """The leader and members of an answer, picked by person search in the user's scope (else the form's
+    Chinese errors)."""
+    data = cleaned(form)
+    leader: Person | None = data["leader"]
+    members = {p.pk: p for p in data["team"]}
+    if leader is not None:
+        members.setdefault(leader.pk, leader)
+    return leader, list(members.values())
 
 
 @login_required
@@ -49,12 +48,14 @@ def dispatch_detail(request, pk: int):
     society_staff = bool(user_can(user, "innovation.change", d.society_path))
     can_answer = society_staff and FLOW.allows(d, "accept")
     can_complete = society_staff and FLOW.allows(d, "complete")
+    team_form = TeamForm(request.POST if request.method == "POST" and ActionForm(request.POST).value() == "accept"
+                         else None, user=user)
     if request.method == "POST":
         try:
             action = ActionForm(request.POST).value()
             if action == "accept" and can_answer:
                 data = cleaned(AnswerForm(request.POST))
-                leader, team = _team(user, data)
+                leader, team = _team(team_form)
                 dispatches.respond(user, d, accept=True, leader=leader, team=team, plan=data["plan"])
             elif action == "decline" and can_answer:
                 dispatches.respond(user, d, accept=False, reason=cleaned(AnswerForm(request.POST))["reason"])
@@ -66,14 +67,15 @@ def dispatch_detail(request, pk: int):
             return redirect("innovation:dispatch", pk=d.pk)
         except (ValidationError, PermissionDenied) as exc:
             _refuse(request, exc)
-    members = []
+    members = 0
     if can_answer:
-        members = list(Person.objects.for_user(user).filter(
+        members = Person.objects.for_user(user, "people.view").filter(
             memberships__society=d.society, memberships__status__in=GOOD_STANDING, deleted_at__isnull=True,
-        ).distinct().order_by("name", "pk")[:300])
+        ).values("pk").distinct().count()
     return render(request, "innovation/dispatch.html", {"d": d, "need": d.need, "can_answer": can_answer,
                                                         "can_complete": can_complete, "team": d.team.all(),
-                                                        "members": members, "flow": FLOW})
+                                                        "members": members, "team_form": team_form,
+                                                        "flow": FLOW})
 
 
 @login_required

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kexie.members.models import Category
-from kexie.members.models_joining import LETTER_MAX_BYTES, ApplicationStatus, JoinSettings, UnitKind
+from kexie.members.models_joining import (
+    LETTER_MAX_BYTES,
+    OFFLINE_METHODS,
+    ApplicationStatus,
+    JoinSettings,
+    UnitKind,
+)
 from kexie.orgs.models import Region
 from kexie.people.models import Discipline
 
@@ -161,13 +167,20 @@ class SettingsForm(forms.Form):
 
 
 class DuesForm(forms.Form):
+    """记录会费: a payment made to the secretariat (cash, transfer, other), recorded by staff."""
+
     period = forms.IntegerField(label=_("缴费年度"), min_value=2000, max_value=2100)
     amount = forms.DecimalField(label=_("金额（元）"), min_value=Decimal(0), max_digits=10, decimal_places=2)
-    receipt_number = forms.CharField(label=_("收据号"), max_length=40)
+    method = forms.ChoiceField(label=_("缴费方式"), choices=[(m.value, m.label) for m in OFFLINE_METHODS])
+    paid_on = forms.DateField(label=_("缴费日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    receipt_number = forms.CharField(label=_("收据号"), max_length=40, help_text=_("收据或转账凭证的编号"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["period"].initial = dt.date.today().year
+        today = timezone.localdate()
+        self.fields["period"].initial = today.year
+        self.fields["paid_on"].initial = today
+        self.fields["paid_on"].widget.attrs["max"] = today.isoformat()
 
 
 class VerifyForm(forms.Form):

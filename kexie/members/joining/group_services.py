@@ -24,12 +24,13 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kexie.core.audit import log_action, snapshot
 from kexie.core.services import require
 from kexie.core.validators import normalize_phone, normalize_uscc, validate_phone, validate_uscc
 from kexie.innovation.models import Enterprise
-from kexie.members.joining.services import REMIND_DAYS, _parent_staff, _society_staff, _user
+from kexie.members.joining.services import _society_staff, due_line, sweep_society_deadlines
 from kexie.members.models import ENDED, GroupMembership, Status
 from kexie.members.models_joining import (
     LETTER_MAX_BYTES,
@@ -45,8 +46,13 @@ from kexie.members.models_joining import (
 from kexie.members.status import status_for
 from kexie.notices.services import notify
 from kexie.orgs.models import Organisation, Region
+from kexie.reviewing.steps import Review
 
 FLOW = GroupApplication.WORKFLOW
+REVIEW = Review(model=GroupApplication, event_model=GroupApplicationEvent, event_link="application",
+                actions=ApplicationAction, audit_prefix="members.groupapplication", decide_action="members.change",
+                related=("society", "applicant"), reason_missing=gettext_lazy("请填写理由，申请单位会看到它。"),
+                place=lambda app: app.society.path)  # the society's current place
 GM_FIELDS = ("member", "unit_name", "unit_uscc", "society", "number", "status", "joined_on", "dues_paid_through",
              "representative")
 
@@ -188,11 +194,6 @@ def _check_unit(society: Organisation, data: UnitInput, exclude: int | None = No
     return org, ent
 
 
-def _event(app: GroupApplication, actor: Any, action: str, comment: str = "") -> None:
-    GroupApplicationEvent.objects.create(application=app, actor=_user(actor), org_path=app.org_path, action=action,
-                                         comment=comment[:500])
-
-
 # ---- the applicant ----------------------------------------------------------------------------------------
 @transaction.atomic
 def apply_group(actor: Any, society: Organisation, data: UnitInput,
@@ -218,34 +219,23 @@ def apply_group(actor: Any, society: Organisation, data: UnitInput,
         if app.letter:
             app.letter.delete(save=False)
         raise ValidationError(_("该单位已向%(s)s提交单位入会申请，请等待审批结果。") % {"s": society.name}) from None
-    _event(app, actor, ApplicationAction.SUBMITTED)
-    log_action(actor, "members.groupapplication.submitted", app, scope_path=app.org_path,
-               after=snapshot(app, GroupApplication.AUDIT_FIELDS))
+    REVIEW.record(actor, app, "submitted", ApplicationAction.SUBMITTED, after=REVIEW.snapshot(app))
     notify(_society_staff(society), title=_("新的单位入会申请：%(u)s → %(s)s") % {"u": app.unit_name, "s": society.name},
-           body=_("请于 %(d)s 前办理。") % {"d": timezone.localtime(app.due_at).strftime("%Y-%m-%d")},
-           url=_url(app), key=f"members-application-group-{app.pk}")
+           body=due_line(app), url=_url(app), key=f"members-application-group-{app.pk}")
     return app
-
-
-def _lock(app: GroupApplication) -> GroupApplication:
-    fresh: GroupApplication = (GroupApplication.objects.select_for_update(of=("self",))
-                               .select_related("society", "applicant").get(pk=app.pk))
-    return fresh
 
 
 @transaction.atomic
 def resubmit_group(actor: Any, app: GroupApplication, data: UnitInput, letter: UploadedFile | None = None,
                    clear_letter: bool = False) -> GroupApplication:
     """The applicant corrects a returned application and submits it again: a new deadline, new reminders."""
-    app = _lock(app)
-    if not is_group_applicant(actor, app):
-        raise PermissionDenied(_("只有提交申请的经办人可以修改单位入会申请。"))
+    app = REVIEW.own(actor, app, is_group_applicant, _("只有提交申请的经办人可以修改单位入会申请。"))
     FLOW.check(app, "resubmit")
     settings = group_settings(app.society_id)
     data = clean_unit(data)
     ext = check_letter(letter)
     org, ent = _check_unit(app.society, data, exclude=app.pk)
-    before = snapshot(app, GroupApplication.AUDIT_FIELDS)
+    before = REVIEW.snapshot(app)
     app.unit_name, app.unit_uscc, app.unit_kind, app.region = data.unit_name, data.unit_uscc, data.unit_kind, data.region
     app.contact_name, app.contact_phone, app.statement = data.contact_name, data.contact_phone, data.statement
     app.organisation, app.enterprise = org, ent
@@ -259,9 +249,8 @@ def resubmit_group(actor: Any, app: GroupApplication, data: UnitInput, letter: U
     app.submitted_at, app.due_at = now, now + dt.timedelta(days=settings.decision_days)
     app.reason, app.reminded_at, app.escalated_at = "", None, None
     app.save()
-    _event(app, actor, ApplicationAction.RESUBMITTED)
-    log_action(actor, "members.groupapplication.resubmitted", app, scope_path=app.org_path, before=before,
-               after=snapshot(app, GroupApplication.AUDIT_FIELDS))
+    REVIEW.record(actor, app, "resubmitted", ApplicationAction.RESUBMITTED, before=before,
+                  after=REVIEW.snapshot(app))
     rounds = app.events.filter(action=ApplicationAction.RESUBMITTED).count()
     notify(_society_staff(app.society),
            title=_("单位入会申请已重新提交：%(u)s → %(s)s") % {"u": app.unit_name, "s": app.society.name},
@@ -271,28 +260,12 @@ def resubmit_group(actor: Any, app: GroupApplication, data: UnitInput, letter: U
 
 @transaction.atomic
 def withdraw_group(actor: Any, app: GroupApplication) -> GroupApplication:
-    app = _lock(app)
-    if not is_group_applicant(actor, app):
-        raise PermissionDenied(_("只有提交申请的经办人可以撤回单位入会申请。"))
-    before = snapshot(app, GroupApplication.AUDIT_FIELDS)
-    FLOW.apply(app, "withdraw")
-    app.decided_at = timezone.now()
-    app.save()
-    _event(app, actor, ApplicationAction.WITHDRAWN)
-    log_action(actor, "members.groupapplication.withdrawn", app, scope_path=app.org_path, before=before,
-               after=snapshot(app, GroupApplication.AUDIT_FIELDS))
-    return app
+    withdrawn: GroupApplication = REVIEW.withdraw(actor, app, is_group_applicant,
+                                                  _("只有提交申请的经办人可以撤回单位入会申请。"))
+    return withdrawn
 
 
 # ---- the society ------------------------------------------------------------------------------------------
-def _decide(actor: Any, app: GroupApplication, name: str) -> tuple[GroupApplication, dict[str, Any]]:
-    app = _lock(app)
-    require(actor, "members.change", app.society.path)
-    before = snapshot(app, GroupApplication.AUDIT_FIELDS)
-    FLOW.check(app, name)
-    return app, before
-
-
 def _group_number(society: Organisation, today: dt.date) -> str:
     """单位会员号: prefix (the society's code unless set) - G year - sequence, under the settings row's lock;
     numbers already taken (imported ones) are skipped."""
@@ -311,7 +284,7 @@ def _group_number(society: Organisation, today: dt.date) -> str:
 def approve_group(actor: Any, app: GroupApplication) -> GroupMembership:
     """批准单位入会: the unit becomes a group member in good standing with a number; its first year counts from the
     approval (dues paid through 31 December, as for personal members)."""
-    app, before = _decide(actor, app, "approve")
+    app, before = REVIEW.decide(actor, app, "approve")
     society: Organisation = app.society
     org = app.organisation if app.organisation_id and app.organisation and app.organisation.deleted_at is None \
         else None
@@ -327,78 +300,32 @@ def approve_group(actor: Any, app: GroupApplication) -> GroupMembership:
     gm.save()
     log_action(actor, "members.groupmembership.approved", gm, scope_path=gm.org_path,
                after=snapshot(gm, GM_FIELDS), extra={"application": app.pk})
-    FLOW.apply(app, "approve")
-    app.group_membership, app.decided_at, app.decided_by, app.reason = gm, timezone.now(), _user(actor), ""
-    app.save()
-    _event(app, actor, ApplicationAction.APPROVED, gm.number)
-    log_action(actor, "members.groupapplication.approved", app, scope_path=app.org_path, before=before,
-               after=snapshot(app, GroupApplication.AUDIT_FIELDS))
+    REVIEW.finish_approval(actor, app, before, "group_membership", gm, gm.number)
     notify([app.applicant], title=_("单位入会申请已通过：%(u)s → %(s)s") % {"u": app.unit_name, "s": society.name},
            body=_("单位会员号 %(n)s。") % {"n": gm.number}, url=_url(app), key=f"members-result-group-{app.pk}")
     return gm
 
 
-def _refuse(actor: Any, app: GroupApplication, name: str, reason: str) -> GroupApplication:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("请填写理由，申请单位会看到它。"))
-    app, before = _decide(actor, app, name)
-    FLOW.apply(app, name)
-    app.reason, app.decided_at, app.decided_by = reason[:500], timezone.now(), _user(actor)
-    app.save()
-    returned = name == "return"
-    _event(app, actor, ApplicationAction.RETURNED if returned else ApplicationAction.REJECTED, app.reason)
-    log_action(actor, "members.groupapplication.returned" if returned else "members.groupapplication.rejected", app,
-               scope_path=app.org_path, before=before, after=snapshot(app, GroupApplication.AUDIT_FIELDS))
+def _tell_refused(app: GroupApplication, returned: bool) -> None:
     title = (_("单位入会申请被退回修改：%(u)s → %(s)s") if returned else _("单位入会申请未通过：%(u)s → %(s)s")) % {
         "u": app.unit_name, "s": app.society.name}
     n = app.events.filter(action=ApplicationAction.RETURNED).count()
     notify([app.applicant], title=title, body=app.reason, url=_url(app),
            key=f"members-result-group-{app.pk}-{'r' + str(n) if returned else 'x'}")
-    return app
 
 
-@transaction.atomic
-def return_group(actor: Any, app: GroupApplication, reason: str) -> GroupApplication:
-    """退回修改 with a reason the applicant sees; the applicant corrects and resubmits."""
-    return _refuse(actor, app, "return", reason)
-
-
-@transaction.atomic
-def reject_group(actor: Any, app: GroupApplication, reason: str) -> GroupApplication:
-    """不予批准 with a reason the applicant sees."""
-    return _refuse(actor, app, "reject", reason)
+return_group = REVIEW.refusal("return", _tell_refused)  # 退回修改 (reason shown); the applicant corrects, resubmits
+reject_group = REVIEW.refusal("reject", _tell_refused)  # 不予批准 with a reason the applicant sees
 
 
 def remind_and_escalate_groups(now: dt.datetime | None = None) -> dict[str, int]:
     """Daily, beside the personal applications': the society's staff are reminded ``REMIND_DAYS`` before the
     deadline, the organisation above is told once it has passed. Once each per deadline."""
-    now = now or timezone.now()
-    counts = {"reminded": 0, "escalated": 0}
     waiting = GroupApplication.objects.filter(status=ApplicationStatus.SUBMITTED).select_related("society")
-    for app in waiting.filter(reminded_at__isnull=True, due_at__gt=now,
-                              due_at__lte=now + dt.timedelta(days=REMIND_DAYS)):
-        with transaction.atomic():
-            if not GroupApplication.objects.filter(pk=app.pk, reminded_at__isnull=True).update(reminded_at=now):
-                continue
-            notify(_society_staff(app.society),
-                   title=_("单位入会申请即将到期：%(u)s → %(s)s") % {"u": app.unit_name, "s": app.society.name},
-                   body=_("请于 %(d)s 前办理。") % {"d": timezone.localtime(app.due_at).strftime("%Y-%m-%d")},
-                   url=_url(app), key=f"members-application-group-due-{app.pk}-{app.due_at:%Y%m%d}")
-            _event(app, None, ApplicationAction.REMINDED)
-            counts["reminded"] += 1
-    for app in waiting.filter(escalated_at__isnull=True, due_at__lte=now):
-        with transaction.atomic():
-            if not GroupApplication.objects.filter(pk=app.pk, escalated_at__isnull=True).update(escalated_at=now):
-                continue
-            notify([*_society_staff(app.society), *_parent_staff(app.society)],
-                   title=_("单位入会申请逾期未办理：%(u)s → %(s)s") % {"u": app.unit_name, "s": app.society.name},
-                   body=_("%(s)s应于 %(d)s 前办理。") % {
-                       "s": app.society.name, "d": timezone.localtime(app.due_at).strftime("%Y-%m-%d")},
-                   url=_url(app), key=f"members-application-overdue-group-{app.pk}-{app.due_at:%Y%m%d}")
-            _event(app, None, ApplicationAction.ESCALATED)
-            counts["escalated"] += 1
-    return counts
+    return sweep_society_deadlines(
+        waiting, REVIEW, now, url=_url, stem="group-",
+        title=lambda app, late: (_("单位入会申请逾期未办理：%(u)s → %(s)s") if late
+                                 else _("单位入会申请即将到期：%(u)s → %(s)s")) % {"u": app.unit_name, "s": app.society.name})
 
 
 # ---- reading ----------------------------------------------------------------------------------------------

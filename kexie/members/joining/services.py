@@ -13,7 +13,7 @@ Who may act:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,6 +24,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kexie.accounts.services import users_at
 from kexie.core.audit import log_action, snapshot
@@ -31,6 +32,7 @@ from kexie.core.crypto import blind_index
 from kexie.core.scope import user_can
 from kexie.core.services import require
 from kexie.core.validators import validate_phone
+from kexie.innovation.limits import bounded
 from kexie.members.models import (
     ENDED,
     Category,
@@ -58,15 +60,19 @@ from kexie.members.status import status_for
 from kexie.notices.services import notify
 from kexie.orgs.models import Organisation
 from kexie.people.models import Person
+from kexie.reviewing.steps import Review, acting_user, sweep_deadlines
 
 FLOW = MembershipApplication.WORKFLOW
+REVIEW = Review(model=MembershipApplication, event_model=ApplicationEvent, event_link="application",
+                actions=ApplicationAction, audit_prefix="members.application", decide_action="members.change",
+                related=("society", "person"), reason_missing=gettext_lazy("请填写理由，申请人会看到它。"))
 REMIND_DAYS = 3  # the society is reminded this many days before the decision deadline
 RENEWAL_DAYS = 30  # members are reminded this many days before their dues run out
 GOOD_STANDING = (Status.NEW, Status.CURRENT, Status.GRACE)
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
+_user = acting_user
+_event = REVIEW.event  # the demo (kexie/demo/joining.py) writes a seeded application's history through it
 
 
 def _app_url(app: MembershipApplication) -> str:
@@ -186,8 +192,8 @@ def save_settings(actor: Any, society: Organisation, data: dict[str, Any]) -> Jo
     obj.referees_required = int(data.get("referees_required") or 0)
     obj.decision_days = int(data.get("decision_days") or 15)
     obj.dues = {c: max(0, int(v or 0)) for c, v in dict(data.get("dues") or {}).items() if c in categories}
-    obj.intro = str(data.get("intro") or "")[:2000]
-    obj.number_prefix = str(data.get("number_prefix") or "").strip()[:20]
+    obj.intro = bounded(data.get("intro"), 2000, _("入会须知"))
+    obj.number_prefix = bounded(data.get("number_prefix"), 20, _("会员号前缀"))
     obj.accepts_groups = bool(data.get("accepts_groups"))
     obj.full_clean(exclude=["society", "org_path", "disciplines"])
     obj.save()
@@ -207,7 +213,8 @@ class RefereeInput:
 
 
 def _check_referees(settings: JoinSettings, referees: Sequence[RefereeInput], person: Person) -> list[RefereeInput]:
-    cleaned = [RefereeInput(r.name.strip()[:40], r.employer.strip()[:120], r.phone.strip()[:20])
+    cleaned = [RefereeInput(bounded(r.name, 40, _("推荐人姓名")), bounded(r.employer, 120, _("推荐人工作单位")),
+                            bounded(r.phone, 20, _("推荐人联系电话")))
                for r in referees if r.name.strip() or r.phone.strip()]
     errors: list[str] = []
     if len(cleaned) < settings.referees_required:
@@ -237,11 +244,6 @@ def _save_referees(app: MembershipApplication, referees: Sequence[RefereeInput])
     for r in referees:
         match = Person.objects.filter(phone_hash=blind_index(r.phone), name=r.name, deleted_at__isnull=True).first()
         Referee.objects.create(application=app, person=match, name=r.name, employer=r.employer, phone=r.phone)
-
-
-def _event(app: MembershipApplication, actor: Any, action: str, comment: str = "") -> None:
-    ApplicationEvent.objects.create(application=app, actor=_user(actor), org_path=app.org_path, action=action,
-                                    comment=comment[:500])
 
 
 def _check_statement(settings: JoinSettings, category: str, statement: str) -> str:
@@ -292,33 +294,22 @@ def apply(actor: Any, society: Organisation, *, category: str, statement: str,
         person=person, society=society, org_path=society.path, category=category, statement=statement,
         submitted_at=now, due_at=now + dt.timedelta(days=settings.decision_days))
     _save_referees(app, cleaned)
-    _event(app, actor, ApplicationAction.SUBMITTED)
-    log_action(actor, "members.application.submitted", app, scope_path=app.org_path,
-               after=snapshot(app, MembershipApplication.AUDIT_FIELDS))
+    REVIEW.record(actor, app, "submitted", ApplicationAction.SUBMITTED, after=REVIEW.snapshot(app))
     notify(_society_staff(society), title=_("新的入会申请：%(p)s → %(s)s") % {"p": person.name, "s": society.name},
-           body=_("请于 %(d)s 前办理。") % {"d": timezone.localtime(app.due_at).strftime("%Y-%m-%d")},
-           url=_app_url(app), key=f"members-application-{app.pk}")
+           body=due_line(app), url=_app_url(app), key=f"members-application-{app.pk}")
     return app
-
-
-def _lock(app: MembershipApplication) -> MembershipApplication:
-    fresh: MembershipApplication = (MembershipApplication.objects.select_for_update(of=("self",))
-                                    .select_related("society", "person").get(pk=app.pk))
-    return fresh
 
 
 @transaction.atomic
 def resubmit(actor: Any, app: MembershipApplication, *, category: str, statement: str,
              referees: Sequence[RefereeInput] = ()) -> MembershipApplication:
     """The applicant edits a returned application and submits it again: a new deadline, new reminders."""
-    app = _lock(app)
-    if not is_applicant(actor, app):
-        raise PermissionDenied(_("只有申请人本人可以修改入会申请。"))
+    app = REVIEW.own(actor, app, is_applicant, _("只有申请人本人可以修改入会申请。"))
     FLOW.check(app, "resubmit")
     settings = JoinSettings.objects.select_for_update().filter(society_id=app.society_id).first()
     if settings is None or not JoinSettings.objects.for_public().filter(pk=settings.pk).exists():
         raise ValidationError(_("该学会暂未开放网上入会。"))
-    before = snapshot(app, MembershipApplication.AUDIT_FIELDS)
+    before = REVIEW.snapshot(app)
     app.statement = _check_statement(settings, category, statement)
     app.category = category
     cleaned = _check_referees(settings, referees, app.person)
@@ -328,9 +319,8 @@ def resubmit(actor: Any, app: MembershipApplication, *, category: str, statement
     app.reason, app.reminded_at, app.escalated_at = "", None, None
     app.save()
     _save_referees(app, cleaned)
-    _event(app, actor, ApplicationAction.RESUBMITTED)
-    log_action(actor, "members.application.resubmitted", app, scope_path=app.org_path, before=before,
-               after=snapshot(app, MembershipApplication.AUDIT_FIELDS))
+    REVIEW.record(actor, app, "resubmitted", ApplicationAction.RESUBMITTED, before=before,
+                  after=REVIEW.snapshot(app))
     rounds = app.events.filter(action=ApplicationAction.RESUBMITTED).count()
     notify(_society_staff(app.society),
            title=_("入会申请已重新提交：%(p)s → %(s)s") % {"p": app.person.name, "s": app.society.name},
@@ -340,17 +330,8 @@ def resubmit(actor: Any, app: MembershipApplication, *, category: str, statement
 
 @transaction.atomic
 def withdraw(actor: Any, app: MembershipApplication) -> MembershipApplication:
-    app = _lock(app)
-    if not is_applicant(actor, app):
-        raise PermissionDenied(_("只有申请人本人可以撤回入会申请。"))
-    before = snapshot(app, MembershipApplication.AUDIT_FIELDS)
-    FLOW.apply(app, "withdraw")
-    app.decided_at = timezone.now()
-    app.save()
-    _event(app, actor, ApplicationAction.WITHDRAWN)
-    log_action(actor, "members.application.withdrawn", app, scope_path=app.org_path, before=before,
-               after=snapshot(app, MembershipApplication.AUDIT_FIELDS))
-    return app
+    withdrawn: MembershipApplication = REVIEW.withdraw(actor, app, is_applicant, _("只有申请人本人可以撤回入会申请。"))
+    return withdrawn
 
 
 def _issue_number(society: Organisation, today: dt.date) -> str:
@@ -369,19 +350,11 @@ def _issue_number(society: Organisation, today: dt.date) -> str:
     return number
 
 
-def _decide(actor: Any, app: MembershipApplication, name: str) -> tuple[MembershipApplication, dict[str, Any]]:
-    app = _lock(app)
-    require(actor, "members.change", app.org_path)
-    before = snapshot(app, MembershipApplication.AUDIT_FIELDS)
-    FLOW.check(app, name)
-    return app, before
-
-
 @transaction.atomic
 def approve(actor: Any, app: MembershipApplication) -> Membership:
     """批准入会: the membership (a new one, or the person's pending registry record) in good standing, with a
     number; its first year counts from the approval (dues paid through 31 December, decision 0030)."""
-    app, before = _decide(actor, app, "approve")
+    app, before = REVIEW.decide(actor, app, "approve")
     society: Organisation = app.society
     existing = (Membership.objects.select_for_update().filter(person_id=app.person_id, society_id=society.pk,
                                                               deleted_at__isnull=True)
@@ -404,12 +377,7 @@ def approve(actor: Any, app: MembershipApplication) -> Membership:
                                    note=_("网上入会"), actor=_user(actor))
     log_action(actor, "members.membership.approved", m, scope_path=m.org_path, before=m_before,
                after=snapshot(m, Membership.AUDIT_FIELDS))
-    FLOW.apply(app, "approve")
-    app.membership, app.decided_at, app.decided_by, app.reason = m, timezone.now(), _user(actor), ""
-    app.save()
-    _event(app, actor, ApplicationAction.APPROVED, m.number)
-    log_action(actor, "members.application.approved", app, scope_path=app.org_path, before=before,
-               after=snapshot(app, MembershipApplication.AUDIT_FIELDS))
+    REVIEW.finish_approval(actor, app, before, "membership", m, m.number)
     if app.person.user_id:
         notify([app.person.user], title=_("入会申请已通过：%(s)s") % {"s": society.name},
                body=_("会员号 %(n)s。") % {"n": m.number}, url=reverse("members:card", args=[m.pk]),
@@ -417,71 +385,54 @@ def approve(actor: Any, app: MembershipApplication) -> Membership:
     return m
 
 
-def _refuse(actor: Any, app: MembershipApplication, name: str, reason: str) -> MembershipApplication:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(_("请填写理由，申请人会看到它。"))
-    app, before = _decide(actor, app, name)
-    FLOW.apply(app, name)
-    app.reason, app.decided_at, app.decided_by = reason[:500], timezone.now(), _user(actor)
-    app.save()
-    returned = name == "return"
-    _event(app, actor, ApplicationAction.RETURNED if returned else ApplicationAction.REJECTED, app.reason)
-    log_action(actor, "members.application.returned" if returned else "members.application.rejected", app,
-               scope_path=app.org_path, before=before, after=snapshot(app, MembershipApplication.AUDIT_FIELDS))
+def _tell_refused(app: MembershipApplication, returned: bool) -> None:
     if app.person.user_id:
         title = (_("入会申请被退回修改：%(s)s") if returned else _("入会申请未通过：%(s)s")) % {"s": app.society.name}
         n = app.events.filter(action=ApplicationAction.RETURNED).count()
         notify([app.person.user], title=title, body=app.reason, url=_app_url(app),
                key=f"members-result-{app.pk}-{'r' + str(n) if returned else 'x'}")
-    return app
 
 
-@transaction.atomic
-def return_(actor: Any, app: MembershipApplication, reason: str) -> MembershipApplication:
-    """退回修改 with a reason the applicant sees; the applicant edits and resubmits."""
-    return _refuse(actor, app, "return", reason)
-
-
-@transaction.atomic
-def reject(actor: Any, app: MembershipApplication, reason: str) -> MembershipApplication:
-    """不予批准 with a reason the applicant sees."""
-    return _refuse(actor, app, "reject", reason)
+return_ = REVIEW.refusal("return", _tell_refused)  # 退回修改 (reason shown); the applicant edits and resubmits
+reject = REVIEW.refusal("reject", _tell_refused)  # 不予批准 with a reason the applicant sees
 
 
 def remind_and_escalate(now: dt.datetime | None = None) -> dict[str, int]:
     """Daily: applications waiting for a decision — the society's staff are reminded ``REMIND_DAYS`` before the
     deadline, and once it has passed the staff of the organisation above the society are told (督办). Once each
     per deadline (a resubmission sets a new one)."""
-    now = now or timezone.now()
-    counts = {"reminded": 0, "escalated": 0}
     waiting = MembershipApplication.objects.filter(status=ApplicationStatus.SUBMITTED).select_related(
         "society", "person")
-    for app in waiting.filter(reminded_at__isnull=True, due_at__gt=now,
-                              due_at__lte=now + dt.timedelta(days=REMIND_DAYS)):
-        with transaction.atomic():
-            if not MembershipApplication.objects.filter(pk=app.pk, reminded_at__isnull=True).update(reminded_at=now):
-                continue
-            notify(_society_staff(app.society),
-                   title=_("入会申请即将到期：%(p)s → %(s)s") % {"p": app.person.name, "s": app.society.name},
-                   body=_("请于 %(d)s 前办理。") % {"d": timezone.localtime(app.due_at).strftime("%Y-%m-%d")},
-                   url=_app_url(app), key=f"members-application-due-{app.pk}-{app.due_at:%Y%m%d}")
-            _event(app, None, ApplicationAction.REMINDED)
-            counts["reminded"] += 1
-    for app in waiting.filter(escalated_at__isnull=True, due_at__lte=now):
-        with transaction.atomic():
-            if not MembershipApplication.objects.filter(pk=app.pk, escalated_at__isnull=True).update(
-                    escalated_at=now):
-                continue
-            recipients = [*_society_staff(app.society), *_parent_staff(app.society)]
-            notify(recipients,
-                   title=_("入会申请逾期未办理：%(p)s → %(s)s") % {"p": app.person.name, "s": app.society.name},
-                   body=_("%(s)s应于 %(d)s 前办理。") % {
-                       "s": app.society.name, "d": timezone.localtime(app.due_at).strftime("%Y-%m-%d")},
-                   url=_app_url(app), key=f"members-application-overdue-{app.pk}-{app.due_at:%Y%m%d}")
-            _event(app, None, ApplicationAction.ESCALATED)
-            counts["escalated"] += 1
-    return counts
+    return sweep_society_deadlines(
+        waiting, REVIEW, now, url=_app_url,
+        title=lambda app, late: (_("入会申请逾期未办理：%(p)s → %(s)s") if late else _("入会申请即将到期：%(p)s → %(s)s"))
+        % {"p": app.person.name, "s": app.society.name})
+
+
+def sweep_society_deadlines(waiting: QuerySet[Any], review: Review, now: dt.datetime | None, *,
+                            title: Callable[[Any, bool], str], url: Callable[[Any], str],
+                            stem: str = "") -> dict[str, int]:
+    """The deadline sweep of applications to a society (personal and unit ones): its staff reminded
+    ``REMIND_DAYS`` before the deadline, its staff and those of the organisation above once it has passed;
+    ``title(app, overdue)``; ``stem`` tells the unit applications' notice keys apart ("group-")."""
+
+    def remind(app: Any) -> None:
+        notify(_society_staff(app.society), title=title(app, False), body=due_line(app), url=url(app),
+               key=f"members-application-{stem}due-{app.pk}-{app.due_at:%Y%m%d}")
+
+    def escalate(app: Any) -> None:
+        notify([*_society_staff(app.society), *_parent_staff(app.society)], title=title(app, True),
+               body=_("%(s)s应于 %(d)s 前办理。") % {
+                   "s": app.society.name, "d": timezone.localtime(app.due_at).strftime("%Y-%m-%d")},
+               url=url(app), key=f"members-application-overdue-{stem}{app.pk}-{app.due_at:%Y%m%d}")
+
+    return sweep_deadlines(waiting, review, now=now or timezone.now(), days=REMIND_DAYS, remind=remind,
+                           escalate=escalate)
+
+
+def due_line(app: Any) -> str:
+    """The body of a notice to deciders: 请于 <deadline> 前办理。"""
+    return _("请于 %(d)s 前办理。") % {"d": timezone.localtime(app.due_at).strftime("%Y-%m-%d")}
 
 
 # ---- dues -------------------------------------------------------------------------------------------------
@@ -495,7 +446,7 @@ def record_payment(actor: Any, membership: Membership, *, period: int, amount: D
     if m.deleted_at is not None or m.status in ENDED or m.status == Status.PENDING:
         raise ValidationError(_("只有在册会员可以登记缴费。"))
     errors: list[str] = []
-    receipt_number = (receipt_number or "").strip()[:40]
+    receipt_number = bounded(receipt_number, 40, _("收据号"))
     today = timezone.localdate()
     if not receipt_number:
         errors.append(_("请填写收据号。"))

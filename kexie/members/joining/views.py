@@ -23,6 +23,7 @@ from kexie.core.http import client_ip, error_messages, forbidden, paginate, to_i
 from kexie.core.ratelimit import hit
 from kexie.core.scope import get_in_scope, user_can
 from kexie.core.tables import Column, Empty, Table
+from kexie.members import services as member_services
 from kexie.members.joining import forms as f
 from kexie.members.joining import group_services as gsvc
 from kexie.members.joining import services as svc
@@ -30,9 +31,7 @@ from kexie.members.joining.payments import backend
 from kexie.members.models import Membership
 from kexie.members.models_joining import GroupApplication, JoinSettings, MembershipApplication
 from kexie.orgs.models import Organisation, Region
-
-FLOW = MembershipApplication.WORKFLOW
-GROUP_FLOW = GroupApplication.WORKFLOW
+from kexie.reviewing import decisions
 
 
 def _verify_url() -> str:
@@ -129,22 +128,19 @@ def _application(request, pk: int) -> MembershipApplication:
 def application(request, pk: int):
     app = _application(request, pk)
     mine = svc.is_applicant(request.user, app)
-    staff = user_can(request.user, "members.change", app.org_path)
     viewer = user_can(request.user, "members.view", app.org_path)
     return render(request, "members/joining/application.html", {
-        "app": app, "mine": mine, "staff": staff, "flow": FLOW,
-        "events": app.events.select_related("actor"), "referees": list(app.referees.select_related("person")),
-        "show_person": viewer or mine})
+        "app": app, **decisions.page(request, app, "members.change", mine=mine),
+        "referees": list(app.referees.select_related("person")), "show_person": viewer or mine})
 
 
 @login_required
 def application_edit(request, pk: int):
     app = _application(request, pk)
-    if not svc.is_applicant(request.user, app):
-        raise PermissionDenied(_("只有申请人本人可以修改入会申请。"))
-    if not FLOW.allows(app, "resubmit"):
-        messages.error(request, _("只有退回修改的申请可以修改后重新提交。"))
-        return redirect("members:application", pk=app.pk)
+    refused = decisions.resubmit_refused(request, app, "members:application", mine=svc.is_applicant(request.user, app),
+                                         refusal=_("只有申请人本人可以修改入会申请。"))
+    if refused is not None:
+        return refused
     s = JoinSettings.objects.for_public().filter(society_id=app.society_id).first()
     if s is None:
         messages.error(request, _("该学会暂未开放网上入会。"))
@@ -172,29 +168,11 @@ def application_edit(request, pk: int):
 @login_required
 @require_POST
 def application_act(request, pk: int):
-    app = _application(request, pk)
-    form = f.DecideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("未知的操作。"))
-        return redirect("members:application", pk=app.pk)
-    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
-    try:
-        if action == "approve":
-            m = svc.approve(request.user, app)
-            messages.success(request, _("已批准入会，会员号 %(n)s。") % {"n": m.number})
-        elif action == "return":
-            svc.return_(request.user, app, reason)
-            messages.success(request, _("已退回申请人修改。"))
-        elif action == "reject":
-            svc.reject(request.user, app, reason)
-            messages.success(request, _("已不予批准。"))
-        else:
-            svc.withdraw(request.user, app)
-            messages.success(request, _("已撤回入会申请。"))
-    except (ValidationError, PermissionDenied) as exc:
-        for message in error_messages(exc):
-            messages.error(request, message)
-    return redirect("members:application", pk=app.pk)
+    return decisions.act(request, _application(request, pk), f.DecideForm, "members:application", APPLICATION_STEPS)
+
+
+APPLICATION_STEPS = decisions.steps(svc.approve, lambda m: _("已批准入会，会员号 %(n)s。") % {"n": m.number},
+                                    svc.return_, svc.reject, svc.withdraw, gettext_lazy("已撤回入会申请。"))
 
 
 # ---- 单位入会 (decision 0036) -------------------------------------------------------------------------------
@@ -236,8 +214,6 @@ def _group_application(request, pk: int) -> GroupApplication:
 @login_required
 def group_application(request, pk: int):
     app = _group_application(request, pk)
-    mine = gsvc.is_group_applicant(request.user, app)
-    staff = user_can(request.user, "members.change", app.org_path)
     full_phone = ""
     if request.method == "POST" and request.POST.get("reveal") == "contact_phone":
         try:
@@ -245,18 +221,18 @@ def group_application(request, pk: int):
         except PermissionDenied as exc:
             return forbidden(exc, request)
     return render(request, "members/joining/group_application.html", {
-        "app": app, "mine": mine, "staff": staff, "flow": GROUP_FLOW, "full_phone": full_phone,
-        "events": app.events.select_related("actor")})
+        "app": app, "full_phone": full_phone,
+        **decisions.page(request, app, "members.change", mine=gsvc.is_group_applicant(request.user, app))})
 
 
 @login_required
 def group_application_edit(request, pk: int):
     app = _group_application(request, pk)
-    if not gsvc.is_group_applicant(request.user, app):
-        raise PermissionDenied(_("只有提交申请的经办人可以修改单位入会申请。"))
-    if not GROUP_FLOW.allows(app, "resubmit"):
-        messages.error(request, _("只有退回修改的申请可以修改后重新提交。"))
-        return redirect("members:group-application", pk=app.pk)
+    refused = decisions.resubmit_refused(request, app, "members:group-application",
+                                         mine=gsvc.is_group_applicant(request.user, app),
+                                         refusal=_("只有提交申请的经办人可以修改单位入会申请。"))
+    if refused is not None:
+        return refused
     s = JoinSettings.objects.for_public().filter(society_id=app.society_id, accepts_groups=True).first()
     if s is None:
         messages.error(request, _("该学会暂未开放单位会员网上入会。"))
@@ -282,29 +258,13 @@ def group_application_edit(request, pk: int):
 @login_required
 @require_POST
 def group_application_act(request, pk: int):
-    app = _group_application(request, pk)
-    form = f.DecideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("未知的操作。"))
-        return redirect("members:group-application", pk=app.pk)
-    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
-    try:
-        if action == "approve":
-            gm = gsvc.approve_group(request.user, app)
-            messages.success(request, _("已批准单位入会，单位会员号 %(n)s。") % {"n": gm.number})
-        elif action == "return":
-            gsvc.return_group(request.user, app, reason)
-            messages.success(request, _("已退回申请单位修改。"))
-        elif action == "reject":
-            gsvc.reject_group(request.user, app, reason)
-            messages.success(request, _("已不予批准。"))
-        else:
-            gsvc.withdraw_group(request.user, app)
-            messages.success(request, _("已撤回单位入会申请。"))
-    except (ValidationError, PermissionDenied) as exc:
-        for message in error_messages(exc):
-            messages.error(request, message)
-    return redirect("members:group-application", pk=app.pk)
+    return decisions.act(request, _group_application(request, pk), f.DecideForm, "members:group-application",
+                         GROUP_STEPS)
+
+
+GROUP_STEPS = decisions.steps(gsvc.approve_group, lambda gm: _("已批准单位入会，单位会员号 %(n)s。") % {"n": gm.number},
+                              gsvc.return_group, gsvc.reject_group, gsvc.withdraw_group,
+                              gettext_lazy("已撤回单位入会申请。"), returned=gettext_lazy("已退回申请单位修改。"))
 
 
 @login_required
@@ -440,7 +400,7 @@ def dues(request, pk: int):
     errors: list[str] = []
     if posted and form.is_valid():
         try:
-            svc.record_payment(request.user, m, **form.cleaned_data)
+            member_services.record_dues(request.user, m, **form.cleaned_data)
             messages.success(request, _("已登记会费。"))
             return redirect("members:dues", pk=m.pk)
         except (ValidationError, PermissionDenied) as exc:

@@ -14,6 +14,7 @@ from kexie.core.validators import normalize_uscc, validate_uscc
 from kexie.orgs.founding import services as svc
 from kexie.orgs.models_founding import FormationKind, FormationStatus
 from kexie.orgs.widgets import OrgPickerField, OrgPickerInput
+from kexie.reviewing.decisions import decision_form
 
 MAX_ATTACHMENT = 10 * 1024 * 1024  # 10 MB: a scanned 批复 or 会议纪要
 ATTACHMENT_TYPES = {"pdf": (b"%PDF",), "jpg": (b"\xff\xd8\xff",), "jpeg": (b"\xff\xd8\xff",),
@@ -116,10 +117,7 @@ class ApplyForm(forms.Form):
                 "chair_name": req.chair_name, "secretary_name": req.secretary_name, "meeting_on": req.meeting_on}
 
 
-class DecideForm(forms.Form):
-    action = forms.ChoiceField(choices=[("approve", _("批准组建")), ("return", _("退回修改")),
-                                        ("reject", _("不予批准")), ("withdraw", _("撤回申请"))])
-    reason = forms.CharField(label=_("理由（申请人会看到）"), max_length=500, required=False)
+DecideForm = decision_form(_("批准组建"))
 
 
 class QueueFilter(forms.Form):

@@ -16,10 +16,10 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kexie.accounts.services import grant_role, users_at
-from kexie.core.audit import log_action, snapshot
-from kexie.core.services import SYSTEM, require
+from kexie.core.services import SYSTEM
 from kexie.core.validators import normalize_phone, normalize_uscc, validate_phone, validate_uscc
 from kexie.notices.services import notify
 from kexie.orgs.models import Organisation, OrgKind, OrgStatus
@@ -34,8 +34,13 @@ from kexie.orgs.models_founding import (
     FormationStatus,
 )
 from kexie.orgs.services import create_organisation
+from kexie.reviewing.steps import Review
 
 FLOW = FormationRequest.WORKFLOW
+REVIEW = Review(model=FormationRequest, event_model=FormationEvent, event_link="request", actions=FormationAction,
+                audit_prefix="orgs.formation", decide_action="orgs.change", related=("parent", "applicant"),
+                reason_missing=gettext_lazy("请填写理由，申请人会看到。"), snapshots=False, collapse_reason=True,
+                stamp_withdrawal=False)
 APPLICANT_ROLE = "admin"  # the founder administers the new association: its people, its accounts (decision 0037)
 MEETING_WINDOW_DAYS = 366  # the founding meeting lies within a year before or after the application
 MAX_SCIENTISTS = 1_000_000
@@ -88,15 +93,6 @@ def is_applicant(user: Any, req: FormationRequest) -> bool:
 
 def request_url(req: FormationRequest) -> str:
     return reverse("orgs:founding-request", args=[req.pk])
-
-
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _event(req: FormationRequest, actor: Any, action: str, comment: str = "") -> None:
-    FormationEvent.objects.create(request=req, actor=_user(actor), org_path=req.org_path, action=action,
-                                  comment=comment[:500])
 
 
 def _parent_staff(parent: Organisation) -> list[Any]:
@@ -248,9 +244,7 @@ def submit(user: Any, data: FormationInput, attachment: UploadedFile | None = No
             "c": values["uscc"]}) from None
     _store_attachment(req, attachment)
     req.save(update_fields=["attachment", "attachment_name"])
-    _event(req, user, FormationAction.SUBMITTED)
-    log_action(user, "orgs.formation.submitted", req, scope_path=req.org_path,
-               after=snapshot(req, FormationRequest.AUDIT_FIELDS))
+    REVIEW.record(user, req, "submitted", FormationAction.SUBMITTED, after=REVIEW.snapshot(req))
     _notify_arrival(req)
     return req
 
@@ -262,18 +256,14 @@ def _enterprise(uscc: str) -> Any:
     return Enterprise.objects.filter(uscc=uscc, deleted_at__isnull=True).first()
 
 
-def _own(user: Any, pk: int) -> FormationRequest:
-    req: FormationRequest = FormationRequest.objects.select_for_update().get(pk=pk)
-    if not is_applicant(user, req):
-        raise PermissionDenied(_("只有申请人本人可以修改或撤回组建申请。"))
-    return req
+OWN_ONLY = gettext_lazy("只有申请人本人可以修改或撤回组建申请。")
 
 
 @transaction.atomic
 def resubmit(user: Any, req: FormationRequest, data: FormationInput,
              attachment: UploadedFile | None = None) -> FormationRequest:
     """A returned request, edited (the parent may change) and submitted again."""
-    current = _own(user, req.pk)
+    current: FormationRequest = REVIEW.own(user, req, is_applicant, OWN_ONLY)
     FLOW.check(current, "resubmit")
     values = _clean(data, current)
     parent = Organisation.objects.select_for_update().get(pk=values["parent"].pk)
@@ -281,7 +271,7 @@ def resubmit(user: Any, req: FormationRequest, data: FormationInput,
     problems = duplicates(parent, values["uscc"], values["proposed_name"], exclude=current.pk)
     if problems:
         raise ValidationError(problems)
-    before = snapshot(current, FormationRequest.AUDIT_FIELDS)
+    before = REVIEW.snapshot(current)
     for key, value in values.items():
         setattr(current, key, value)
     current.enterprise = _enterprise(values["uscc"])
@@ -294,32 +284,19 @@ def resubmit(user: Any, req: FormationRequest, data: FormationInput,
     except IntegrityError:
         raise ValidationError(_("统一社会信用代码 %(c)s 已有待办理的组建申请，不能重复申请。") % {
             "c": values["uscc"]}) from None
-    _event(current, user, FormationAction.RESUBMITTED)
-    log_action(user, "orgs.formation.resubmitted", current, scope_path=current.org_path, before=before,
-               after=snapshot(current, FormationRequest.AUDIT_FIELDS))
+    REVIEW.record(user, current, "resubmitted", FormationAction.RESUBMITTED, before=before,
+                  after=REVIEW.snapshot(current))
     _notify_arrival(current, resubmitted=True)
     return current
 
 
 @transaction.atomic
 def withdraw(user: Any, req: FormationRequest) -> FormationRequest:
-    current = _own(user, req.pk)
-    FLOW.apply(current, "withdraw")
-    current.save(update_fields=["status"])
-    _event(current, user, FormationAction.WITHDRAWN)
-    log_action(user, "orgs.formation.withdrawn", current, scope_path=current.org_path)
-    return current
+    withdrawn: FormationRequest = REVIEW.withdraw(user, req, is_applicant, OWN_ONLY)
+    return withdrawn
 
 
 # ---- the parent's staff -----------------------------------------------------------------------------------
-def _for_decision(actor: Any, pk: int, name: str) -> FormationRequest:
-    req: FormationRequest = FormationRequest.objects.select_for_update().select_related("parent", "applicant").get(
-        pk=pk)
-    require(actor, "orgs.change", req.org_path)
-    FLOW.check(req, name)
-    return req
-
-
 def _code_for(kind: str, uscc: str) -> str:
     base = ("EK" if kind == FormationKind.ENTERPRISE else "PK") + uscc
     code, n = base, 1
@@ -333,7 +310,7 @@ def _code_for(kind: str, uscc: str) -> str:
 def approve(actor: Any, req: FormationRequest) -> Organisation:
     """批准组建: the organisation under the parent (its level and region, status 正常, founded on the meeting
     date), the applicant its administrator; refused if it would now duplicate an organisation."""
-    current = _for_decision(actor, req.pk, "approve")
+    current, before = REVIEW.decide(actor, req, "approve")
     parent = Organisation.objects.select_for_update().select_related("kind").get(pk=current.parent_id)
     if parent.deleted_at or parent.status != OrgStatus.ACTIVE:
         raise ValidationError(_("上级组织“%(p)s”已删除或不在正常状态，不能在其下组建。") % {"p": parent.name})
@@ -349,44 +326,11 @@ def approve(actor: Any, req: FormationRequest) -> Organisation:
             "n": current.pk, "e": current.enterprise_name, "s": current.scientists},
     })
     grant_role(SYSTEM, current.applicant, org, APPLICANT_ROLE)  # the approver need not manage accounts
-    FLOW.apply(current, "approve")
-    current.organisation, current.decided_at, current.decided_by = org, timezone.now(), _user(actor)
-    current.reason = ""
-    current.save(update_fields=["status", "organisation", "decided_at", "decided_by", "reason"])
-    _event(current, actor, FormationAction.APPROVED, org.name)
-    log_action(actor, "orgs.formation.approved", current, scope_path=current.org_path,
-               after={"组织": org.name, "组织编码": org.code, "申请人角色": APPLICANT_ROLE})
+    REVIEW.finish_approval(actor, current, before, "organisation", org, org.name,
+                           summary={"组织": org.name, "组织编码": org.code, "申请人角色": APPLICANT_ROLE})
     _notify_result(current)
     return org
 
 
-def _refuse(actor: Any, req: FormationRequest, name: str, reason: str) -> FormationRequest:
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationError(_("请填写理由，申请人会看到。"))
-    if len(reason) > 500:
-        raise ValidationError(_("理由不能超过 500 字。"))
-    current = _for_decision(actor, req.pk, name)
-    FLOW.apply(current, name)
-    current.reason, current.decided_at, current.decided_by = reason, timezone.now(), _user(actor)
-    current.save(update_fields=["status", "reason", "decided_at", "decided_by"])
-    action = FormationAction.RETURNED if name == "return" else FormationAction.REJECTED
-    _event(current, actor, action, reason)
-    if name == "return":
-        log_action(actor, "orgs.formation.returned", current, scope_path=current.org_path, after={"理由": reason})
-    else:
-        log_action(actor, "orgs.formation.rejected", current, scope_path=current.org_path, after={"理由": reason})
-    _notify_result(current)
-    return current
-
-
-@transaction.atomic
-def return_(actor: Any, req: FormationRequest, reason: str) -> FormationRequest:
-    """退回修改 with a reason the applicant sees; the applicant edits and resubmits."""
-    return _refuse(actor, req, "return", reason)
-
-
-@transaction.atomic
-def reject(actor: Any, req: FormationRequest, reason: str) -> FormationRequest:
-    """不予批准 with a reason the applicant sees."""
-    return _refuse(actor, req, "reject", reason)
+return_ = REVIEW.refusal("return", lambda req, _returned: _notify_result(req))  # 退回修改 (reason shown)
+reject = REVIEW.refusal("reject", lambda req, _returned: _notify_result(req))  # 不予批准 with a reason

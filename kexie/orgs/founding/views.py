@@ -25,8 +25,7 @@ from kexie.orgs.founding import forms as f
 from kexie.orgs.founding import services as svc
 from kexie.orgs.models_founding import FormationRequest
 from kexie.orgs.widgets import SUGGESTIONS, matching, shown
-
-FLOW = FormationRequest.WORKFLOW
+from kexie.reviewing import decisions
 
 
 @login_required
@@ -78,10 +77,8 @@ def _request(request, pk: int) -> FormationRequest:
 @login_required
 def detail(request, pk: int):
     req = _request(request, pk)
-    staff = user_can(request.user, "orgs.change", req.org_path)
     return render(request, "orgs/founding/request.html", {
-        "req": req, "mine": svc.is_applicant(request.user, req), "staff": staff, "flow": FLOW,
-        "events": req.events.select_related("actor"),
+        "req": req, **decisions.page(request, req, "orgs.change", mine=svc.is_applicant(request.user, req)),
         "can_open_org": req.organisation_id is not None and user_can(
             request.user, "orgs.view", req.organisation.path if req.organisation else "")})
 
@@ -98,11 +95,10 @@ def attachment(request, pk: int):
 @login_required
 def edit(request, pk: int):
     req = _request(request, pk)
-    if not svc.is_applicant(request.user, req):
-        raise PermissionDenied(_("只有申请人本人可以修改组建申请。"))
-    if not FLOW.allows(req, "resubmit"):
-        messages.error(request, _("只有退回修改的申请可以修改后重新提交。"))
-        return redirect("orgs:founding-request", pk=req.pk)
+    refused = decisions.resubmit_refused(request, req, "orgs:founding-request", mine=svc.is_applicant(request.user, req),
+                                         refusal=_("只有申请人本人可以修改组建申请。"))
+    if refused is not None:
+        return refused
     posted = request.method == "POST"
     form = f.ApplyForm(request.POST if posted else None, request.FILES if posted else None, editing=True,
                        initial=f.ApplyForm.initial_from(req))
@@ -121,29 +117,11 @@ def edit(request, pk: int):
 @login_required
 @require_POST
 def act(request, pk: int):
-    req = _request(request, pk)
-    form = f.DecideForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("未知的操作。"))
-        return redirect("orgs:founding-request", pk=req.pk)
-    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
-    try:
-        if action == "approve":
-            org = svc.approve(request.user, req)
-            messages.success(request, _("已批准组建，%(n)s已建立。") % {"n": org.name})
-        elif action == "return":
-            svc.return_(request.user, req, reason)
-            messages.success(request, _("已退回申请人修改。"))
-        elif action == "reject":
-            svc.reject(request.user, req, reason)
-            messages.success(request, _("已不予批准。"))
-        else:
-            svc.withdraw(request.user, req)
-            messages.success(request, _("已撤回组建申请。"))
-    except (ValidationError, PermissionDenied) as exc:
-        for message in error_messages(exc):
-            messages.error(request, message)
-    return redirect("orgs:founding-request", pk=req.pk)
+    return decisions.act(request, _request(request, pk), f.DecideForm, "orgs:founding-request", STEPS)
+
+
+STEPS = decisions.steps(svc.approve, lambda org: _("已批准组建，%(n)s已建立。") % {"n": org.name},
+                        svc.return_, svc.reject, svc.withdraw, gettext_lazy("已撤回组建申请。"))
 
 
 QUEUE_COLUMNS = (
