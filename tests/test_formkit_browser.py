@@ -6,6 +6,7 @@ eligibility, stage and rubric rows) fit a 390 px phone screen without widening t
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_staff_design_a_form_in_the_builder_and_it_fits_a_phone(page):  # noqa: 
     form.locator("select.fk-type").select_option("choice")
     assert form.get_by_label("选项（每行一个）", exact=True).is_visible() and not form.get_by_label("单位", exact=True).is_visible()
     form.get_by_label("字段键").fill("level")
-    form.get_by_label("名称").fill("职称")
+    form.get_by_label(re.compile(r"^名称")).fill("职称")
     form.get_by_label("选项（每行一个）", exact=True).fill("正高级\n副高级")
     form.get_by_role("button", name="添加").click()
     page.locator(".fk-preview select#f-level").wait_for()
@@ -61,7 +62,7 @@ def test_staff_design_a_form_in_the_builder_and_it_fits_a_phone(page):  # noqa: 
     columns = form.locator("fieldset.fk-columns")
     assert columns.is_visible()
     form.get_by_label("字段键").fill("papers")
-    form.get_by_label("名称").fill("代表性论文")
+    form.get_by_label(re.compile(r"^名称")).fill("代表性论文")
     columns.locator("input[name$='-col-0-key']").fill("title")
     columns.locator("input[name$='-col-0-label']").fill("题目")
     columns.locator("input[name$='-col-1-key']").fill("year")

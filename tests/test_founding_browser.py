@@ -66,7 +66,7 @@ def test_apply_return_resubmit_approve_on_a_phone(page, live_server):  # noqa: F
     menu = page.get_by_role("button", name="菜单")
     if menu.count() and menu.is_visible():
         menu.click()
-    click_and_wait(page, page.get_by_role("link", name="科协组建"))
+    click_and_wait(page, page.get_by_role("link", name="科协组建", exact=True))
     click_and_wait(page, page.get_by_role("link", name=req.proposed_name))
     page.get_by_label("理由（退回或不予批准时必填，申请人会看到）").fill("请填写成立大会的实际召开日期")
     click_and_wait(page, page.get_by_role("button", name="退回修改"))

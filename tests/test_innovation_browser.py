@@ -21,6 +21,14 @@ TITLE = "数控滚齿机主轴热变形补偿"
 COMPANY = "浏览器测试传动科技有限公司"
 
 
+def pick(page, box, typed: str, pk: int) -> None:  # noqa: F811
+    """A search-as-you-type picker: type a few characters, take the suggestion of record ``pk``."""
+    box.fill(typed)
+    option = box.locator("xpath=..").locator(f'datalist option[data-id="{pk}"]')
+    option.wait_for(state="attached", timeout=15_000)
+    box.fill(option.get_attribute("value"))
+
+
 def status(page) -> str:  # noqa: F811
     return page.locator("#need-status").inner_text()
 
@@ -82,7 +90,8 @@ def test_post_approve_dispatch_answer_complete_and_rate(page, live_server):  # n
     assert page.get_by_role("heading", name=TITLE).is_visible()
     click_and_wait(page, page.get_by_role("button", name="通过并发布"))
     assert status(page) == "已发布"
-    page.get_by_label("承接学会").select_option(str(society.pk))
+    pick(page, page.locator("#dispatch").get_by_label("承接学会"), society.name[:4], society.pk)
+    assert page.locator("#dispatch .picker-chips input:checked").count() == 1
     page.get_by_label("派单说明").fill("请组织机床与测控方向专家响应")
     click_and_wait(page, page.get_by_role("button", name="派单", exact=True))
     assert status(page) == "对接中"
@@ -97,9 +106,10 @@ def test_post_approve_dispatch_answer_complete_and_rate(page, live_server):  # n
     assert page.locator("#dispatch-status").inner_text() == "待响应"
     leader_box = page.get_by_label("服务团队负责人")
     assert leader_box.bounding_box()["width"] <= PHONE["width"]  # the answer form fits the phone
-    leader_box.select_option(value=str(leader.pk))
-    for p in members:  # the society's members are offered by name; tick the two team members
-        page.locator(f'input[name="team"][value="{p.pk}"]').check()
+    pick(page, leader_box, leader.name, leader.pk)  # people are found by name, not typed as ids
+    for p in members:  # each team member found by name becomes a ticked box
+        pick(page, page.get_by_label("团队成员"), p.name, p.pk)
+    assert page.locator('input[name="team_ids"]:checked').count() == len(members)
     page.get_by_label("服务方案").fill("组织热误差建模专家入企测温，建立主轴热伸长补偿模型并写入数控系统。")
     click_and_wait(page, page.get_by_role("button", name="组建团队并响应"))
     assert page.locator("#dispatch-status").inner_text() == "已响应"

@@ -19,12 +19,14 @@ def submit_form(page, button: str) -> None:  # noqa: F811
         page.locator("#fill-form").get_by_role("button", name=button, exact=True).click()
 
 
-def test_fill_return_fix_accept_and_see_the_score(page, live_server):  # noqa: F811
+def test_fill_return_fix_accept_and_see_the_score(page, live_server, settings):  # noqa: F811
     from kexie.evaluation.models import Score
     from kexie.evaluation.services import install_preset
     from kexie.reports.models import EventAction, Submission, SubmissionStatus
 
     seed()
+    # the evaluation run started from the page runs at once, as in the demo (a worker runs it in production)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     from kexie.accounts.models import User
 
     society = User.objects.get(username="demo-society").assignments.get().organisation
