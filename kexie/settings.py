@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "kexie.exports",
     "kexie.signup",
     "kexie.portal",
+    "kexie.kepu",
 ]
 
 MIDDLEWARE = [

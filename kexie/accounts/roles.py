@@ -26,7 +26,7 @@ DEPARTMENT_ROLES = [
     ("dept_societies", "学会学术部",
      ["orgs.*", "people.view", "members.*", "reports.*", "evaluation.*", "calls.*", "governance.view", "census.view"],
      "学会、会员、年报填报、综合评价与申报评审：查看、编辑、导出"),
-    ("dept_popsci", "科普部", ["orgs.view", "people.view", "census.view"], "科普阵地、志愿者与活动：查看、编辑"),
+    ("dept_popsci", "科普部", ["orgs.view", "people.view", "census.view", "kepu.*"], "科普阵地、志愿者与活动：查看、编辑"),
     ("dept_research", "调研宣传部（智库）",
      ["orgs.view", "census.*", "reports.view", "reports.export", "evaluation.view", "evaluation.export",
       "governance.view"],

@@ -39,6 +39,7 @@ from kexie.calls.models.calls import (
     CallType,
     Expert,
     ExpertLibrary,
+    LibraryPurpose,
     Quota,
     Stage,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "EventAction",
     "Expert",
     "ExpertLibrary",
+    "LibraryPurpose",
     "MeetingVote",
     "Objection",
     "PROJECT_FLOW",

@@ -194,10 +194,18 @@ class Quota(models.Model):
     def scope_q(cls, paths: list[str]) -> Q:
         return prefix_q("org_path", paths) | prefix_q("call__org_path", paths)
 
+class LibraryPurpose(models.TextChoices):
+    REVIEW = "review", _("评审专家库")
+    KEPU = "kepu", _("科普专家库")
+    THINKTANK = "thinktank", _("智库专家库")
+    SERVICE = "service", _("服务专家库")
+
+
 class ExpertLibrary(SoftDeleteModel):
-    """评审专家库 of an organisation."""
+    """专家库 of an organisation: 评审 (calls), 科普 (scientific review of popular science), 智库, 服务."""
 
     name = models.CharField(_("名称"), max_length=120)
+    purpose = models.CharField(_("用途"), max_length=10, choices=LibraryPurpose.choices, default=LibraryPurpose.REVIEW)
     owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="expert_libraries",
                               verbose_name=_("管理单位"))
     org_path = PathField(max_length=255, editable=False, db_index=True)

@@ -1,0 +1,2 @@
+"""Receivers of ``kexie.kepu.signals``, imported by ``KepuConfig.ready``: each area that follows publication adds
+its import here."""
