@@ -44,7 +44,7 @@ test: install browser lint test-sqlite test-postgres
 
 test-sqlite:
 	env -u DATABASE_URL KEXIE_EXPECT_VENDOR=sqlite $(PYTEST) -n 2 -m "not browser"
-	env -u DATABASE_URL KEXIE_EXPECT_VENDOR=sqlite $(PYTEST) -m browser
+	env -u DATABASE_URL KEXIE_EXPECT_VENDOR=sqlite $(PYTEST) -n 2 -m browser
 
 # Runs when KEXIE_TEST_PG_URL (or PG_URL) names a PostgreSQL database; CI sets it and
 # KEXIE_REQUIRE_PG=1 so that a run without PostgreSQL fails instead of passing quietly.
@@ -53,7 +53,7 @@ test-postgres:
 	  if [ "$(KEXIE_REQUIRE_PG)" = 1 ]; then echo "KEXIE_REQUIRE_PG=1 但未设置 KEXIE_TEST_PG_URL" >&2; exit 1; fi; \
 	  echo "未设置 KEXIE_TEST_PG_URL：跳过 PostgreSQL 测试（CI 中必须运行）"; exit 0; fi; \
 	DATABASE_URL="$(PG_URL)" KEXIE_EXPECT_VENDOR=postgresql $(PYTEST) -n 2 -m "not browser" && \
-	DATABASE_URL="$(PG_URL)" KEXIE_EXPECT_VENDOR=postgresql $(PYTEST) -m browser
+	DATABASE_URL="$(PG_URL)" KEXIE_EXPECT_VENDOR=postgresql $(PYTEST) -n 2 -m browser
 
 bench: install
 	$(BIN)/python bench/run.py

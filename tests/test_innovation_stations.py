@@ -161,3 +161,37 @@ def test_station_metrics_per_subtree(province):
     assert got[root.path]["stations"] - base["stations"] == 2
     assert got[root.path]["station_revenue"] - base["station_revenue"] == 150.5
     assert metrics.station_metrics([], year) == {}
+
+
+def test_the_form_resolves_any_society_and_enterprise_in_scope_by_name(province):
+    """The society and the host enterprise are typed (name or credit code) and resolved over the whole scope —
+    no list cut at a few hundred, so the 301st society is not refused."""
+    from kexie.orgs.models import Organisation
+
+    user = province["users"]["demo-province"]
+    society = (Organisation.objects.for_user(user).alive()
+               .filter(kind__code__in=stations.SOCIETY_KINDS, depth__lte=3).order_by("-path").first())
+    assert society is not None
+    from kexie.accounts.models import User
+    from kexie.innovation.needs.enterprises import register_enterprise, verify_enterprise
+
+    owner = User.objects.create_user("station-ent", password="x", display_name="企业联系人")
+    from kexie.core.validators import uscc_check_char
+
+    ent = register_enterprise(owner, name="站务测试精工有限公司", uscc="91990100KX0000077" + uscc_check_char(
+        "91990100KX0000077"), contact_name="赵工", contact_phone="13912345678")
+    ent = verify_enterprise(user, ent, "verify")
+    client = client_for(user)
+    page = client.get("/innovation/stations/new/").content.decode()
+    assert 'name="society"' in page and "list=" in page
+    data = {"kind": "haizhi", "name": "按名称选择的海智站", "host_name": "某公司", "owner": province["root"].name,
+            "society": society.name, "agreement_start": "2025-01-01", "agreement_end": "2028-01-01"}
+    data["host_enterprise"] = ent.uscc
+    resp = client.post("/innovation/stations/new/", data)
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    station = Station.objects.get(name="按名称选择的海智站")
+    assert station.society_id == society.pk
+    assert station.host_enterprise_id == ent.pk
+    resp = client.post("/innovation/stations/new/", {**data, "name": "错企业站", "host_enterprise": "不存在的企业"})
+    assert resp.status_code == 400 and "该企业不在您的服务范围内" in resp.content.decode()
+    assert not Station.objects.filter(name="错企业站").exists()

@@ -120,3 +120,19 @@ def validate_region_code(value: str) -> None:
         raise ValidationError(
             _("行政区划代码应为6位（省、市、县）或9位、12位（乡镇、村）数字。"), code="region_format"
         )
+
+
+def clean_id_number(value: str) -> str:
+    """A form's ID number: normalised, checked when given (``ValidationError`` in Chinese), '' when empty."""
+    value = normalize_id_number(value or "")
+    if value:
+        validate_id_number(value)
+    return value
+
+
+def clean_phone(value: str) -> str:
+    """A form's phone number: normalised, checked when given (``ValidationError`` in Chinese), '' when empty."""
+    value = normalize_phone(value or "")
+    if value:
+        validate_phone(value)
+    return value

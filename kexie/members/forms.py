@@ -5,7 +5,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kexie.core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
+from kexie.core.validators import (
+    clean_id_number,
+    clean_phone,
+    normalize_id_number,
+    normalize_phone,
+    validate_id_number,
+    validate_phone,
+)
 from kexie.members.models import Category, Status
 from kexie.members.models_joining import JOINABLE_KINDS
 from kexie.orgs.models import Organisation
@@ -75,16 +82,10 @@ class FindForm(forms.Form):
         return _clean_name(self.cleaned_data.get("name", ""))
 
     def clean_id_number(self) -> str:
-        value = normalize_id_number(self.cleaned_data.get("id_number", ""))
-        if value:
-            validate_id_number(value)
-        return value
+        return clean_id_number(self.cleaned_data.get("id_number", ""))
 
     def clean_phone(self) -> str:
-        value = normalize_phone(self.cleaned_data.get("phone", ""))
-        if value:
-            validate_phone(value)
-        return value
+        return clean_phone(self.cleaned_data.get("phone", ""))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -5,7 +5,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kexie.core.text import join_list
-from kexie.core.validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
+from kexie.core.validators import (
+    clean_id_number,
+    clean_phone,
+)
 from kexie.orgs.models import Organisation
 from kexie.orgs.widgets import OrgPickerField
 from kexie.people.fields import (
@@ -74,16 +77,10 @@ class PersonForm(forms.ModelForm):
         return value
 
     def clean_id_number(self) -> str:
-        value = normalize_id_number(self.cleaned_data.get("id_number", ""))
-        if value:
-            validate_id_number(value)
-        return value
+        return clean_id_number(self.cleaned_data.get("id_number", ""))
 
     def clean_phone(self) -> str:
-        value = normalize_phone(self.cleaned_data.get("phone", ""))
-        if value:
-            validate_phone(value)
-        return value
+        return clean_phone(self.cleaned_data.get("phone", ""))
 
     def service_data(self) -> dict:
         data = {f: self.cleaned_data[f] for f in self.Meta.fields}

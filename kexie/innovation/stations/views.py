@@ -22,13 +22,20 @@ from kexie.core.http import error_messages
 from kexie.core.scope import get_in_scope, user_can
 from kexie.core.tables import Column, Empty, Table
 from kexie.innovation.formfields import ActionForm, cleaned, form_errors, lenient
-from kexie.innovation.models import Enterprise, Station, StationKind, StationYear
+from kexie.innovation.models import Station, StationKind, StationYear
 from kexie.innovation.stations import services as svc
-from kexie.innovation.stations.forms import FIELDS, StationActForm, StationFilter, StationForm
-from kexie.orgs.models import Organisation
+from kexie.innovation.stations.forms import (
+    FIELDS,
+    StationActForm,
+    StationFilter,
+    StationForm,
+    enterprise_choices,
+    owner_choices,
+)
 from kexie.people.models import Person
 
 FLOW = Station.WORKFLOW
+SUGGESTED = 300  # enterprise names offered as suggestions; any verified enterprise in scope resolves when typed
 STATION_COLUMNS = (
     Column("name", gettext_lazy("名称"), ("name",)),
     Column("kind", gettext_lazy("类型"), ("kind",)),
@@ -55,41 +62,18 @@ def _filtered(request: Any, action: str = "innovation.view") -> tuple[StationFil
     return flt, qs.annotate(resident_count=Count("residents", filter=Q(residents__left_on__isnull=True)))
 
 
-def _owners(user: Any) -> list[Organisation]:
-    return list(Organisation.objects.for_user(user, "innovation.change").alive().filter(kind__code="kx").order_by("path")[:200])
-
-
-def _societies(user: Any) -> list[Organisation]:
-    return list(Organisation.objects.for_user(user).alive().filter(kind__code__in=svc.SOCIETY_KINDS, depth__lte=3)
-                .order_by("path")[:300])
-
-
-def _pick(items: list[Any], pk: int | None) -> Any:
-    return next((o for o in items if o.pk == pk), None) if pk is not None else None
-
-
-def _values(user: Any, data: dict[str, Any]) -> dict[str, Any]:
-    """The service's arguments from the form: the society and the host enterprise looked up in the user's
-    scope (refused when given but not there)."""
+def _values(data: dict[str, Any]) -> dict[str, Any]:
+    """The service's arguments from the form (the society and the host enterprise already resolved in the user's
+    scope by the form's fields)."""
     values: dict[str, Any] = {k: data[k] for k in FIELDS}
-    values["society"] = _pick(_societies(user), data["society"])
-    if data["society"] is not None and values["society"] is None:
-        raise ValidationError(_("所选学会不在您的管理范围内。"))
-    values["host_enterprise"] = (Enterprise.objects.for_user(user).alive().filter(pk=data["host_enterprise"]).first()
-                                 if data["host_enterprise"] is not None else None)
-    if data["host_enterprise"] is not None and values["host_enterprise"] is None:
-        raise ValidationError(_("该企业不在您的服务范围内。"))
+    values["society"], values["host_enterprise"] = data["society"], data["host_enterprise"]
     return values
-
-
-def _enterprises(user: Any) -> list[Enterprise]:
-    return list(Enterprise.objects.for_user(user).alive().filter(status="verified").order_by("name")[:300])
 
 
 @login_required
 def station_list(request):
     flt, qs = _filtered(request)
-    can_create = bool(_owners(request.user))
+    can_create = owner_choices(request.user).exists()
     table = Table(request, qs.order_by("org_path", "name", "pk"), STATION_COLUMNS,
                   row_template="innovation/stations.html#row", filterset=flt, table_id="stations",
                   export_url=reverse("innovation:station-export"), empty=Empty(
@@ -126,27 +110,26 @@ def _form_context(request: Any, form: StationForm, station: Station | None, erro
         return v.isoformat() if isinstance(v, dt.date) else ("" if v is None else str(v))
 
     initial = {k: value(k, getattr(station, k, "") if station else "") for k in FIELDS}
-    return {"station": station, "v": initial, "errors": errors, "kinds": StationKind.choices,
-            "owners": _owners(request.user) if station is None else [], "societies": _societies(request.user),
-            "enterprises": _enterprises(request.user), "owner_id": value("owner", ""),
-            "society_id": value("society", station.society_id if station else ""),
-            "enterprise_id": value("host_enterprise", station.host_enterprise_id if station else "")}
+    if not form.is_bound and station is not None:
+        form.initial.update(society=station.society, host_enterprise=station.host_enterprise.name
+                            if station.host_enterprise else "")
+    return {"station": station, "v": initial, "errors": errors, "kinds": StationKind.choices, "form": form,
+            "enterprise_names": list(enterprise_choices(request.user).order_by("name")
+                                     .values_list("name", flat=True)[:SUGGESTED])}
 
 
 @login_required
 def station_create(request):
-    owners = _owners(request.user)
-    if not owners:
+    if not owner_choices(request.user).exists():
         raise PermissionDenied(_("您无权登记工作站。"))
-    form = StationForm(request.POST if request.method == "POST" else None)
+    form = StationForm(request.POST if request.method == "POST" else None, user=request.user)
     errors: list[str] = []
     if request.method == "POST":
         try:
-            data = cleaned(StationForm(request.POST))
-            owner = _pick(owners, data["owner"])
-            if owner is None:
+            data = cleaned(form)
+            if data["owner"] is None:
                 raise ValidationError(_("请选择管理科协。"))
-            station = svc.create_station(request.user, owner=owner, **_values(request.user, data))
+            station = svc.create_station(request.user, owner=data["owner"], **_values(data))
             messages.success(request, _("工作站已登记。"))
             return redirect("innovation:station", pk=station.pk)
         except (ValidationError, PermissionDenied) as exc:
@@ -158,11 +141,11 @@ def station_create(request):
 @login_required
 def station_edit(request, pk: int):
     station: Station = get_in_scope(Station.objects.alive(), request.user, pk, "innovation.change")
-    form = StationForm(request.POST if request.method == "POST" else None)
+    form = StationForm(request.POST if request.method == "POST" else None, user=request.user)
     errors: list[str] = []
     if request.method == "POST":
         try:
-            svc.edit_station(request.user, station, **_values(request.user, cleaned(StationForm(request.POST))))
+            svc.edit_station(request.user, station, **_values(cleaned(form)))
             messages.success(request, _("已保存。"))
             return redirect("innovation:station", pk=station.pk)
         except (ValidationError, PermissionDenied) as exc:
