@@ -408,6 +408,15 @@ class Summary:
     overdue: int
     single: Any
 
+    def todo(self, label: Any, record: str, listing: str, **line: Any) -> Todo:
+        """The desk line of this count: its link is the one record's page (URL name ``record`` with ``single``)
+        when one waits, else ``listing`` (the list, filtered where it can be); ``line``: Todo's other fields
+        (``order``, ``kind``, ``note``). The deadline and the overdue count come along."""
+        from django.urls import reverse
+
+        url = reverse(record, args=[self.single]) if self.single else listing
+        return Todo(label, self.count, url, self.deadline, self.overdue, **line)
+
 
 def summarise(qs: Any, deadline: str | None = None, one: str = "pk") -> Summary:
     """Count ``qs`` in one aggregate query. ``deadline`` names a date or date-time field (``"respond_by"``,

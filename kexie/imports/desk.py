@@ -22,6 +22,5 @@ def todos(user: Any) -> list[Todo]:
         return []
     found = summarise(ImportBatch.objects.for_user(user, "imports.view").filter(
         actor=user, status=BatchStatus.FAILED, finished_at__gte=timezone.now() - dt.timedelta(days=RECENT_DAYS)))
-    return [Todo(_("近 %(days)s 天有错误、未导入的批次") % {"days": RECENT_DAYS}, found.count,
-                 reverse("imports:detail", args=[found.single]) if found.single else reverse("imports:list"),
-                 order=80)]
+    return [found.todo(_("近 %(days)s 天有错误、未导入的批次") % {"days": RECENT_DAYS}, "imports:detail",
+                       reverse("imports:list"), order=80)]

@@ -46,9 +46,8 @@ def todos(user: Any) -> list[Todo]:
     if scope_paths(user, "innovation.change") != []:
         found = summarise(Need.objects.for_user(user, "innovation.change").alive().filter(
             status__in=(NeedStatus.SUBMITTED, NeedStatus.REVIEWING)))
-        out.append(Todo(_("待审核的技术需求"), found.count,
-                        reverse("innovation:need", args=[found.single]) if found.single
-                        else f"{needs_url}?status={NeedStatus.SUBMITTED}", order=30))
+        out.append(found.todo(_("待审核的技术需求"), "innovation:need", f"{needs_url}?status={NeedStatus.SUBMITTED}",
+                              order=30))
         # 科协报到: needs sent to my own society, to answer by their answer time.
         answer = Dispatch.objects.for_user(user, "innovation.change").filter(
             status=DispatchStatus.WAITING, society_id__in=own_orgs)
@@ -57,30 +56,24 @@ def todos(user: Any) -> list[Todo]:
                         found.deadline, found.overdue, order=32, note=_("答复时限")))
         found = summarise(Enterprise.objects.for_user(user, "innovation.change").alive().filter(
             status=VerifyStatus.PENDING))
-        out.append(Todo(_("待核验的企业"), found.count,
-                        reverse("innovation:enterprise", args=[found.single]) if found.single else needs_url,
-                        order=36))
+        out.append(found.todo(_("待核验的企业"), "innovation:enterprise", needs_url, order=36))
         found = summarise(Enquiry.objects.for_user(user, "innovation.change").filter(status=EnquiryStatus.NEW))
-        out.append(Todo(_("待处理的对接意向"), found.count,
-                        reverse("innovation:enquiry", args=[found.single]) if found.single
-                        else f"{reverse('innovation:enquiries')}?status={EnquiryStatus.NEW}", order=38))
+        out.append(found.todo(_("待处理的对接意向"), "innovation:enquiry",
+                              f"{reverse('innovation:enquiries')}?status={EnquiryStatus.NEW}", order=38))
         # 点厨: the broker is the enterprise's host association (its enterprises' scope), not the expert's side.
         found = summarise(Introduction.objects.for_user(user, "innovation.change").filter(
             status=IntroStatus.REQUESTED,
             enterprise__in=Enterprise.objects.for_user(user, "innovation.change").values("pk")))
-        out.append(Todo(_("待引荐的专家对接申请"), found.count,
-                        reverse("innovation:intro", args=[found.single]) if found.single
-                        else f"{reverse('innovation:intro-list')}?status={IntroStatus.REQUESTED}", order=39))
+        out.append(found.todo(_("待引荐的专家对接申请"), "innovation:intro",
+                              f"{reverse('innovation:intro-list')}?status={IntroStatus.REQUESTED}", order=39))
     # 派单请求: a lower association asks to dispatch to societies it may not reach (decided here), and mine upwards.
     found = summarise(requests_to_decide(user))
-    out.append(Todo(_("待确认的派单请求"), found.count,
-                    reverse("innovation:dispatch-request", args=[found.single]) if found.single
-                    else reverse("innovation:dispatch-requests"), order=33))
+    out.append(found.todo(_("待确认的派单请求"), "innovation:dispatch-request",
+                          reverse("innovation:dispatch-requests"), order=33))
     found = summarise(DispatchRequest.objects.for_user(user, "innovation.view").filter(
         requested_by=user, status=RequestStatus.PENDING))
-    out.append(Todo(_("我提交、待上级科协确认的派单请求"), found.count,
-                    reverse("innovation:dispatch-request", args=[found.single]) if found.single
-                    else reverse("innovation:dispatch-requests"), kind="waiting", order=32))
+    out.append(found.todo(_("我提交、待上级科协确认的派单请求"), "innovation:dispatch-request",
+                          reverse("innovation:dispatch-requests"), kind="waiting", order=32))
     # 督办: dispatches in my area past their answer time, other than those to my society or sent by me (above/below).
     late = Dispatch.objects.for_user(user, "innovation.view").filter(
         status=DispatchStatus.WAITING, respond_by__lt=timezone.now()).exclude(

@@ -22,12 +22,8 @@ def todos(user: Any) -> list[Todo]:
     groups = summarise(GroupApplication.objects.for_user(user, "members.change").filter(
         status=ApplicationStatus.SUBMITTED), "due_at")
     return [
-        Todo(_("待审批的入会申请"), people.count,
-             reverse("members:application", args=[people.single]) if people.single
-             else f"{queue}?status={ApplicationStatus.SUBMITTED}",
-             people.deadline, people.overdue, order=40, note=_("审批期限")),
-        Todo(_("待审批的单位入会申请"), groups.count,
-             reverse("members:group-application", args=[groups.single]) if groups.single
-             else f"{queue}?kind=group&status={ApplicationStatus.SUBMITTED}",
-             groups.deadline, groups.overdue, order=42, note=_("审批期限")),
+        people.todo(_("待审批的入会申请"), "members:application", f"{queue}?status={ApplicationStatus.SUBMITTED}",
+                    order=40, note=_("审批期限")),
+        groups.todo(_("待审批的单位入会申请"), "members:group-application",
+                    f"{queue}?kind=group&status={ApplicationStatus.SUBMITTED}", order=42, note=_("审批期限")),
     ]

@@ -17,6 +17,5 @@ def todos(user: Any) -> list[Todo]:
     if scope_paths(user, "orgs.change") == []:
         return []
     found = summarise(FormationRequest.objects.for_user(user, "orgs.change").filter(status=FormationStatus.SUBMITTED))
-    return [Todo(_("待审批的科协组建申请"), found.count,
-                 reverse("orgs:founding-request", args=[found.single]) if found.single
-                 else f"{reverse('orgs:founding-queue')}?status={FormationStatus.SUBMITTED}", order=50)]
+    return [found.todo(_("待审批的科协组建申请"), "orgs:founding-request",
+                       f"{reverse('orgs:founding-queue')}?status={FormationStatus.SUBMITTED}", order=50)]

@@ -28,9 +28,8 @@ def todos(user: Any) -> list[Todo]:
         fill = summarise(changeable.filter(organisation_id__in=own_orgs, status__in=_FILLABLE,
                                            campaign__status=CampaignStatus.OPEN,
                                            campaign__opens_on__lte=timezone.localdate()), "campaign__deadline")
-        out.append(Todo(_("本单位待填报的报表"), fill.count,
-                        reverse("reports:submission", args=[fill.single]) if fill.single else list_url,
-                        fill.deadline, fill.overdue, order=10, note=_("填报截止")))
+        out.append(fill.todo(_("本单位待填报的报表"), "reports:submission", list_url, order=10,
+                             note=_("填报截止")))
         # 待我审核: submitted by the organisations below mine (a role at the filer alone does not review).
         review = summarise(changeable.filter(status=SubmissionStatus.SUBMITTED).exclude(organisation_id__in=own_orgs),
                            one="campaign")
@@ -41,7 +40,6 @@ def todos(user: Any) -> list[Todo]:
     started = summarise(Submission.objects.for_user(user, "reports.view").filter(
         campaign__created_by=user, campaign__status=CampaignStatus.OPEN, status__in=_FILLABLE),
         "campaign__deadline", one="campaign")
-    out.append(Todo(_("我发起的填报任务中尚未提交的单位"), started.count,
-                    reverse("reports:campaign", args=[started.single]) if started.single else list_url,
-                    started.deadline, started.overdue, kind="waiting", order=10, note=_("填报截止")))
+    out.append(started.todo(_("我发起的填报任务中尚未提交的单位"), "reports:campaign", list_url, kind="waiting",
+                            order=10, note=_("填报截止")))
     return out

@@ -17,6 +17,4 @@ def todos(user: Any) -> list[Todo]:
     if scope_paths(user, "signup.claims") == [] or scope_paths(user, "people.change") == []:
         return []
     found = summarise(ClaimRequest.objects.for_user(user, "signup.claims").filter(status=ClaimStatus.PENDING))
-    return [Todo(_("待确认的档案认领申请"), found.count,
-                 reverse("signup:claim", args=[found.single]) if found.single else reverse("signup:claims"),
-                 order=60)]
+    return [found.todo(_("待确认的档案认领申请"), "signup:claim", reverse("signup:claims"), order=60)]
