@@ -18,6 +18,7 @@ from kexie.core.models import WorkflowEvent
 from kexie.core.scope import ScopedQuerySet
 from kexie.core.workflow import Transition, Workflow
 from kexie.members.models import Category
+from kexie.reviewing.columns import DecidedByDeadline
 
 # Organisation kinds that take individual members online: 学会, its 分支机构, 农技协.
 JOINABLE_KINDS = ("society", "society_branch", "agri_assoc")
@@ -95,7 +96,7 @@ OPEN_STATUSES = (ApplicationStatus.SUBMITTED, ApplicationStatus.RETURNED)
 S = ApplicationStatus
 
 
-class MembershipApplication(models.Model):
+class MembershipApplication(DecidedByDeadline):
     """入会申请: a person applies to a society; the society approves (a membership and its number), returns it for
     changes, or rejects it with a reason, within ``due_at``."""
 
@@ -108,17 +109,8 @@ class MembershipApplication(models.Model):
     statement = models.TextField(_("入会申请陈述"), max_length=2000)
     status = models.CharField(_("状态"), max_length=10, choices=ApplicationStatus.choices,
                               default=ApplicationStatus.SUBMITTED)
-    submitted_at = models.DateTimeField(_("提交时间"))
-    due_at = models.DateTimeField(_("审批期限"))
-    reason = models.CharField(_("理由"), max_length=500, blank=True)
-    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("办理人"))
     membership = models.ForeignKey("members.Membership", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="applications", verbose_name=_("会籍"))
-    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
@@ -299,7 +291,7 @@ LETTER_SIGNATURES = {"pdf": (b"%PDF-",), "png": (b"\x89PNG\r\n\x1a\n",), "jpg": 
                      "jpeg": (b"\xff\xd8\xff",)}
 
 
-class GroupApplication(models.Model):
+class GroupApplication(DecidedByDeadline):
     """单位入会申请: a signed-in person, acting for their unit (enterprise, university, institute, hospital …), applies
     for the unit to become a group member (单位会员) of a society. Linked to the unit's organisation in the tree or
     its innovation enterprise when the credit code matches; approval creates the ``GroupMembership``."""
@@ -325,17 +317,8 @@ class GroupApplication(models.Model):
     letter_name = models.CharField(_("公函文件名"), max_length=200, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=ApplicationStatus.choices,
                               default=ApplicationStatus.SUBMITTED)
-    submitted_at = models.DateTimeField(_("提交时间"))
-    due_at = models.DateTimeField(_("审批期限"))
-    reason = models.CharField(_("理由"), max_length=500, blank=True)
-    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("办理人"))
     group_membership = models.ForeignKey("members.GroupMembership", null=True, blank=True, on_delete=models.SET_NULL,
                                          related_name="applications", verbose_name=_("单位会籍"))
-    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
-    escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"

@@ -16,6 +16,7 @@ from kexie.core.models import WorkflowEvent
 from kexie.core.scope import ScopedQuerySet
 from kexie.core.validators import validate_uscc
 from kexie.core.workflow import Transition, Workflow
+from kexie.reviewing.columns import Decided
 
 # Who may found what under which parent: an enterprise 科协 under a city or county 科协 or a 园区科协; a 园区科协
 # under a city or county 科协 (a park's 科协 does not sit under another park).
@@ -40,7 +41,7 @@ OPEN_FORMATION = (FormationStatus.SUBMITTED, FormationStatus.RETURNED)
 F = FormationStatus
 
 
-class FormationRequest(models.Model):
+class FormationRequest(Decided):
     """组建申请: the applicant (a signed-in individual) asks the parent association to found an enterprise or park
     科协; scoped by the parent's path, the applicant's own record by ``applicant``."""
 
@@ -65,14 +66,8 @@ class FormationRequest(models.Model):
     attachment = models.FileField(_("附件"), upload_to="founding/%Y/%m/", max_length=255, blank=True)
     attachment_name = models.CharField(_("附件名称"), max_length=200, blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=FormationStatus.choices, default=F.SUBMITTED)
-    reason = models.CharField(_("理由"), max_length=500, blank=True)
-    submitted_at = models.DateTimeField(_("提交时间"))
-    decided_at = models.DateTimeField(_("办理时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("办理人"))
     organisation = models.ForeignKey("orgs.Organisation", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+", verbose_name=_("组建的组织"))
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_path_field = "org_path"
