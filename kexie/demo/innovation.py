@@ -514,8 +514,10 @@ def _seed(rng: random.Random, today: dt.date) -> dict[str, int]:
         _need(spec, plan, enterprises, company_user, societies, teams, rng, at, per_year, counts)
 
     escalated = dispatches.escalate_overdue()
+    requested = _city_request()
     records = ServiceRecord.objects.all()
     return {
+        "dispatch_requests": requested,
         "enterprises": len(enterprises),
         "pending": sum(1 for e in ENTERPRISES if not e[6]),
         "needs": len(NEEDS),
@@ -525,6 +527,28 @@ def _seed(rng: random.Random, today: dt.date) -> dict[str, int]:
         "service_societies": records.values("society_id").distinct().count(),
         "service_experts": records.exclude(expert=None).values("expert_id").distinct().count(),
     }
+
+
+# Why city A asks the province (decision 0043): its county's need fits a provincial society outside its scope.
+REQUEST_NOTE = "该需求涉及精密传动与制造工艺，本市没有对口学会，请省科协派给省级学会，请在 10 日内答复企业。"
+
+
+def _city_request() -> int:
+    """City A's staff ask the province to dispatch one of their counties' needs to a provincial society: the
+    request waits on the province's desk (待确认的派单请求) and on city A's (等待他人)."""
+    user = User.objects.filter(username="demo-city-a").first()
+    if user is None:
+        return 0
+    needs = Need.objects.for_user(user, "innovation.change").alive().filter(
+        status__in=("published", "matching")).order_by("pk")
+    for need in needs:
+        done = set(need.dispatches.values_list("society_id", flat=True))
+        target = next((o for o in dispatches.requestable_targets(user, need).order_by("path")[:50]
+                       if o.pk not in done), None)
+        if target is not None:
+            dispatches.request_dispatch(user, need, [target], respond_days=10, note=REQUEST_NOTE)
+            return 1
+    return 0
 
 
 def _need(spec: dict[str, Any], plan: Plan, enterprises: dict[str, Enterprise], company_user: User,
