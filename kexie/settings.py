@@ -23,6 +23,7 @@ Environment:
     KEXIE_API_TOKEN_DAYS         default lifetime of a new API token (default 90)
     KEXIE_ANON_FORM_RATE         public forms (enquiries, password reset) per address (default 20/10m)
     KEXIE_SMS_BACKEND            dotted path of the SMS backend for verification codes (default: the console)
+    KEXIE_REDIS_URL              Redis for the 数字科普 view buffer (default: none, an in-process batch)
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "kexie.core.middleware.NoStoreMiddleware",  # no-store for signed-in pages and downloads
     "kexie.core.middleware.RejectNulMiddleware",  # NUL characters in a request: the 400 page
+    "kexie.kepu.effect.readers.ReaderCookieMiddleware",  # the 数字科普 reader cookie kx_r, when one was made up
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -302,6 +304,13 @@ KEXIE_API_TOKEN_DAYS = int(os.environ.get("KEXIE_API_TOKEN_DAYS", "90"))
 KEXIE_ANON_FORM_RATE = os.environ.get("KEXIE_ANON_FORM_RATE", "20/10m")
 
 KEXIE_LIST_COUNT_CAP = int(os.environ.get("KEXIE_LIST_COUNT_CAP", "2000"))
+
+# 数字科普 view counting (kexie.kepu.effect.counter): a Redis list when KEXIE_REDIS_URL is set (redis://host:6379/0),
+# else an in-process batch written every KEXIE_KEPU_VIEW_BATCH views or 5 seconds; the reader hash is keyed.
+KEXIE_REDIS_URL = os.environ.get("KEXIE_REDIS_URL", "")
+KEXIE_KEPU_VIEW_BATCH = int(os.environ.get("KEXIE_KEPU_VIEW_BATCH", "200"))
+# Reading beacons (/kepu/beacon/) and ratings per address.
+KEXIE_KEPU_BEACON_RATE = os.environ.get("KEXIE_KEPU_BEACON_RATE", "120/10m")
 
 # Membership status rules (days).
 KEXIE_MEMBERSHIP_NEW_DAYS = 90

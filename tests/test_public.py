@@ -141,6 +141,65 @@ def _articles(province) -> tuple[list[Any], dict[str, Any]]:
     return shown, hidden
 
 
+def _kepu_item(org: Any, title: str, status: str = "published", **over: Any) -> Any:
+    from kexie.kepu.models import Item
+
+    published = timezone.now() if status in ("published", "retracted") else None
+    values = {"org": org, "org_path": org.path, "title": title, "body": "<p>正文</p>", "status": status,
+              "published_at": published, **over}
+    return Item.objects.create(**values)
+
+
+def _kepu_items(province) -> tuple[list[Any], dict[str, Any]]:
+    """科普作品 (decision 0052): published and not retracted, not deleted."""
+    a = province["city_a"]
+    shown = [_kepu_item(a, "已发布的科普作品")]
+    hidden = {name: _kepu_item(a, name, status) for name, status in (
+        ("科普草稿", "draft"), ("科学性审核中的作品", "science"), ("编辑审核中的作品", "editorial"),
+        ("退回修改的作品", "returned"), ("待发布的作品", "approved"))}
+    hidden["已撤稿的作品"] = _kepu_item(a, "已撤稿的作品", "retracted", retracted_at=timezone.now(),
+                                  correction="数据有误")
+    hidden["已删除的作品"] = _soft_delete(_kepu_item(a, "已删除的作品"))
+    return shown, hidden
+
+
+def _kepu_debunks(province) -> tuple[list[Any], dict[str, Any]]:
+    """科学辟谣 (decision 0053): published and not deleted."""
+    from kexie.kepu.models import Debunk
+
+    a = province["city_a"]
+
+    def debunk(claim: str, status: str = "published") -> Any:
+        return Debunk.objects.create(org=a, org_path=a.path, claim=claim, verdict="rumour", explanation="解读",
+                                     status=status, published_at=timezone.now() if status == "published" else None)
+
+    shown = [debunk("已发布的辟谣")]
+    hidden = {"辟谣草稿": debunk("辟谣草稿", "draft"), "已撤回的辟谣": debunk("已撤回的辟谣", "retracted"),
+              "已删除的辟谣": _soft_delete(debunk("已删除的辟谣"))}
+    return shown, hidden
+
+
+def _kepu_incidents(province) -> tuple[list[Any], dict[str, Any]]:
+    """应急事件 (decision 0051): public once one of its items is published (and not retracted)."""
+    from kexie.kepu.models import Incident
+
+    a = province["city_a"]
+    approver = province["users"]["demo-city-a"]
+
+    def incident(title: str) -> Any:
+        return Incident.objects.create(org=a, org_path=a.path, kind="natural_disaster", title=title,
+                                       approver=approver, started_at=timezone.now())
+
+    shown_incident = incident("有已发布作品的事件")
+    _kepu_item(a, "事件的应急作品", incident=shown_incident)
+    drafts_only = incident("只有草稿的事件")
+    _kepu_item(a, "事件的草稿", "draft", incident=drafts_only)
+    retracted = incident("作品已撤稿的事件")
+    _kepu_item(a, "撤稿的应急作品", "retracted", incident=retracted, retracted_at=timezone.now())
+    return [shown_incident], {"只有草稿的事件": drafts_only, "作品已撤稿的事件": retracted,
+                              "没有作品的事件": incident("没有作品的事件")}
+
+
 # model label → rows an anonymous visitor sees and rows (by title) they must never see
 CASES: dict[str, Callable[[Any], tuple[list[Any], dict[str, Any]]]] = {
     "innovation.need": _needs,
@@ -151,6 +210,9 @@ CASES: dict[str, Callable[[Any], tuple[list[Any], dict[str, Any]]]] = {
     "portal.article": _articles,
     "orgs.organisation": _organisations,
     "members.joinsettings": _join_settings,
+    "kepu.item": _kepu_items,
+    "kepu.debunk": _kepu_debunks,
+    "kepu.incident": _kepu_incidents,
 }
 
 

@@ -22,7 +22,7 @@ from tests.conftest import login
 
 STAFF_PAGES = ["orgs:tree", "people:list", "members:list", "imports:list", "census:page", "identity:queue",
                "reports:list", "evaluation:list", "governance:overview"]
-EVERYONE_PAGES = ["calls:list", "innovation:needs", "notices:inbox", "me"]
+EVERYONE_PAGES = ["kepu:mine", "calls:list", "innovation:needs", "notices:inbox", "me"]
 
 # `kexie daily --now`, line by line, as the command printed it before the registries (numbers vary).
 DAILY_LINES = [
@@ -37,7 +37,12 @@ DAILY_LINES = [
     r"派单督办：提醒 \d+ 单，上报督办 \d+ 单。",
     r"工作站：协议到期 \d+ 个，恢复运行 \d+ 个。",
     r"到期注销的账号：\d+ 个；清理过期验证码 \d+ 条。",
+    r"科普阅读记录：写入 \d+ 条。",
+    r"科普热词汇总：检索词 \d+ 个，阅读专题 \d+ 个。",
+    r"科普审核：临期提醒 \d+ 条，逾期督办 \d+ 件，定时发布 \d+ 件。",
+    r"应急科普事后审核：临期提醒 \d+ 件，逾期督办 \d+ 件。",
     r"专家匹配索引已重建：\d+ 人。",
+    r"科普大屏离线提醒：离线大屏 \d+ 块，新发通知 \d+ 条。",
     r"数据导入：中断的批次 \d+ 个，删除到期文件 \d+ 个（\d+ 个批次）。",
     r"导出：删除到期文件 \d+ 个，中断的导出 \d+ 个。",
 ]
@@ -98,8 +103,10 @@ def test_scientist_menu_holds_no_staff_page(province):
     for label in ("组织", "科技工作者", "会员", "数据导入", "底数统计", "查重合并", "数据填报", "综合评价", "换届与治理"):
         assert f">{label}<" not in html, label
     assert ">申报评审<" in html and ">数字科创<" in html and 'id="notices-link"' in html
-    # The volunteer and the enterprise user get the same short menu; the enterprise user's 数字科创 leads home.
-    assert _menu_hrefs(login("demo-volunteer").get(reverse("notices:inbox")).content.decode()) == hrefs
+    # The volunteer (a 科普信息员 as well) and the enterprise user get the same short menu; the enterprise user's
+    # 数字科创 leads home.
+    volunteer = _menu_hrefs(login("demo-volunteer").get(reverse("notices:inbox")).content.decode())
+    assert [h for h in volunteer if h != reverse("kepu:officer-me")] == hrefs and reverse("kepu:officer-me") in volunteer
     home = [reverse("innovation:my-enterprise") if h == reverse("innovation:needs") else h for h in hrefs]
     assert _menu_hrefs(login("demo-company").get(reverse("notices:inbox")).content.decode()) == home
 
@@ -109,7 +116,7 @@ def test_city_administrator_menu_holds_the_staff_pages(client_a, province):
     hrefs = _menu_hrefs(client_a.get(reverse("notices:inbox")).content.decode())
     assert hrefs == [reverse(n) for n in ["orgs:tree", "orgs:founding-queue", "people:list", "profile-changes", "signup:claims", "members:list", "members:queue", "imports:list", "census:page",
                                           "identity:queue", "reports:list", "calls:list", "innovation:needs",
-                                          "exports:list", "portal:articles", "evaluation:list", "governance:overview", "notices:inbox", "me"]]
+                                          "kepu:manage", "kepu:reviews", "exports:list", "portal:articles", "evaluation:list", "governance:overview", "notices:inbox", "me"]]
     for href in hrefs[:-1]:  # every registered link opens (我的资料 is for people with a profile)
         assert client_a.get(href).status_code == 200, href
 
@@ -174,6 +181,11 @@ def test_daily_lines_are_filled_from_each_result(province, monkeypatch):
         "refresh_stations_task": {"expired": 0, "reactivated": 3},
         "carry_out_deletions": {"accounts": 1, "codes": 3},
         "rebuild_match_index_task": {"people": 900},
+        "flush_views_task": {"views": 12},
+        "roll_up_terms_task": {"search": 30, "read": 8},
+        "sweep_task": {"reminded": 1, "escalated": 0, "published": 2},
+        "after_review_sweep_task": {"reminded": 0, "escalated": 1},
+        "silent_screens_task": {"screens": 2, "notices": 1},
         "import_housekeeping_task": {"interrupted": 1, "files": 4, "batches": 2},
         "export_housekeeping_task": {"interrupted": 1, "files": 2},
     }
@@ -200,7 +212,12 @@ def test_daily_lines_are_filled_from_each_result(province, monkeypatch):
         "派单督办：提醒 2 单，上报督办 1 单。",
         "工作站：协议到期 0 个，恢复运行 3 个。",
         "到期注销的账号：1 个；清理过期验证码 3 条。",
+        "科普阅读记录：写入 12 条。",
+        "科普热词汇总：检索词 30 个，阅读专题 8 个。",
+        "科普审核：临期提醒 1 条，逾期督办 0 件，定时发布 2 件。",
+        "应急科普事后审核：临期提醒 0 件，逾期督办 1 件。",
         "专家匹配索引已重建：900 人。",
+        "科普大屏离线提醒：离线大屏 2 块，新发通知 1 条。",
         "数据导入：中断的批次 1 个，删除到期文件 4 个（2 个批次）。",
         "导出：删除到期文件 2 个，中断的导出 1 个。",
     ]
@@ -214,7 +231,7 @@ def test_daily_enqueues_every_declared_job(province):
     out = io.StringIO()
     call_command("daily", stdout=out)
     paths = list(DBTaskResult.objects.order_by("enqueued_at", "pk").values_list("task_path", flat=True))
-    assert sorted(paths) == sorted(job.task for job in daily_jobs()) and len(paths) == 15
+    assert sorted(paths) == sorted(job.task for job in daily_jobs()) and len(paths) == 20
     assert out.getvalue().startswith("已提交任务 ")
 
 

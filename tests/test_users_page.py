@@ -62,7 +62,8 @@ def test_department_roles_ship_with_least_privilege():
     assert "people.pii" in roles["dept_personnel"].granted() and "calls.change" not in roles["dept_personnel"].granted()
     assert "people.pii" not in roles["dept_office"].granted() | roles["dept_societies"].granted()
     assert "innovation.change" in roles["dept_international"].granted()
-    assert not {c for c in roles["dept_popsci"].granted() if not c.endswith(".view")}  # its modules are to come
+    assert {c for c in roles["dept_popsci"].granted() if not c.endswith(".view")} == {  # 数字科普 is its module
+        "kepu.change", "kepu.publish", "kepu.emergency", "kepu.screens", "kepu.export"}
     assert "evaluation.manage" in roles["dept_societies"].granted() and "members.change" in roles["dept_societies"].granted()
     assert roles["county_staff"].actions == roles["township_staff"].actions == ["view", "change", "export"]
     assert roles["admin"].actions == ["view", "change", "export", "view_pii", "manage"]  # the bundles tests use

@@ -525,6 +525,9 @@ def seed(scale: str = "tiny", seed: int = 1, people: int | None = None, log=prin
     from kexie.demo.portal import seed_portal
 
     counts["public_profiles"] = seed_portal(gen, log).get("public_profiles", 0)
+    from kexie.demo.kepu import seed_kepu
+
+    counts["kepu_items"] = seed_kepu(gen, log)["items"]
     from kexie.demo.innovation import seed_innovation
 
     counts["innovation_needs"] = seed_innovation(gen, log)["needs"]

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from kexie.core.registry import Action, KexieAppConfig, NoticeKind
+from kexie.core.registry import Action, DailyJob, Figure, KexieAppConfig, MenuEntry, NoticeKind, PortalBlock
 
 
 class KepuConfig(KexieAppConfig):
@@ -20,6 +20,33 @@ class KepuConfig(KexieAppConfig):
         Action("kepu.screens", _("管理科普大屏"), "change"),
         Action("kepu.export", _("导出科普传播效果"), "export"),
     )
+    # One 数字科普 entry for staff: its pages link each other ({% kepu_staff_nav %}); 科普审核 for the experts.
+    menu = (
+        MenuEntry(_("科普"), "kepu:mine", order=15, check="kexie.kepu.public.menu.reader", element_id="menu-kepu"),
+        MenuEntry(_("数字科普"), "kepu:manage", order=92, action="kepu.view"),
+        MenuEntry(_("科普审核"), "kepu:reviews", order=93, check="kexie.kepu.review.menu.reviewer"),
+        MenuEntry(_("科普信息员"), "kepu:officer-me", order=95, check="kexie.kepu.officers.menu.individual"),
+    )
+    portal_blocks = (PortalBlock("kepu", _("数字科普"), "kepu/public/_block.html", "kexie.kepu.public.blocks.latest",
+                                 order=20),)
+    daily_jobs = (
+        DailyJob("kexie.kepu.review.tasks.sweep_task", order=98,
+                 line=_("科普审核：临期提醒 {reminded} 条，逾期督办 {escalated} 件，定时发布 {published} 件。")),
+        DailyJob("kexie.kepu.screens.tasks.silent_screens_task", order=101,
+                 line=_("科普大屏离线提醒：离线大屏 {screens} 块，新发通知 {notices} 条。")),
+        DailyJob("kexie.kepu.emergency.tasks.after_review_sweep_task", order=99,
+                 line=_("应急科普事后审核：临期提醒 {reminded} 件，逾期督办 {escalated} 件。")),
+        DailyJob("kexie.kepu.effect.tasks.flush_views_task", order=96, line=_("科普阅读记录：写入 {views} 条。")),
+        DailyJob("kexie.kepu.hot.tasks.roll_up_terms_task", order=97,
+                 line=_("科普热词汇总：检索词 {search} 个，阅读专题 {read} 个。")),
+    )
+    figures = (
+        Figure("kepu_items", _("发布科普作品数（上年度）"), _("篇"), "kexie.kepu.figures.kepu_items"),
+        Figure("kepu_reviewed", _("完成科普审核轮次（上年度）"), _("轮"), "kexie.kepu.figures.kepu_reviewed"),
+        Figure("kepu_reads", _("科普作品阅读量（上年度）"), _("次"), "kexie.kepu.figures.kepu_reads"),
+        Figure("kepu_debunks", _("发布科学辟谣数（上年度）"), _("条"), "kexie.kepu.figures.kepu_debunks"),
+    )
+    desk = ("kexie.kepu.desk.todos",)
     # Keys: the longest declared prefix is a key's kind. Staff kinds go to role holders; "people" kinds to
     # authors, reviewing experts, information officers and subscribers.
     notices = (

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kexie.core.fields import PathField
+
 
 class Channel(models.TextChoices):
     WEB = "web", _("网站")
@@ -45,7 +47,7 @@ class ItemDay(models.Model):
     """The roll-up the effect pages read: per item, day, channel and region."""
 
     item = models.ForeignKey("kepu.Item", on_delete=models.CASCADE, related_name="days")
-    org_path = models.CharField(max_length=255, db_index=True)  # the item's, for per-organisation figures
+    org_path = PathField(max_length=255, db_index=True)  # the item's, for per-organisation figures
     day = models.DateField()
     channel = models.CharField(max_length=8, choices=Channel.choices)
     region_code = models.CharField(max_length=12, blank=True)
